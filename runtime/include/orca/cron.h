@@ -1,0 +1,65 @@
+/* orca/cron.h — cron expressions: parse once, compute next fire times.
+ *
+ * Accepted: 5 fields (min hour dom month dow) or 6 with seconds first; lists,
+ * ranges, steps, names (JAN-DEC, SUN-SAT), `?` in day fields, the macros
+ * @yearly @annually @monthly @weekly @daily @midnight @hourly, and `L`, `W`,
+ * `#` in the day fields (see docs/timekeeper.md). Day-of-month and
+ * day-of-week combine with OR when both are restricted, as in Vixie cron.
+ * A parsed expression is plain data so orcac can emit it as a constant. */
+#ifndef ORCA_CRON_H
+#define ORCA_CRON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+  ORCA_CRON_DOM_STAR = 1u << 0, /* day-of-month field was * or ? */
+  ORCA_CRON_DOW_STAR = 1u << 1, /* day-of-week field was * or ? */
+  ORCA_CRON_DOM_LAST = 1u << 2, /* `L` in day-of-month (with dom_last_offset) */
+  ORCA_CRON_DOM_LASTW = 1u << 3, /* `LW`: last weekday of the month */
+};
+
+typedef struct orca_cron {
+  uint64_t sec;     /* bit s set: second s matches (0..59) */
+  uint64_t min;     /* bit m: minute m (0..59) */
+  uint32_t hour;    /* bit h: hour h (0..23) */
+  uint32_t dom;     /* bit d: day of month d (1..31) */
+  uint32_t dom_w;   /* bit d: weekday nearest to day d (`dW`) */
+  uint16_t month;   /* bit m: month m (1..12) */
+  uint8_t dow;      /* bit w: weekday w (0 = Sunday .. 6) */
+  uint8_t dow_last; /* bit w: last weekday w of the month (`5L`) */
+  uint8_t dow_nth[7]; /* dow_nth[w] bit n: n-th weekday w of the month (`w#n`, n 1..5) */
+  uint8_t dom_last_offset; /* `L-n`: n days before the last day */
+  uint8_t flags;           /* ORCA_CRON_* */
+} orca_cron;
+
+/* Parse expr into *out. Returns 0, or ORCA_EINVAL with err (if non-NULL)
+ * saying what is wrong and at which 1-based column of expr. *out is
+ * unspecified on failure. */
+struct orca_err;
+int orca_cron_parse(const char *expr, orca_cron *out, struct orca_err *err);
+
+/* A time zone loaded from the system zone database (TZif files under
+ * /usr/share/zoneinfo or $TZDIR). Opaque; NULL stands for UTC. */
+typedef struct orca_tz orca_tz;
+
+/* Load zone `name` ("Europe/Paris", "UTC"). Returns 0 and a zone the caller
+ * frees with orca_tz_free(), or ORCA_ENOTFOUND / ORCA_EDECODE with err set. */
+int orca_tz_load(const char *name, orca_tz **out, struct orca_err *err);
+void orca_tz_free(orca_tz *tz);
+
+/* The first fire time strictly after `after_us` (µs since the epoch, UTC),
+ * evaluated in zone tz (NULL = UTC). Local times skipped by a DST jump fire at
+ * the first instant after the gap; local times repeated by a DST fall-back
+ * fire once, at their first occurrence (see docs/timekeeper.md). Returns 0,
+ * or ORCA_ENOTFOUND when no time within 5 years matches (e.g. "0 0 30 2 *"). */
+int orca_cron_next(const orca_cron *c, const orca_tz *tz, int64_t after_us, int64_t *next_us);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,96 @@
+/* orca/worker.h — the consumer side: a worker runs handlers for the tasks it
+ * has been given, on a pool of threads around a libuv event loop.
+ *
+ * Life cycle: orca_worker_new -> register handlers (the generated
+ * NAME_register(), or orca_worker_handle) -> orca_worker_run (blocks) ->
+ * orca_worker_free. orca_worker_stop may be called from any thread or a
+ * handler; SIGINT/SIGTERM stop it gracefully when run installs signals. */
+#ifndef ORCA_WORKER_H
+#define ORCA_WORKER_H
+
+#include "orca/clock.h"
+#include "orca/error.h"
+#include "orca/memory.h"
+#include "orca/schema.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct orca_worker orca_worker;
+typedef struct orca_ctx orca_ctx;
+
+typedef struct orca_worker_opts {
+  const char *backend;     /* URL; NULL = $ORCA_BACKEND, else sqlite:./.orca/orca.db */
+  const char *queues;      /* "payments:3,default:1"; NULL = every registered task's queue, weight 1 */
+  unsigned concurrency;    /* handler threads; 0 = number of CPUs */
+  unsigned prefetch;       /* tasks leased ahead of free threads; 0 = concurrency */
+  int64_t lease_us;        /* 0 = 15 s; renewed while a handler runs */
+  int64_t grace_us;        /* shutdown grace for in-flight tasks; 0 = 10 s */
+  const char *worker_id;   /* NULL = host:pid:random */
+  const char *hooks_file;  /* global Lua hooks; NULL = none */
+  bool install_signals;    /* SIGINT/SIGTERM stop gracefully, SIGHUP reloads hooks */
+  bool run_schedules;      /* run the TimeKeeper for registered schedules (default on in main) */
+  unsigned max_tasks;      /* stop after this many tasks finished; 0 = never (tests, demos) */
+  const orca_clock *clock; /* NULL = real clock */
+  void *user;              /* returned by orca_ctx_user() */
+} orca_worker_opts;
+
+/* Create a worker (connects to the backend). Returns 0 or an error with err. */
+int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *err);
+
+/* Install the handler fn (the task's typed handler, cast to orca_fn) for
+ * task. The descriptor must outlive the worker. Returns 0, ORCA_EDUPLICATE if
+ * the task already has a handler, or ORCA_EINVAL. */
+int orca_worker_handle(orca_worker *w, const orca_task_desc *task, orca_fn fn);
+
+/* Register a schema's schedules with the worker's TimeKeeper. */
+int orca_worker_add_schema(orca_worker *w, const orca_schema *schema);
+
+/* Run until stopped: fetch, run, ack, retry, renew leases. Returns 0 after a
+ * graceful stop, or the error that stopped it. */
+int orca_worker_run(orca_worker *w);
+
+/* Ask the worker to stop: no new fetches; in-flight tasks get the grace
+ * period, then are released back to their queues. Thread-safe. */
+void orca_worker_stop(orca_worker *w);
+
+/* Free a stopped (or never-run) worker. */
+void orca_worker_free(orca_worker *w);
+
+/* The worker command line every program gets:
+ *   PROG [--backend URL] [--concurrency N] [--queues Q:W,...] [--prefetch N]
+ *        [--lease DUR] [--grace DUR] [--hooks FILE] [--id ID] [--no-schedules] [--help]
+ * Parses argv (falling back to ORCA_* environment variables), creates the
+ * worker, calls reg(w, ud) to install handlers, runs it with signals, and
+ * returns a process exit code (0, 1 runtime error, 2 usage). */
+typedef int (*orca_register_fn)(orca_worker *w, void *ud);
+int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud);
+
+/* What a handler can ask of its context. */
+const char *orca_ctx_task_id(const orca_ctx *ctx);
+const char *orca_ctx_task_name(const orca_ctx *ctx);
+uint32_t orca_ctx_attempt(const orca_ctx *ctx);      /* 1-based */
+int64_t orca_ctx_deadline_us(const orca_ctx *ctx);   /* timeout of this attempt, 0 = none */
+bool orca_ctx_cancelled(const orca_ctx *ctx);        /* cancel requested or timed out */
+const char *orca_ctx_header(const orca_ctx *ctx, const char *key); /* NULL if absent */
+void *orca_ctx_user(const orca_ctx *ctx);
+/* Allocator for the result's nested memory; released after the result is stored. */
+const orca_alloc *orca_ctx_alloc(orca_ctx *ctx);
+/* Record why the attempt failed; returns ORCA_EFAIL for `return orca_ctx_fail(...)`. */
+int orca_ctx_fail(orca_ctx *ctx, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Log a line tagged with the task id. */
+void orca_ctx_log(orca_ctx *ctx, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
