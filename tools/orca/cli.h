@@ -1,0 +1,75 @@
+/* cli.h — what the subcommands of `orca` share: global options, opening the
+ * backend, loading a .orca schema, and printing task records. */
+#ifndef ORCA_CLI_H
+#define ORCA_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "orca/orca.h"
+
+#define CLI_MAX_IMPORTS 16
+
+typedef struct cli {
+  const char *prog;     /* argv[0] of the subcommand, for messages */
+  const char *backend;  /* --backend or $ORCA_BACKEND; NULL = default */
+  const char *schema;   /* --schema FILE.orca */
+  const char *imports[CLI_MAX_IMPORTS]; /* -I DIR */
+  size_t nimports;
+  bool json;            /* --json */
+  orca_client *client;  /* opened by cli_client() */
+  orca_schema *loaded;  /* loaded by cli_schema() */
+} cli;
+
+/* Exit codes: 0 success, 1 failure at run time, 2 usage error. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Print "orca SUB: message" to stderr and return CLI_FAIL (or code). */
+int cli_fail(const cli *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Parse the options every subcommand accepts (--backend URL, --schema FILE,
+ * -I DIR, --json) out of argv, leaving the others in order in argv[1..];
+ * returns the new argc, or -1 after printing a usage error. */
+int cli_common_opts(cli *c, int argc, char **argv);
+
+/* A "--name VALUE" option of one subcommand. */
+typedef struct cli_opt {
+  const char *name;
+  const char **value;
+} cli_opt;
+
+/* Take the options in opts out of argv (unknown "--x" is a usage error),
+ * leaving positional arguments in argv[1..]. Returns their number, or -1
+ * after printing a usage message. */
+int cli_take_opts(cli *c, int argc, char **argv, const cli_opt *opts, size_t nopts);
+
+/* True when argv asks for --help or -h. */
+bool cli_wants_help(int argc, char **argv);
+
+/* Open the client once (exits the command with one clear line on failure:
+ * returns NULL after printing). */
+orca_client *cli_client(cli *c);
+
+/* Load --schema (NULL with a message if none given or invalid). */
+const orca_schema *cli_schema(cli *c);
+
+/* Find a task in the loaded schema by "pkg.name" or "name". */
+const orca_task_desc *cli_task(cli *c, const char *name);
+
+/* Print a task record as text or JSON (result decoded through task's result
+ * type when task is non-NULL). */
+void cli_print_info(const cli *c, const orca_task_info *info, const orca_task_desc *task);
+
+/* Release what the common part opened. */
+void cli_close(cli *c);
+
+/* Subcommands: each takes argv with argv[0] = subcommand name. */
+int cmd_enqueue(cli *c, int argc, char **argv);
+int cmd_wait(cli *c, int argc, char **argv);
+int cmd_inspect(cli *c, int argc, char **argv);
+int cmd_cancel(cli *c, int argc, char **argv);
+int cmd_stats(cli *c, int argc, char **argv);
+int cmd_dlq(cli *c, int argc, char **argv);
+
+#endif
