@@ -1,15 +1,13 @@
 /* registry.c — open a backend by the scheme of its URL.
  *
- * Backends register by defining orca__<scheme>_ops; the references here are
- * weak so a tree that does not (yet) build one still links, and that scheme
- * answers ORCA_ENOTSUP with a clear message. */
+ * The built backends are referenced strongly, so a program linking the static
+ * liborca pulls them in. Kafka is not built yet: its reference is weak and
+ * its scheme answers ORCA_ENOTSUP with a clear message. */
 #include "backend/backend.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-extern const orca__backend_ops orca__sqlite_ops __attribute__((weak));
-extern const orca__backend_ops orca__redis_ops __attribute__((weak));
 extern const orca__backend_ops orca__kafka_ops __attribute__((weak));
 
 #define ORCA__DEFAULT_URL "sqlite:./.orca/orca.db"

@@ -2,9 +2,9 @@
  * same way by the CLI, worker flags and the JSON codec. */
 #include "orca/clock.h"
 #include "orca/error.h"
+#include "timekeeper/timekeeper.h"
 
 #include <ctype.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,16 +54,6 @@ int orca_duration_parse(const char *s, int64_t *us) {
   return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = (unsigned)(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (int64_t)doe - 719468;
-}
-
 static int digits(const char **p, int n, int *out) {
   int v = 0;
   for (int i = 0; i < n; i++, (*p)++) {
@@ -97,10 +87,8 @@ int orca_time_parse(const char *s, int64_t *us) {
   if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
       digits(&p, 2, &se))
     return ORCA_EINVAL;
-  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
-      h > 23 || mi > 59 || se > 60)
+  if (mo < 1 || mo > 12 || d < 1 || d > orca__days_in_month(y, mo) || h > 23 || mi > 59 ||
+      se > 60)
     return ORCA_EINVAL;
   int64_t frac = 0;
   if (*p == '.') {
@@ -126,7 +114,7 @@ int orca_time_parse(const char *s, int64_t *us) {
   }
   if (*p)
     return ORCA_EINVAL;
-  int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
+  int64_t secs = orca__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
   *us = (secs - off) * 1000000 + frac;
   return 0;
 }
@@ -142,17 +130,10 @@ char *orca_time_format(int64_t us, char *out, size_t outlen) {
     sod += 86400;
     z--;
   }
-  /* civil_from_days */
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = (unsigned)(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
-  snprintf(out, outlen, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, m, d,
+  int64_t y;
+  int m, d;
+  orca__civil_from_days(z, &y, &m, &d);
+  snprintf(out, outlen, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, m, d,
            (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), (int)(rem / 1000));
   return out;
 }

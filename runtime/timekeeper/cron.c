@@ -179,9 +179,7 @@ static int parse_item(const pstate *p, const char *s, const char *end, uint64_t 
   if (p->field == F_DOM && (rc = parse_dom_special(p, s, end, c))) return rc < 0 ? rc : 0;
   if (p->field == F_DOW && (rc = parse_dow_special(p, s, end, c))) return rc < 0 ? rc : 0;
   const char *q = s;
-  bool star = false;
   if (*q == '*') {
-    star = true;
     lo = f->lo;
     hi = hi_max;
     q++;
@@ -213,7 +211,6 @@ static int parse_item(const pstate *p, const char *s, const char *end, uint64_t 
     }
   }
   if (q != end) return fail(p, q, "unexpected character '%s'", (char[]){*q, 0});
-  (void)star;
   set_bits(p->field, bits, lo, hi, st);
   return 0;
 }

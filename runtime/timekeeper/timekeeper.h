@@ -101,6 +101,11 @@ typedef struct orca__timekeeper_opts {
   int64_t grace_us;    /* a fire up to this late is "on time", not missed; 0 = 2 s */
   int64_t refresh_us;  /* re-read the schedule list at least this often; 0 = 1 s */
   size_t promote_max;  /* deferred tasks moved per promote call; 0 = 1000 */
+  /* Loop mode: called on the loop thread after each cycle with the number of
+   * tasks this node fired in it (tests, metrics), also for a cycle that
+   * finishes after close was called. May call close. */
+  void (*on_cycle)(void *ud, int fired);
+  void *ud;
 } orca__timekeeper_opts;
 
 /* Create an engine with its own backend handle opened from backend_url
@@ -116,8 +121,8 @@ void orca__timekeeper_set_opts(orca__timekeeper *tk, const orca__timekeeper_opts
 /* Register a schedule declared in generated tables. Validates it at once
  * (ORCA_EINVAL with the reason); the backend write (schedule_put if absent,
  * or replace when the stored definition differs) happens in the next cycle
- * (tick, or the loop's next wake-up, which add triggers at once). d and its
- * strings must stay valid until close (generated tables are static). */
+ * (tick, or the loop's next wake-up, which add triggers at once). The
+ * definition is copied. In loop mode call it on the loop thread. */
 int orca__timekeeper_add(orca__timekeeper *tk, const orca_schedule_desc *d, orca_err *err);
 
 /* Arm the loop timer (loop mode). Returns 0, ORCA_EINVAL without a loop. */

@@ -112,7 +112,13 @@ typedef struct orca_field {
   uint32_t offset;    /* offsetof the value in the C struct */
   int32_t has_offset; /* offsetof the has_ flag, or -1 */
   const orca_type *type;
-  const void *default_value; /* points to a value of the field's C type, or NULL (zero) */
+  /* Points to a value of the field's C type, or NULL (zero). For STRING it
+   * points to a `char *const` (or `const char *`) holding the literal:
+   *   static char *const s_a__default_1 = "anon";  .default_value = &s_a__default_1
+   * orca_value_init copies that pointer into the field (no allocation) and
+   * orca_value_free never frees a string still equal to it. For an optional
+   * scalar with a default, init sets the value and leaves has_ false. */
+  const void *default_value;
   const char *doc;           /* /// comment or NULL */
 } orca_field;
 

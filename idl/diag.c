@@ -1,0 +1,167 @@
+/* idl/diag.c — printing diagnostics with the source line and a caret. */
+#include "idl/diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+orcac_source *orcac_diag_add_source(orcac_diags *d, const char *path, const char *text,
+                                    size_t len) {
+  orcac_source *s = calloc(1, sizeof *s);
+  char *p = strdup(path);
+  char *t = malloc(len + 1);
+  if (!s || !p || !t) {
+    free(s);
+    free(p);
+    free(t);
+    return NULL;
+  }
+  memcpy(t, text, len);
+  t[len] = '\0';
+  s->path = p;
+  s->text = t;
+  s->len = len;
+  s->next = d->sources;
+  d->sources = s;
+  return s;
+}
+
+/* Offsets of line starts, so printing the caret line is O(1) per error. */
+static bool index_lines(orcac_source *s) {
+  if (s->lines)
+    return true;
+  size_t n = 1;
+  for (size_t i = 0; i < s->len; i++)
+    n += s->text[i] == '\n';
+  s->lines = malloc(n * sizeof *s->lines);
+  if (!s->lines)
+    return false;
+  s->nlines = 0;
+  s->lines[s->nlines++] = 0;
+  for (size_t i = 0; i < s->len; i++)
+    if (s->text[i] == '\n')
+      s->lines[s->nlines++] = i + 1;
+  return true;
+}
+
+static orcac_source *find_source(orcac_diags *d, const char *path) {
+  for (orcac_source *s = d->sources; s; s = s->next)
+    if (s->path == path || (path && strcmp(s->path, path) == 0))
+      return s;
+  return NULL;
+}
+
+/* Print the line of pos and a caret under its column; tabs are kept in the
+ * caret line so it lines up in any tab width. */
+static void print_caret(orcac_diags *d, orca_ast_pos pos) {
+  orcac_source *s = find_source(d, pos.file);
+  if (!s || !index_lines(s) || pos.line == 0 || pos.line > s->nlines)
+    return;
+  const char *line = s->text + s->lines[pos.line - 1];
+  size_t n = 0;
+  while (line + n < s->text + s->len && line[n] != '\n' && line[n] != '\r')
+    n++;
+  fprintf(d->out, "%.*s\n", (int)n, line);
+  for (size_t i = 0; i + 1 < pos.col && i < n; i++)
+    fputc(line[i] == '\t' ? '\t' : ' ', d->out);
+  fputs("^\n", d->out);
+}
+
+/* Print one diagnostic now (and remember it as the first error). */
+static void emit(orcac_diags *d, bool warning, orca_ast_pos pos, const char *msg) {
+  char where[512];
+  if (pos.file && pos.line)
+    snprintf(where, sizeof where, "%s:%u:%u", pos.file, pos.line, pos.col);
+  else
+    snprintf(where, sizeof where, "%s", pos.file ? pos.file : "orcac");
+  if (!warning && !d->first.msg[0])
+    orca_err_set(&d->first, ORCA_EINVAL, "%s: %s", where, msg);
+  if (!d->out)
+    return;
+  fprintf(d->out, "%s: %s: %s\n", where, warning ? "warning" : "error", msg);
+  if (pos.line)
+    print_caret(d, pos);
+}
+
+void orcac_diag(orcac_diags *d, bool warning, orca_ast_pos pos, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (warning)
+    d->warnings++;
+  else
+    d->errors++;
+  unsigned max = d->max_errors ? d->max_errors : 200;
+  if (d->errors > max)
+    return;
+  if (d->holding) {
+    if (d->nheld == d->capheld) {
+      size_t cap = d->capheld ? d->capheld * 2 : 16;
+      orcac_held *h = realloc(d->held, cap * sizeof *h);
+      if (!h) {
+        emit(d, warning, pos, msg); /* cannot hold: print out of order */
+        return;
+      }
+      d->held = h;
+      d->capheld = cap;
+    }
+    char *copy = strdup(msg);
+    if (!copy) {
+      emit(d, warning, pos, msg);
+      return;
+    }
+    d->held[d->nheld++] = (orcac_held){pos, warning, d->seq++, copy};
+    return;
+  }
+  emit(d, warning, pos, msg);
+}
+
+size_t orcac_diag_hold(orcac_diags *d) {
+  d->holding++;
+  return d->nheld;
+}
+
+static int cmp_held(const void *a, const void *b) {
+  const orcac_held *x = a, *y = b;
+  int c = strcmp(x->pos.file ? x->pos.file : "", y->pos.file ? y->pos.file : "");
+  if (c)
+    return c;
+  if (x->pos.line != y->pos.line)
+    return x->pos.line < y->pos.line ? -1 : 1;
+  if (x->pos.col != y->pos.col)
+    return x->pos.col < y->pos.col ? -1 : 1;
+  return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+void orcac_diag_flush(orcac_diags *d, size_t mark) {
+  if (d->holding)
+    d->holding--;
+  if (mark >= d->nheld)
+    return;
+  qsort(d->held + mark, d->nheld - mark, sizeof *d->held, cmp_held);
+  for (size_t i = mark; i < d->nheld; i++) {
+    emit(d, d->held[i].warning, d->held[i].pos, d->held[i].msg);
+    free(d->held[i].msg);
+  }
+  d->nheld = mark;
+}
+
+void orcac_diag_free(orcac_diags *d) {
+  for (size_t i = 0; i < d->nheld; i++)
+    free(d->held[i].msg);
+  free(d->held);
+  d->held = NULL;
+  d->nheld = d->capheld = 0;
+  orcac_source *s = d->sources;
+  while (s) {
+    orcac_source *next = s->next;
+    free((void *)s->path);
+    free((void *)s->text);
+    free(s->lines);
+    free(s);
+    s = next;
+  }
+  d->sources = NULL;
+}

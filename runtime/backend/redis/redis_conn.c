@@ -1,0 +1,419 @@
+/* redis_conn.c — the connection layer of the Redis backend: the pipelined
+ * argument builder, connecting (AUTH, SELECT, SCRIPT LOAD), reconnecting
+ * with back-off, executing a pipeline with NOSCRIPT reload, and cutting a
+ * blocking command short from another thread.
+ *
+ * Why resending a pipeline after a reconnect is safe: every operation is
+ * either read-only, or a script whose effect does not repeat (enqueue
+ * refuses an id that exists, complete skips entries no longer pending for
+ * this worker, fetch re-delivers at worst after the lease). */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "orca/log.h"
+#include "redis_internal.h"
+
+/* ---- argument builder -------------------------------------------------- */
+
+void orca__rargs_reset(orca__rargs *a) {
+  a->text.len = 0;
+  a->n = 0;
+  a->ncmds = 0;
+  a->err = 0;
+}
+
+void orca__rargs_free(orca__rargs *a) {
+  orca_buf_free(&a->text);
+  free(a->off);
+  free(a->len);
+  free(a->cmds);
+  free(a->argv);
+  memset(a, 0, sizeof *a);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap)
+    return 0;
+  size_t nc = *cap ? *cap * 2 : 64;
+  while (nc < need)
+    nc *= 2;
+  void *np = realloc(*p, nc * elem);
+  if (!np)
+    return ORCA_ENOMEM;
+  *p = np;
+  *cap = nc;
+  return 0;
+}
+
+void orca__rargs_add(orca__rargs *a, const void *p, size_t n) {
+  if (a->err)
+    return;
+  size_t cap = a->cap;
+  if (a->n + 1 > cap) {
+    size_t c1 = cap, c2 = cap;
+    if (grow((void **)&a->off, &c1, a->n + 1, sizeof *a->off) ||
+        grow((void **)&a->len, &c2, a->n + 1, sizeof *a->len)) {
+      a->err = ORCA_ENOMEM;
+      return;
+    }
+    a->cap = c1 < c2 ? c1 : c2;
+  }
+  if (orca_buf_append(&a->text, p ? p : "", n)) {
+    a->err = ORCA_ENOMEM;
+    return;
+  }
+  a->off[a->n] = a->text.len - n;
+  a->len[a->n] = n;
+  a->n++;
+  if (a->ncmds)
+    a->cmds[a->ncmds - 1].argc++;
+}
+
+void orca__rargs_str(orca__rargs *a, const char *s) { orca__rargs_add(a, s, s ? strlen(s) : 0); }
+
+void orca__rargs_int(orca__rargs *a, int64_t v) {
+  char tmp[24];
+  int n = snprintf(tmp, sizeof tmp, "%" PRId64, v);
+  orca__rargs_add(a, tmp, (size_t)n);
+}
+
+void orca__rargs_key(orca__rargs *a, const char *q, const char *suffix) {
+  char tmp[ORCA__REDIS_PREFIX_MAX + 64];
+  int n = snprintf(tmp, sizeof tmp, "orca:{%s}:%s", q, suffix);
+  orca__rargs_add(a, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+void orca__rargs_cmd(orca__rargs *a, int script) {
+  if (a->err)
+    return;
+  if (grow((void **)&a->cmds, &a->cmdcap, a->ncmds + 1, sizeof *a->cmds)) {
+    a->err = ORCA_ENOMEM;
+    return;
+  }
+  a->cmds[a->ncmds++] = (orca__rcmd){a->n, 0, script};
+  if (script >= 0) {
+    orca__rargs_str(a, "EVALSHA");
+    orca__rargs_add(a, "", 0); /* the sha, filled in when sent */
+  }
+}
+
+/* ---- connecting --------------------------------------------------------- */
+
+static struct timeval tv_of(int64_t us) {
+  if (us < 1000)
+    us = 1000;
+  return (struct timeval){.tv_sec = us / 1000000, .tv_usec = us % 1000000};
+}
+
+static int load_script(orca__redis *r, int i) {
+  redisReply *rep = redisCommand(r->c, "SCRIPT LOAD %s", orca__redis_script(i));
+  if (!rep)
+    return ORCA_ECONNECT;
+  int rc = 0;
+  if (rep->type == REDIS_REPLY_STRING && rep->len == 40)
+    memcpy(r->sha[i], rep->str, 41);
+  else {
+    orca_log(ORCA_LOG_ERROR, "redis %s:%d: SCRIPT LOAD of script %d failed: %s", r->host,
+             r->port, i, rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+    rc = ORCA_EBACKEND;
+  }
+  freeReplyObject(rep);
+  return rc;
+}
+
+static int simple(orca__redis *r, orca_err *err, const char *what, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  redisReply *rep = redisvCommand(r->c, fmt, ap);
+  va_end(ap);
+  if (!rep)
+    return orca_err_set(err, ORCA_ECONNECT, "redis %s:%d: %s: %s", r->host, r->port, what,
+                        r->c->errstr);
+  int rc = 0;
+  if (rep->type == REDIS_REPLY_ERROR)
+    rc = orca_err_set(err, ORCA_EBACKEND, "redis %s:%d: %s refused: %s", r->host, r->port, what,
+                      rep->str);
+  freeReplyObject(rep);
+  return rc;
+}
+
+int orca__redis_connect(orca__redis *r, orca_err *err) {
+  orca__redis_disconnect(r);
+  redisContext *c = redisConnectWithTimeout(r->host, r->port, tv_of(r->op_timeout_us));
+  if (!c)
+    return orca_err_set(err, ORCA_ENOMEM, "redis %s:%d: out of memory", r->host, r->port);
+  if (c->err) {
+    int rc = orca_err_set(err, ORCA_ECONNECT, "cannot connect to redis at %s:%d: %s", r->host,
+                          r->port, c->errstr);
+    redisFree(c);
+    return rc;
+  }
+  redisSetTimeout(c, tv_of(r->op_timeout_us));
+  pthread_mutex_lock(&r->mu);
+  r->c = c;
+  r->shut = false;
+  pthread_mutex_unlock(&r->mu);
+  int rc = 0;
+  if (r->password[0])
+    rc = simple(r, err, "AUTH", "AUTH %s", r->password);
+  if (!rc && r->db)
+    rc = simple(r, err, "SELECT", "SELECT %d", r->db);
+  for (int i = 0; !rc && i < ORCA__RS_COUNT; i++)
+    if (!r->sha[i][0])
+      rc = load_script(r, i) ? orca_err_set(err, ORCA_EBACKEND,
+                                            "redis %s:%d: loading the Lua scripts failed",
+                                            r->host, r->port)
+                             : 0;
+  if (rc)
+    orca__redis_disconnect(r);
+  return rc;
+}
+
+void orca__redis_disconnect(orca__redis *r) {
+  pthread_mutex_lock(&r->mu);
+  redisContext *c = r->c;
+  r->c = NULL;
+  pthread_mutex_unlock(&r->mu);
+  if (c)
+    redisFree(c);
+}
+
+bool orca__redis_pause(orca__redis *r, int64_t us) {
+  struct pollfd p = {.fd = r->wake[0], .events = POLLIN};
+  int ms = (int)((us + 999) / 1000);
+  if (poll(&p, 1, ms) > 0) {
+    char junk[64];
+    while (read(r->wake[0], junk, sizeof junk) > 0) {
+    }
+    return true;
+  }
+  return false;
+}
+
+bool orca__redis_take_interrupt(orca__redis *r) {
+  pthread_mutex_lock(&r->mu);
+  bool was = r->interrupted;
+  r->interrupted = false;
+  pthread_mutex_unlock(&r->mu);
+  return was;
+}
+
+/* Reconnect after a failure, pausing by the back-off first (10 ms doubling
+ * to 1 s). Logs the outage once and the recovery once. */
+static int reconnect(orca__redis *r, int64_t deadline) {
+  int64_t left = deadline - orca_monotonic_us();
+  int64_t pause = r->backoff_us < left ? r->backoff_us : left;
+  if (pause > 0 && orca__redis_pause(r, pause))
+    return ORCA_EAGAIN;
+  r->backoff_us = r->backoff_us ? r->backoff_us * 2 : 10000;
+  if (r->backoff_us > 1000000)
+    r->backoff_us = 1000000;
+  orca_err e = {0};
+  int rc = orca__redis_connect(r, &e);
+  if (rc) {
+    if (!r->down_logged)
+      orca_log(ORCA_LOG_WARN, "%s; retrying with back-off", e.msg);
+    r->down_logged = true;
+    return rc;
+  }
+  if (r->down_logged)
+    orca_log(ORCA_LOG_INFO, "redis %s:%d: reconnected", r->host, r->port);
+  r->down_logged = false;
+  r->backoff_us = 0;
+  return 0;
+}
+
+/* ---- executing ---------------------------------------------------------- */
+
+static void materialize(orca__redis *r, orca__rargs *a) {
+  for (size_t i = 0; i < a->n; i++)
+    a->argv[i] = (const char *)a->text.data + a->off[i];
+  for (size_t k = 0; k < a->ncmds; k++)
+    if (a->cmds[k].script >= 0) {
+      a->argv[a->cmds[k].first + 1] = r->sha[a->cmds[k].script];
+      a->len[a->cmds[k].first + 1] = 40;
+    }
+}
+
+static int send_one(orca__redis *r, orca__rargs *a, size_t k) {
+  const orca__rcmd *c = &a->cmds[k];
+  return redisAppendCommandArgv(r->c, (int)c->argc, a->argv + c->first, a->len + c->first) ==
+                 REDIS_OK
+             ? 0
+             : ORCA_ECONNECT;
+}
+
+static bool is_noscript(const redisReply *rep) {
+  return rep && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0;
+}
+
+/* A server that is starting up (loading its AOF/RDB) answers LOADING; it is
+ * treated like an outage and retried with back-off. */
+static bool is_loading(const redisReply *rep) {
+  return rep && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "LOADING", 7) == 0;
+}
+
+/* One attempt: send all, read all. ORCA_ECONNECT on a broken connection. */
+static int attempt(orca__redis *r, orca__rargs *a, redisReply **rep) {
+  for (size_t k = 0; k < a->ncmds; k++)
+    if (send_one(r, a, k))
+      return ORCA_ECONNECT;
+  for (size_t k = 0; k < a->ncmds; k++) {
+    void *p = NULL;
+    if (redisGetReply(r->c, &p) != REDIS_OK) {
+      orca__redis_free_replies(rep, k);
+      return ORCA_ECONNECT;
+    }
+    rep[k] = p;
+  }
+  for (size_t k = 0; k < a->ncmds; k++)
+    if (is_loading(rep[k])) {
+      orca__redis_free_replies(rep, a->ncmds);
+      return ORCA_EAGAIN;
+    }
+  for (size_t k = 0; k < a->ncmds; k++) {
+    if (!is_noscript(rep[k]))
+      continue;
+    int s = a->cmds[k].script;
+    if (s < 0 || load_script(r, s)) {
+      orca__redis_free_replies(rep, a->ncmds);
+      return ORCA_ECONNECT;
+    }
+    materialize(r, a);
+    void *p = NULL;
+    if (send_one(r, a, k) || redisGetReply(r->c, &p) != REDIS_OK) {
+      orca__redis_free_replies(rep, a->ncmds);
+      return ORCA_ECONNECT;
+    }
+    freeReplyObject(rep[k]);
+    rep[k] = p;
+  }
+  return 0;
+}
+
+int orca__redis_exec(orca__redis *r, orca__rargs *a, redisReply **rep, int64_t block_us) {
+  if (a->err)
+    return a->err;
+  if (grow((void **)&a->argv, &a->argvcap, a->n + 1, sizeof *a->argv))
+    return ORCA_ENOMEM;
+  for (size_t k = 0; k < a->ncmds; k++)
+    rep[k] = NULL;
+  r->retried = false;
+  int64_t deadline = orca_monotonic_us() + r->op_timeout_us + (block_us > 0 ? block_us : 0);
+  for (int tries = 0;; tries++) {
+    if (!r->c) {
+      int rc = reconnect(r, deadline);
+      if (rc == ORCA_EAGAIN)
+        return rc;
+      if (rc) {
+        if (orca_monotonic_us() >= deadline)
+          return ORCA_ECONNECT;
+        continue;
+      }
+    }
+    materialize(r, a);
+    if (tries)
+      r->retried = true;
+    if (block_us > 0) {
+      pthread_mutex_lock(&r->mu);
+      bool intr = r->interrupted;
+      r->interrupted = false;
+      r->blocking = !intr;
+      pthread_mutex_unlock(&r->mu);
+      if (intr)
+        return ORCA_EAGAIN;
+      redisSetTimeout(r->c, tv_of(r->op_timeout_us + block_us));
+    }
+    int rc = attempt(r, a, rep);
+    if (block_us > 0) {
+      pthread_mutex_lock(&r->mu);
+      r->blocking = false;
+      bool shut = r->shut;
+      bool intr = r->interrupted;
+      r->interrupted = false;
+      pthread_mutex_unlock(&r->mu);
+      if (shut || intr) {
+        if (rc == 0)
+          orca__redis_free_replies(rep, a->ncmds);
+        orca__redis_disconnect(r); /* the socket was shut down under us */
+        return ORCA_EAGAIN;
+      }
+      if (r->c)
+        redisSetTimeout(r->c, tv_of(r->op_timeout_us));
+    }
+    if (rc == 0) {
+      if (r->down_logged)
+        orca_log(ORCA_LOG_INFO, "redis %s:%d: back in service", r->host, r->port);
+      r->down_logged = false;
+      return 0;
+    }
+    if (rc == ORCA_EAGAIN) { /* LOADING: keep the connection, pause, resend */
+      if (orca_monotonic_us() >= deadline)
+        return ORCA_ECONNECT;
+      if (!r->down_logged)
+        orca_log(ORCA_LOG_WARN, "redis %s:%d: server is loading its data; waiting", r->host,
+                 r->port);
+      r->down_logged = true;
+      if (orca__redis_pause(r, 20000))
+        return ORCA_EAGAIN;
+      continue;
+    }
+    if (r->c && !r->down_logged)
+      orca_log(ORCA_LOG_WARN, "redis %s:%d: connection lost (%s); reconnecting", r->host,
+               r->port, r->c->errstr[0] ? r->c->errstr : "I/O error");
+    r->down_logged = true;
+    orca__redis_disconnect(r);
+    if (orca_monotonic_us() >= deadline)
+      return ORCA_ECONNECT;
+  }
+}
+
+void orca__redis_free_replies(redisReply **rep, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (rep[i])
+      freeReplyObject(rep[i]);
+    rep[i] = NULL;
+  }
+}
+
+int orca__redis_reply_error(orca__redis *r, const redisReply *rep, const char *what) {
+  if (rep && rep->type != REDIS_REPLY_ERROR)
+    return 0;
+  orca_log(ORCA_LOG_ERROR, "redis %s:%d: %s failed: %s", r->host, r->port, what,
+           rep ? rep->str : "no reply");
+  return ORCA_EBACKEND;
+}
+
+int64_t orca__redis_int(const redisReply *rep) {
+  if (!rep)
+    return 0;
+  if (rep->type == REDIS_REPLY_INTEGER)
+    return rep->integer;
+  if (rep->type == REDIS_REPLY_STRING || rep->type == REDIS_REPLY_STATUS) {
+    char tmp[32];
+    size_t n = rep->len < sizeof tmp - 1 ? rep->len : sizeof tmp - 1;
+    memcpy(tmp, rep->str, n);
+    tmp[n] = '\0';
+    return strtoll(tmp, NULL, 10);
+  }
+  return 0;
+}
+
+void orca__redis_copy(const redisReply *rep, char *out, size_t outlen) {
+  if (!outlen)
+    return;
+  out[0] = '\0';
+  if (!rep || (rep->type != REDIS_REPLY_STRING && rep->type != REDIS_REPLY_STATUS))
+    return;
+  size_t n = rep->len < outlen - 1 ? rep->len : outlen - 1;
+  memcpy(out, rep->str, n);
+  out[n] = '\0';
+}

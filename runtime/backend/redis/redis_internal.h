@@ -1,0 +1,180 @@
+/* redis_internal.h — what the files of the Redis Streams backend share: the
+ * handle, the argument builder for pipelined commands, the connection layer
+ * (connect, reconnect with back-off, pipelined execution with NOSCRIPT
+ * reload, interrupt) and the embedded Lua scripts.
+ *
+ * The backend is synchronous (backend.h): one handle per thread, hiredis's
+ * blocking API with redisSetTimeout as the round-trip watchdog. Blocking
+ * commands (XREAD BLOCK, BLPOP) can be cut short from another thread by
+ * ops->interrupt, which shuts the socket down (docs/redis.md). */
+#ifndef ORCA__REDIS_INTERNAL_H
+#define ORCA__REDIS_INTERNAL_H
+
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend/backend.h"
+
+/* Every key of queue Q starts with "orca:{Q}:" (one hash tag per queue). */
+#define ORCA__REDIS_PREFIX_MAX (ORCA_NAME_MAX + 8)
+/* A stream entry is handed out at most this many times; the next delivery
+ * dead-letters it as a poison task (docs/redis.md). */
+#define ORCA__REDIS_MAX_DELIVERIES 20
+/* Most jobs or completions sent in one script call (Lua's unpack limit and
+ * the size of one reply bound this). */
+#define ORCA__REDIS_CHUNK 256
+
+/* The Lua scripts (redis_scripts.c), loaded once per connection. */
+enum {
+  ORCA__RS_ENQUEUE,
+  ORCA__RS_FETCH,
+  ORCA__RS_COMPLETE,
+  ORCA__RS_EXTEND,
+  ORCA__RS_PROMOTE,
+  ORCA__RS_GET,
+  ORCA__RS_CANCEL,
+  ORCA__RS_DLQ_REQUEUE,
+  ORCA__RS_DLQ_PURGE,
+  ORCA__RS_STATS,
+  ORCA__RS_SCHED_PUT,
+  ORCA__RS_SCHED_FIRE,
+  ORCA__RS_COUNT
+};
+/* Source of script i (prelude included). */
+const char *orca__redis_script(int i);
+
+/* A pipeline of commands under construction. Argument bytes are copied into
+ * one growing buffer, so building a batch allocates only while the buffers
+ * grow (never per task once warm). */
+typedef struct orca__rcmd {
+  size_t first, argc; /* range in the argument arrays */
+  int script;         /* ORCA__RS_* when the command is EVALSHA, else -1 */
+} orca__rcmd;
+
+typedef struct orca__rargs {
+  orca_buf text;
+  size_t *off, *len;
+  size_t n, cap;
+  orca__rcmd *cmds;
+  size_t ncmds, cmdcap;
+  const char **argv;
+  size_t argvcap;
+  int err; /* sticky ORCA_ENOMEM */
+} orca__rargs;
+
+void orca__rargs_reset(orca__rargs *a);
+void orca__rargs_free(orca__rargs *a);
+/* Start a new command. script >= 0 starts "EVALSHA <sha of script>", and the
+ * next argument must be numkeys. */
+void orca__rargs_cmd(orca__rargs *a, int script);
+void orca__rargs_add(orca__rargs *a, const void *p, size_t n);
+void orca__rargs_str(orca__rargs *a, const char *s);
+void orca__rargs_int(orca__rargs *a, int64_t v);
+/* Add the key prefix of queue q ("orca:{q}:") followed by suffix. */
+void orca__rargs_key(orca__rargs *a, const char *q, const char *suffix);
+
+typedef struct orca__redis {
+  orca__backend base;
+  char host[256];
+  int port;
+  int db;
+  char password[256];
+  int64_t op_timeout_us;
+
+  redisContext *c;           /* NULL while disconnected */
+  char sha[ORCA__RS_COUNT][41];
+  int64_t backoff_us;        /* next reconnect pause */
+  bool down_logged;          /* "unreachable" was logged for this outage */
+  bool retried;              /* the last exec had to resend after a reconnect */
+
+  pthread_mutex_t mu;        /* guards c->fd against interrupt, and the flags below */
+  bool blocking;             /* a blocking command is in flight */
+  bool interrupted;          /* interrupt() arrived and was not consumed yet */
+  bool shut;                 /* interrupt() shut the socket down */
+  int wake[2];               /* pipe: interrupt() wakes back-off pauses */
+
+  int64_t last_claim_us;     /* when fetch last ran XAUTOCLAIM */
+  orca__rargs args;          /* scratch pipeline */
+  char **queues;             /* cache of the set orca:queues */
+  size_t nqueues;
+} orca__redis;
+
+/* Parse "redis://[:PASSWORD@]HOST:PORT[/DB]" into r's host, port, db and
+ * password. Returns 0 or ORCA_EURL with err naming the bad part. */
+int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err);
+
+/* Connect now (used by open). Returns 0 or ORCA_ECONNECT / ORCA_EBACKEND
+ * with err saying host:port and why. */
+int orca__redis_connect(orca__redis *r, orca_err *err);
+void orca__redis_disconnect(orca__redis *r);
+
+/* Send every command of a pipelined and read one reply per command into
+ * rep[] (the caller frees them with orca__redis_free_replies). A connection
+ * error reconnects (with back-off, logged) and resends the whole pipeline
+ * until op_timeout has passed; a NOSCRIPT reply reloads that script and
+ * resends that command. block_us > 0 marks the pipeline as blocking (it ends
+ * with a command that waits up to block_us): the socket timeout is extended
+ * and interrupt() can cut it short, which returns ORCA_EAGAIN. Returns 0 (a
+ * reply may still be a Redis error: see orca__redis_reply_error), or
+ * ORCA_ECONNECT / ORCA_ENOMEM / ORCA_EAGAIN with nothing in rep[]. */
+int orca__redis_exec(orca__redis *r, orca__rargs *a, redisReply **rep, int64_t block_us);
+void orca__redis_free_replies(redisReply **rep, size_t n);
+
+/* Map an error reply to ORCA_EBACKEND (logged with what); 0 when rep is not
+ * an error. */
+int orca__redis_reply_error(orca__redis *r, const redisReply *rep, const char *what);
+
+/* Reply helpers: integer value (strings holding integers are accepted);
+ * copy a string reply into out (truncated, NUL-terminated). */
+int64_t orca__redis_int(const redisReply *rep);
+void orca__redis_copy(const redisReply *rep, char *out, size_t outlen);
+
+/* Pause up to us; interrupt() ends it early (returns true then). */
+bool orca__redis_pause(orca__redis *r, int64_t us);
+/* Consume a pending interrupt: true when one arrived since the last call. */
+bool orca__redis_take_interrupt(orca__redis *r);
+
+/* Refresh r->queues from the set orca:queues. Returns 0 or an error. */
+int orca__redis_load_queues(orca__redis *r);
+/* Find the queue that holds task id (its state hash orca:{Q}:t:ID); the
+ * cached queue list is refreshed once when no cached queue has it. Returns
+ * the queue index in r->queues, or ORCA_ENOTFOUND / an error. */
+int orca__redis_find_task(orca__redis *r, const char *id);
+/* Check a queue name can be used in a key: non-empty, shorter than
+ * ORCA_NAME_MAX, no '{' or '}' (they would break the hash tag). */
+bool orca__redis_queue_ok(const char *q);
+
+/* The ops (redis_queue.c, redis_state.c, redis_admin.c). */
+int orca__redis_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
+                        orca__enqueue_result *res);
+int orca__redis_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease *const *slots,
+                      size_t max, size_t *got);
+int orca__redis_complete(orca__backend *b, const orca__completion *c, size_t n);
+int orca__redis_extend(orca__backend *b, orca__lease *const *leases, size_t n, const char *worker,
+                       int64_t lease_us, int *status);
+int orca__redis_promote(orca__backend *b, int64_t now_us, size_t max, int64_t *next_due_us);
+int orca__redis_state_get(orca__backend *b, const char *id, orca_task_info *info);
+int orca__redis_state_wait(orca__backend *b, const char *id, int64_t timeout_us,
+                           orca_task_info *info);
+int orca__redis_cancel(orca__backend *b, const char *id);
+int orca__redis_dlq_list(orca__backend *b, const char *queue, size_t offset, size_t limit,
+                         orca__info_cb cb, void *ud);
+int orca__redis_dlq_requeue(orca__backend *b, const char *queue, const char *id, size_t *count);
+int orca__redis_dlq_purge(orca__backend *b, const char *queue, const char *id, size_t *count);
+int orca__redis_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_t *n);
+int orca__redis_schedule_put(orca__backend *b, const orca__schedule_rec *rec, bool if_absent);
+int orca__redis_schedule_get(orca__backend *b, const char *name, orca__schedule_rec *rec);
+int orca__redis_schedule_list(orca__backend *b, orca__schedule_cb cb, void *ud);
+int orca__redis_schedule_remove(orca__backend *b, const char *name);
+int orca__redis_schedule_pause(orca__backend *b, const char *name, bool paused);
+int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expected_us,
+                              int64_t next_us, const orca__job *jobs, size_t njobs);
+
+/* Fill info from a state-hash reply (flat field/value array) of queue q and
+ * task id. Used by state_get and dlq_list. */
+void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *id,
+                                orca_task_info *info);
+
+#endif

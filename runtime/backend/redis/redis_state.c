@@ -1,0 +1,194 @@
+/* redis_state.c — the StateKeeper on Redis: state_get, state_wait and
+ * cancel, and the decoding of a task's state hash into orca_task_info.
+ *
+ * "running" is derived under the real clock: a task whose record says
+ * pending and whose stream entry sits in the group's pending-entries list
+ * runs under that consumer's lease (fetch writes nothing per task). Under an
+ * injected clock fetch records running, worker and start itself.
+ *
+ * state_wait does not poll: the get script registers the waiter (HINCRBY
+ * wt) when the task is not final, and every step that makes a task final
+ * pushes one token per waiter onto orca:{Q}:n:ID, on which the waiter BLPOPs
+ * for the time it has left. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envelope.h"
+#include "redis_internal.h"
+
+/* The envelope codec lives in core; referenced weakly so this backend links
+ * (without the args in orca_task_info) into a tree that lacks it. */
+#pragma weak orca__envelope_decode
+
+static bool field_is(const redisReply *k, const char *name) {
+  size_t n = strlen(name);
+  return k->type == REDIS_REPLY_STRING && k->len == n && memcmp(k->str, name, n) == 0;
+}
+
+void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *id,
+                                orca_task_info *info) {
+  size_t rlen = info->result.len, alen = info->args.len;
+  orca_buf result = info->result, args = info->args;
+  memset(info, 0, sizeof *info);
+  info->result = result;
+  info->args = args;
+  info->result.len = rlen;
+  info->args.len = alen;
+  snprintf(info->id, sizeof info->id, "%s", id);
+  snprintf(info->queue, sizeof info->queue, "%s", q);
+  if (!h || h->type != REDIS_REPLY_ARRAY)
+    return;
+  for (size_t i = 0; i + 1 < h->elements; i += 2) {
+    const redisReply *k = h->element[i], *v = h->element[i + 1];
+    if (field_is(k, "s"))
+      info->state = (orca_state)orca__redis_int(v);
+    else if (field_is(k, "k"))
+      orca__redis_copy(v, info->task, sizeof info->task);
+    else if (field_is(k, "y"))
+      info->priority = (int32_t)orca__redis_int(v);
+    else if (field_is(k, "a"))
+      info->attempt = (uint32_t)orca__redis_int(v);
+    else if (field_is(k, "e"))
+      info->enqueued_us = orca__redis_int(v);
+    else if (field_is(k, "t"))
+      info->eta_us = orca__redis_int(v);
+    else if (field_is(k, "b"))
+      info->started_us = orca__redis_int(v);
+    else if (field_is(k, "f"))
+      info->finished_us = orca__redis_int(v);
+    else if (field_is(k, "w"))
+      orca__redis_copy(v, info->worker, sizeof info->worker);
+    else if (field_is(k, "x"))
+      orca__redis_copy(v, info->error, sizeof info->error);
+    else if (field_is(k, "xp"))
+      info->expires_us = orca__redis_int(v);
+    else if (field_is(k, "o"))
+      orca_buf_append(&info->result, v->str, v->len);
+  }
+  if (!orca_state_is_final(info->state))
+    info->finished_us = 0;
+}
+
+/* The args of an envelope, appended to out when the codec is linked. */
+static void append_args(const redisReply *pay, orca_buf *out) {
+  if (!orca__envelope_decode || !pay || pay->type != REDIS_REPLY_STRING)
+    return;
+  orca__envelope env;
+  if (orca__envelope_decode((const uint8_t *)pay->str, pay->len, &env, NULL) == 0 && env.args)
+    orca_buf_append(out, env.args, env.args_len);
+}
+
+/* Run the get script for id in queue qi; arm registers a waiter. Fills info
+ * and returns 0, or ORCA_ENOTFOUND / an error. */
+static int get_one(orca__redis *r, size_t qi, const char *id, bool arm, orca_task_info *info) {
+  const char *q = r->queues[qi];
+  orca__rargs *a = &r->args;
+  orca__rargs_reset(a);
+  orca__rargs_cmd(a, ORCA__RS_GET);
+  orca__rargs_int(a, 1);
+  orca__rargs_key(a, q, "");
+  orca__rargs_str(a, id);
+  orca__rargs_str(a, arm ? "1" : "0");
+  int64_t now = orca_clock_now(r->base.clock);
+  orca__rargs_int(a, now);
+  redisReply *rep[1];
+  int rc = orca__redis_exec(r, a, rep, 0);
+  if (rc)
+    return rc;
+  const redisReply *x = rep[0];
+  rc = orca__redis_reply_error(r, x, "state get script");
+  if (!rc && (x->type != REDIS_REPLY_ARRAY || x->elements < 3))
+    rc = ORCA_ENOTFOUND;
+  if (!rc) {
+    char qname[ORCA_NAME_MAX];
+    snprintf(qname, sizeof qname, "%s", q);
+    orca__redis_info_from_hash(x->element[0], qname, id, info);
+    /* Real clock: running is derived from the pending list (consumer, idle
+     * ms) rather than written by fetch. */
+    const redisReply *pel = x->element[1];
+    if (info->state == ORCA_STATE_PENDING && pel->type == REDIS_REPLY_ARRAY &&
+        pel->elements == 2) {
+      info->state = ORCA_STATE_RUNNING;
+      orca__redis_copy(pel->element[0], info->worker, sizeof info->worker);
+      info->started_us = now - orca__redis_int(pel->element[1]) * 1000;
+    }
+    /* 'a' counts attempts that ended; a running one is the next. */
+    if (info->state == ORCA_STATE_RUNNING)
+      info->attempt += 1;
+    append_args(x->element[2], &info->args);
+  }
+  orca__redis_free_replies(rep, 1);
+  return rc;
+}
+
+int orca__redis_state_get(orca__backend *b, const char *id, orca_task_info *info) {
+  orca__redis *r = (orca__redis *)b;
+  int qi = orca__redis_find_task(r, id);
+  if (qi < 0)
+    return qi;
+  return get_one(r, (size_t)qi, id, false, info);
+}
+
+int orca__redis_state_wait(orca__backend *b, const char *id, int64_t timeout_us,
+                           orca_task_info *info) {
+  orca__redis *r = (orca__redis *)b;
+  int64_t deadline = orca_monotonic_us() + (timeout_us > 0 ? timeout_us : 0);
+  size_t rlen = info->result.len, alen = info->args.len;
+  for (;;) {
+    int qi = orca__redis_find_task(r, id);
+    if (qi < 0)
+      return qi;
+    info->result.len = rlen;
+    info->args.len = alen;
+    int rc = get_one(r, (size_t)qi, id, true, info);
+    if (rc)
+      return rc;
+    if (orca_state_is_final(info->state))
+      return 0;
+    int64_t left = deadline - orca_monotonic_us();
+    if (left <= 0)
+      return ORCA_ETIMEDOUT;
+    orca__rargs *a = &r->args;
+    orca__rargs_reset(a);
+    orca__rargs_cmd(a, -1);
+    orca__rargs_str(a, "BLPOP");
+    char suffix[ORCA_ID_MAX + 4];
+    snprintf(suffix, sizeof suffix, "n:%s", id);
+    orca__rargs_key(a, r->queues[qi], suffix);
+    char secs[32];
+    snprintf(secs, sizeof secs, "%.3f", (double)(left < 1000 ? 1000 : left) / 1e6);
+    orca__rargs_str(a, secs);
+    redisReply *rep[1];
+    rc = orca__redis_exec(r, a, rep, left);
+    if (rc)
+      return rc; /* ORCA_EAGAIN when interrupted */
+    rc = orca__redis_reply_error(r, rep[0], "BLPOP");
+    orca__redis_free_replies(rep, 1);
+    if (rc)
+      return rc;
+  }
+}
+
+int orca__redis_cancel(orca__backend *b, const char *id) {
+  orca__redis *r = (orca__redis *)b;
+  int qi = orca__redis_find_task(r, id);
+  if (qi < 0)
+    return qi;
+  orca__rargs *a = &r->args;
+  orca__rargs_reset(a);
+  orca__rargs_cmd(a, ORCA__RS_CANCEL);
+  orca__rargs_int(a, 1);
+  orca__rargs_key(a, r->queues[qi], "");
+  orca__rargs_str(a, id);
+  orca__rargs_int(a, orca_clock_now(b->clock));
+  redisReply *rep[1];
+  int rc = orca__redis_exec(r, a, rep, 0);
+  if (rc)
+    return rc;
+  rc = orca__redis_reply_error(r, rep[0], "cancel script");
+  if (!rc)
+    rc = (int)orca__redis_int(rep[0]);
+  orca__redis_free_replies(rep, 1);
+  return rc;
+}

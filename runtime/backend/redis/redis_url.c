@@ -1,0 +1,70 @@
+/* redis_url.c — parse the Redis backend URL
+ * "redis://[:PASSWORD@]HOST:PORT[/DB]". Every malformed part gets its own
+ * message, so a typo in a deployment's environment is found at once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redis_internal.h"
+
+static int parse_uint(const char *s, size_t n, long max, long *out) {
+  if (n == 0 || n > 10)
+    return -1;
+  long v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9')
+      return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  if (v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err) {
+  static const char scheme[] = "redis://";
+  if (strncmp(url, scheme, sizeof scheme - 1) != 0)
+    return orca_err_set(err, ORCA_EURL,
+                        "redis URL '%s' must start with redis:// "
+                        "(redis://[:PASSWORD@]HOST:PORT[/DB])",
+                        url);
+  const char *p = url + sizeof scheme - 1;
+  const char *at = strrchr(p, '@');
+  r->password[0] = '\0';
+  if (at) {
+    if (*p != ':')
+      return orca_err_set(err, ORCA_EURL,
+                          "redis URL '%s': the part before '@' must be ':PASSWORD'", url);
+    size_t n = (size_t)(at - p - 1);
+    if (n == 0 || n >= sizeof r->password)
+      return orca_err_set(err, ORCA_EURL, "redis URL '%s': password is empty or too long", url);
+    memcpy(r->password, p + 1, n);
+    r->password[n] = '\0';
+    p = at + 1;
+  }
+  const char *slash = strchr(p, '/');
+  const char *end = slash ? slash : p + strlen(p);
+  const char *colon = memchr(p, ':', (size_t)(end - p));
+  if (!colon)
+    return orca_err_set(err, ORCA_EURL, "redis URL '%s': missing ':PORT' after the host", url);
+  size_t hl = (size_t)(colon - p);
+  if (hl == 0 || hl >= sizeof r->host)
+    return orca_err_set(err, ORCA_EURL, "redis URL '%s': host is empty or too long", url);
+  memcpy(r->host, p, hl);
+  r->host[hl] = '\0';
+  long port;
+  if (parse_uint(colon + 1, (size_t)(end - colon - 1), 65535, &port) || port == 0)
+    return orca_err_set(err, ORCA_EURL, "redis URL '%s': port '%.*s' is not a number in 1..65535",
+                        url, (int)(end - colon - 1), colon + 1);
+  r->port = (int)port;
+  r->db = 0;
+  if (slash) {
+    long db;
+    if (parse_uint(slash + 1, strlen(slash + 1), 1L << 30, &db))
+      return orca_err_set(err, ORCA_EURL, "redis URL '%s': database '%s' is not a number", url,
+                          slash + 1);
+    r->db = (int)db;
+  }
+  return 0;
+}

@@ -1,0 +1,212 @@
+/* open.c — the SQLite backend's URL, connection setup and the ops table.
+ *
+ * URLs: sqlite:PATH (relative or absolute) or sqlite:///ABS/PATH, with an
+ * optional ?sync=normal|full. A directory named .orca (the default
+ * ./.orca/orca.db) is created when missing; any other missing directory is an
+ * error, so a typo in a path never scatters databases around. Each handle is
+ * one connection in WAL mode with synchronous=NORMAL (durable across process
+ * crashes; see docs/sqlite.md for power loss), a busy timeout so several
+ * processes share the file, and its own notifier (notify.c). */
+#include "sqlite_internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define ORCA__SQ_DEFAULT_BUSY_MS 5000
+
+typedef struct sq_url {
+  char path[PATH_MAX];
+  int sync_full;
+} sq_url;
+
+/* Parse "sqlite:…" into u. Returns 0 or ORCA_EURL with err. */
+static int parse_url(const char *url, sq_url *u, orca_err *err) {
+  if (strncmp(url, "sqlite:", 7) != 0)
+    return orca_err_set(err, ORCA_EURL, "sqlite: URL '%s' does not start with 'sqlite:'", url);
+  const char *p = url + 7;
+  if (strncmp(p, "//", 2) == 0) {
+    if (p[2] != '/')
+      return orca_err_set(err, ORCA_EURL,
+                          "sqlite: URL '%s' names a host; use sqlite:PATH or sqlite:///ABS/PATH",
+                          url);
+    p += 2;
+  }
+  const char *q = strchr(p, '?');
+  size_t len = q ? (size_t)(q - p) : strlen(p);
+  if (len == 0)
+    return orca_err_set(err, ORCA_EURL, "sqlite: URL '%s' has no database path", url);
+  if (len >= sizeof u->path)
+    return orca_err_set(err, ORCA_EURL, "sqlite: database path in '%s' is too long", url);
+  memcpy(u->path, p, len);
+  u->path[len] = '\0';
+  if (strcmp(u->path, ":memory:") == 0 || strncmp(u->path, "file:", 5) == 0)
+    return orca_err_set(err, ORCA_EURL,
+                        "sqlite: '%s' is not a file path (in-memory and URI databases cannot "
+                        "be shared between processes)",
+                        u->path);
+  u->sync_full = 0;
+  while (q) {
+    const char *opt = q + 1;
+    q = strchr(opt, '&');
+    size_t olen = q ? (size_t)(q - opt) : strlen(opt);
+    if (olen == 11 && strncmp(opt, "sync=normal", 11) == 0)
+      u->sync_full = 0;
+    else if (olen == 9 && strncmp(opt, "sync=full", 9) == 0)
+      u->sync_full = 1;
+    else
+      return orca_err_set(err, ORCA_EURL,
+                          "sqlite: unknown option '%.*s' in URL '%s' (known: sync=normal, "
+                          "sync=full)",
+                          (int)olen, opt, url);
+  }
+  return 0;
+}
+
+/* Make sure the directory holding path exists. Creates it only when it is a
+ * directory named ".orca". Returns 0 or ORCA_EIO with err. */
+static int check_dir(const char *path, orca_err *err) {
+  char dir[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  if (!slash)
+    return 0; /* current directory */
+  size_t len = (size_t)(slash - path);
+  if (len == 0)
+    return 0; /* "/" */
+  memcpy(dir, path, len);
+  dir[len] = '\0';
+  struct stat stt;
+  if (stat(dir, &stt) == 0) {
+    if (!S_ISDIR(stt.st_mode))
+      return orca_err_set(err, ORCA_EIO, "sqlite: '%s' (parent of the database) is not a directory",
+                          dir);
+    return 0;
+  }
+  const char *base = strrchr(dir, '/');
+  base = base ? base + 1 : dir;
+  if (errno == ENOENT && strcmp(base, ".orca") == 0) {
+    if (mkdir(dir, 0777) == 0 || errno == EEXIST)
+      return 0;
+  }
+  return orca_err_set(err, ORCA_EIO, "sqlite: database directory '%s' %s (%s)", dir,
+                      errno == ENOENT ? "does not exist" : "is not accessible", strerror(errno));
+}
+
+/* Busy handler: SQLite's default sleeps up to 100 ms between lock attempts,
+ * which caps throughput when several processes share the file. Back off from
+ * 20 µs to 1 ms instead, for up to busy_ms per lock wait. */
+static int on_busy(void *ctx, int count) {
+  orca__sqlite *s = ctx;
+  static _Thread_local int64_t started;
+  int64_t now = orca_monotonic_us();
+  if (count == 0)
+    started = now;
+  if (now - started >= s->busy_ms * 1000)
+    return 0;
+  int64_t us = 20LL << (count < 6 ? count : 6);
+  struct timespec ts = {0, (long)((us > 1000 ? 1000 : us) * 1000)};
+  nanosleep(&ts, NULL);
+  return 1;
+}
+
+static void sq_close(orca__backend *b) {
+  orca__sqlite *s = (orca__sqlite *)b;
+  if (!s)
+    return;
+  if (s->db) {
+    orca__sq_rollback(s);
+    orca__sq_stmt_finalize_all(s);
+    sqlite3_close_v2(s->db);
+  }
+  orca__sq_notify_close(s);
+  free(s->path);
+  free(s);
+}
+
+static int sq_open(const char *url, const orca__backend_opts *opts, orca__backend **out,
+                   orca_err *err) {
+  *out = NULL;
+  sq_url u;
+  int rc = parse_url(url, &u, err);
+  if (rc)
+    return rc;
+  rc = check_dir(u.path, err);
+  if (rc)
+    return rc;
+  orca__sqlite *s = calloc(1, sizeof *s);
+  if (!s)
+    return orca_err_set(err, ORCA_ENOMEM, "sqlite: out of memory opening '%s'", u.path);
+  s->base.ops = &orca__sqlite_ops;
+  s->base.clock = opts && opts->clock ? opts->clock : &orca_clock_real;
+  s->busy_ms =
+      opts && opts->op_timeout_us > 0 ? opts->op_timeout_us / 1000 : ORCA__SQ_DEFAULT_BUSY_MS;
+  s->path = strdup(u.path);
+  if (!s->path) {
+    free(s);
+    return orca_err_set(err, ORCA_ENOMEM, "sqlite: out of memory opening '%s'", u.path);
+  }
+  int src = sqlite3_open_v2(u.path, &s->db,
+                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (src != SQLITE_OK) {
+    rc = orca_err_set(err, ORCA_EIO, "sqlite: cannot open database '%s': %s", u.path,
+                      s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(src));
+    sq_close(&s->base);
+    return rc;
+  }
+  sqlite3_extended_result_codes(s->db, 1);
+  if (sqlite3_db_readonly(s->db, "main") == 1) {
+    rc = orca_err_set(err, ORCA_EIO, "sqlite: database '%s' is not writable (permissions)", u.path);
+    sq_close(&s->base);
+    return rc;
+  }
+  sqlite3_busy_handler(s->db, on_busy, s);
+  rc = orca__sq_schema_init(s, err);
+  if (rc == 0) {
+    /* A bigger page cache and mmap'd reads keep the hot indexes out of
+     * read() calls; both are per connection. */
+    const char *pragmas = u.sync_full ? "PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;"
+                                        " PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456;"
+                                      : "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+                                        " PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456;";
+    if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK)
+      rc = orca_err_set(err, ORCA_EIO, "sqlite: cannot configure '%s': %s", u.path,
+                        sqlite3_errmsg(s->db));
+  }
+  if (rc == 0)
+    rc = orca__sq_notify_open(s, err);
+  if (rc) {
+    sq_close(&s->base);
+    return rc;
+  }
+  *out = &s->base;
+  return 0;
+}
+
+const orca__backend_ops orca__sqlite_ops = {
+    .scheme = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .interrupt = orca__sq_interrupt,
+    .enqueue = orca__sq_enqueue,
+    .fetch = orca__sq_fetch,
+    .complete = orca__sq_complete,
+    .extend = orca__sq_extend,
+    .promote = orca__sq_promote,
+    .state_get = orca__sq_state_get,
+    .state_wait = orca__sq_state_wait,
+    .cancel = orca__sq_cancel,
+    .dlq_list = orca__sq_dlq_list,
+    .dlq_requeue = orca__sq_dlq_requeue,
+    .dlq_purge = orca__sq_dlq_purge,
+    .stats = orca__sq_stats,
+    .schedule_put = orca__sq_schedule_put,
+    .schedule_get = orca__sq_schedule_get,
+    .schedule_list = orca__sq_schedule_list,
+    .schedule_remove = orca__sq_schedule_remove,
+    .schedule_pause = orca__sq_schedule_pause,
+    .schedule_fire = orca__sq_schedule_fire,
+};

@@ -1,0 +1,48 @@
+/* worker_pool.c — the handler threads. Each one takes the oldest ready slot,
+ * runs it (worker_task.c), queues the completion for the pump and wakes it.
+ * A thread stops taking work as soon as the worker is stopping; whatever is
+ * still ready then is released by the pump. */
+#include "worker_internal.h"
+
+void *orca__handler_main(void *arg) {
+  orca__hthread *ht = arg;
+  orca_worker *w = ht->w;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    while (!w->stopping && !w->ready_head)
+      pthread_cond_wait(&w->work_cv, &w->mu);
+    if (w->stopping)
+      break;
+    orca__slot *s = w->ready_head;
+    w->ready_head = s->next;
+    if (!w->ready_head)
+      w->ready_tail = NULL;
+    s->next = NULL;
+    ht->cur = s;
+    pthread_mutex_unlock(&w->mu);
+
+    orca__task_run(ht, s);
+
+    pthread_mutex_lock(&w->mu);
+    ht->cur = NULL;
+    if (s->abandoned) {
+      /* Released by the pump at the end of the shutdown grace while it ran:
+       * the backend already has it back; only the memory returns. */
+      s->abandoned = false;
+      s->next = w->free_list;
+      w->free_list = s;
+      w->nfree++;
+    } else {
+      if (w->done_tail)
+        w->done_tail->next = s;
+      else
+        w->done_head = s;
+      w->done_tail = s;
+    }
+    orca__pump_wake_locked(w);
+  }
+  ht->exited = true;
+  pthread_cond_broadcast(&w->idle_cv);
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}

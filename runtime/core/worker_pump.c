@@ -1,0 +1,326 @@
+/* worker_pump.c — the backend I/O thread of a worker.
+ *
+ * The pump owns the worker's backend handle and makes every backend call of
+ * the task path, always in batches:
+ *   - complete(): every completion that handler threads queued since the
+ *     last call, in ONE call (one SQLite transaction);
+ *   - extend(): the leases of every delivery the worker holds, in one call,
+ *     when the loop's renewal timer says so; a cancel request for a running
+ *     task comes back here (ECANCELLED) and flags its context;
+ *   - fetch(): up to as many tasks as there are free slots (threads plus
+ *     prefetch), queues in weighted random order, blocking a while when
+ *     nothing is ready. Handler threads interrupt that wait when they finish
+ *     so completions never sit behind an idle fetch.
+ * At shutdown it stops fetching, releases what no thread has started, and
+ * after the grace period releases what is still running. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "orca/log.h"
+#include "worker_internal.h"
+
+#define FETCH_WAIT_US 1000000 /* longest idle fetch; wake-ups cut it short */
+#define ERROR_BACKOFF_US 200000
+
+void orca__pump_wake_locked(orca_worker *w) {
+  pthread_cond_signal(&w->pump_cv);
+  if (w->pump_in_fetch)
+    w->b->ops->interrupt(w->b);
+}
+
+static void timed_wait(orca_worker *w, int64_t us) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  int64_t ns = ts.tv_nsec + (us % 1000000) * 1000;
+  ts.tv_sec += (time_t)(us / 1000000 + ns / 1000000000);
+  ts.tv_nsec = (long)(ns % 1000000000);
+  pthread_cond_timedwait(&w->pump_cv, &w->mu, &ts);
+}
+
+static void fill_completion(orca_worker *w, orca__slot *s, bool release, orca__completion *c) {
+  memset(c, 0, sizeof *c);
+  c->lease = &s->lease;
+  c->worker = w->id;
+  if (release) {
+    c->outcome = ORCA__RELEASE;
+    c->state = ORCA_STATE_PENDING;
+    return;
+  }
+  c->outcome = s->outcome;
+  c->state = s->state;
+  c->attempt = s->attempt;
+  c->started_us = s->started_us;
+  c->error = s->has_error ? s->error : NULL;
+  c->ttl_us = s->ttl_us;
+  if (s->outcome == ORCA__ACK && s->state == ORCA_STATE_SUCCEEDED && s->result.len) {
+    c->result = s->result.data;
+    c->result_len = s->result.len;
+  }
+  if (s->outcome == ORCA__RETRY) {
+    c->payload = s->retry_payload.data;
+    c->payload_len = s->retry_payload.len;
+    c->retry_at_us = s->retry_at_us;
+  }
+  if (s->has_key) {
+    c->unique_key = s->key;
+    c->unique_ttl_us = s->key_ttl_us;
+  }
+}
+
+/* Complete the batch, retrying while the backend fails, unless the worker is
+ * past its shutdown grace (then the leases are left to expire). */
+static void complete_batch(orca_worker *w, size_t nb, const bool *release) {
+  for (size_t i = 0; i < nb; i++)
+    fill_completion(w, w->batch[i], release[i], &w->comps[i]);
+  bool logged = false;
+  for (;;) {
+    int rc = w->b->ops->complete(w->b, w->comps, nb);
+    if (rc == 0) {
+      w->n_complete_calls++;
+      w->n_completed += nb;
+      break;
+    }
+    if (!logged)
+      orca_log(ORCA_LOG_ERROR, "worker %s: recording %zu completion(s) failed: %s; retrying", w->id,
+               nb, orca_strerror(rc));
+    logged = true;
+    pthread_mutex_lock(&w->mu);
+    bool give_up = w->grace_over;
+    if (!give_up)
+      timed_wait(w, ERROR_BACKOFF_US);
+    pthread_mutex_unlock(&w->mu);
+    if (give_up) {
+      orca_log(ORCA_LOG_ERROR,
+               "worker %s: giving up on %zu completion(s) at shutdown; their leases will "
+               "expire and the tasks run again",
+               w->id, nb);
+      break;
+    }
+  }
+  for (size_t i = 0; i < nb; i++) {
+    const orca__completion *c = &w->comps[i];
+    if (c->outcome == ORCA__RETRY)
+      orca_log(ORCA_LOG_DEBUG, "task %s attempt %u failed: %s; retry at %lld", c->lease->id,
+               c->attempt, c->error ? c->error : "", (long long)c->retry_at_us);
+    else if (c->outcome == ORCA__DEAD)
+      orca_log(ORCA_LOG_WARN, "task %s is dead after attempt %u: %s", c->lease->id, c->attempt,
+               c->error ? c->error : "");
+    else if (c->outcome == ORCA__ACK)
+      orca_log(ORCA_LOG_DEBUG, "task %s %s", c->lease->id, orca_state_name(c->state));
+  }
+  unsigned ended = 0;
+  pthread_mutex_lock(&w->mu);
+  for (size_t i = 0; i < nb; i++) {
+    orca__slot *s = w->batch[i];
+    s->held = false;
+    /* max_tasks counts tasks that ended for good, not retried attempts. */
+    if (!release[i] && (s->outcome == ORCA__ACK || s->outcome == ORCA__DEAD))
+      ended++;
+    if (s->abandoned)
+      continue; /* its handler still runs; it returns the slot */
+    s->next = w->free_list;
+    w->free_list = s;
+    w->nfree++;
+  }
+  w->finished += ended;
+  bool stop = w->max_tasks && w->finished >= w->max_tasks && !w->stopping;
+  if (stop) {
+    w->stopping = true;
+    pthread_cond_broadcast(&w->work_cv);
+  }
+  pthread_mutex_unlock(&w->mu);
+  if (stop)
+    orca_worker_stop(w);
+}
+
+static void extend_leases(orca_worker *w) {
+  size_t n = 0;
+  for (size_t i = 0; i < w->nslots; i++)
+    if (w->slots[i].held)
+      w->lease_ptrs[n++] = &w->slots[i].lease;
+  if (n == 0)
+    return;
+  int rc = w->b->ops->extend(w->b, w->lease_ptrs, n, w->id, w->lease_us, w->ext_status);
+  if (rc) {
+    orca_log(ORCA_LOG_WARN, "worker %s: renewing %zu lease(s) failed: %s", w->id, n,
+             orca_strerror(rc));
+    return;
+  }
+  pthread_mutex_lock(&w->mu);
+  for (size_t i = 0; i < n; i++) {
+    if (w->ext_status[i] == 0)
+      continue;
+    orca__slot *s = (orca__slot *)w->lease_ptrs[i]; /* lease is the slot's first member */
+    if (w->ext_status[i] == ORCA_ECANCELLED) {
+      atomic_store(&s->cancel, 1);
+      for (unsigned t = 0; t < w->concurrency; t++) {
+        if (w->threads[t].cur == s) {
+          int none = ORCA__CANCEL_NONE;
+          atomic_compare_exchange_strong(&w->threads[t].ctx.cancelled, &none, ORCA__CANCEL_USER);
+        }
+      }
+    } else if (w->ext_status[i] == ORCA_ELOST) {
+      orca_log(ORCA_LOG_WARN,
+               "worker %s: lease of task %s was lost (expired and handed out again); its "
+               "completion will be ignored",
+               w->id, s->lease.id);
+    }
+  }
+  pthread_mutex_unlock(&w->mu);
+}
+
+/* Fetch into up to `want` free slots. Called without mu. */
+static int fetch(orca_worker *w, size_t want, bool wait) {
+  pthread_mutex_lock(&w->mu);
+  size_t k = 0;
+  while (k < want && w->free_list) {
+    orca__slot *s = w->free_list;
+    w->free_list = s->next;
+    w->nfree--;
+    s->next = NULL;
+    w->batch[k] = s;
+    w->lease_ptrs[k] = &s->lease;
+    k++;
+  }
+  w->pump_in_fetch = wait;
+  pthread_mutex_unlock(&w->mu);
+
+  orca__queues_order(&w->queues, &w->rng, w->order);
+  orca__fetch_req req = {.queues = w->order,
+                         .nqueues = w->queues.n,
+                         .worker = w->id,
+                         .lease_us = w->lease_us,
+                         .wait_us = wait ? FETCH_WAIT_US : 0};
+  size_t got = 0;
+  int rc = w->b->ops->fetch(w->b, &req, w->lease_ptrs, k, &got);
+  if (rc)
+    got = 0;
+  w->n_fetch_calls++;
+  w->n_fetched += got;
+
+  pthread_mutex_lock(&w->mu);
+  w->pump_in_fetch = false;
+  for (size_t i = 0; i < k; i++) {
+    orca__slot *s = w->batch[i];
+    if (i < got) {
+      s->held = true;
+      atomic_store(&s->cancel, 0);
+      s->abandoned = false;
+      if (w->ready_tail)
+        w->ready_tail->next = s;
+      else
+        w->ready_head = s;
+      w->ready_tail = s;
+    } else {
+      s->next = w->free_list;
+      w->free_list = s;
+      w->nfree++;
+    }
+  }
+  if (got == 1)
+    pthread_cond_signal(&w->work_cv);
+  else if (got > 1)
+    pthread_cond_broadcast(&w->work_cv);
+  pthread_mutex_unlock(&w->mu);
+  return rc;
+}
+
+void *orca__pump_main(void *arg) {
+  orca_worker *w = arg;
+  bool *release = calloc(w->nslots, sizeof *release);
+  int64_t backoff_until = 0;
+  bool fetch_failing = false;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    size_t nb = 0;
+    for (orca__slot *s = w->done_head; s; s = s->next) {
+      release[nb] = false;
+      w->batch[nb++] = s;
+    }
+    w->done_head = w->done_tail = NULL;
+    if (w->stopping) {
+      /* Nobody will start these: back to their queues at once. */
+      while (w->ready_head) {
+        orca__slot *s = w->ready_head;
+        w->ready_head = s->next;
+        release[nb] = true;
+        w->batch[nb++] = s;
+      }
+      w->ready_tail = NULL;
+    }
+    if (w->grace_over) {
+      for (unsigned t = 0; t < w->concurrency; t++) {
+        orca__slot *s = w->threads[t].cur;
+        if (s && !s->abandoned) {
+          s->abandoned = true;
+          release[nb] = true;
+          w->batch[nb++] = s;
+          orca_log(ORCA_LOG_WARN,
+                   "worker %s: task %s still running after the shutdown grace; released", w->id,
+                   s->lease.id);
+        }
+      }
+    }
+    bool ext = w->extend_due;
+    w->extend_due = false;
+    bool stopping = w->stopping;
+    size_t nfree = w->nfree;
+    size_t nheld = 0;
+    for (size_t i = 0; i < w->nslots; i++)
+      nheld += w->slots[i].held;
+
+    if (nb || ext) {
+      pthread_mutex_unlock(&w->mu);
+      if (nb) {
+        /* Keep the held flags of this batch until complete() returns so
+         * that the exit check below never runs early. */
+        for (size_t i = 0; i < nb; i++)
+          w->batch[i]->next = NULL;
+        complete_batch(w, nb, release);
+      }
+      if (ext)
+        extend_leases(w);
+      pthread_mutex_lock(&w->mu);
+      continue;
+    }
+    if (stopping && nheld == 0)
+      break;
+    int64_t now = orca_monotonic_us();
+    /* Refill when handlers are about to run dry, or when half the slots
+     * are free: while tasks still wait in `ready`, fetching one slot at a
+     * time would only cost transactions. */
+    bool want = !stopping && nfree > 0 && (!w->ready_head || nfree * 2 >= w->nslots);
+    if (want && now >= backoff_until) {
+      pthread_mutex_unlock(&w->mu);
+      int rc = fetch(w, nfree, true);
+      if (rc) {
+        if (!fetch_failing)
+          orca_log(ORCA_LOG_ERROR, "worker %s: fetch failed: %s; retrying", w->id,
+                   orca_strerror(rc));
+        fetch_failing = true;
+        backoff_until = orca_monotonic_us() + ERROR_BACKOFF_US;
+      } else if (fetch_failing) {
+        orca_log(ORCA_LOG_INFO, "worker %s: fetch works again", w->id);
+        fetch_failing = false;
+      }
+      pthread_mutex_lock(&w->mu);
+      continue;
+    }
+    if (want)
+      timed_wait(w, backoff_until - now);
+    else
+      pthread_cond_wait(&w->pump_cv, &w->mu);
+  }
+  w->pump_exited = true;
+  pthread_mutex_unlock(&w->mu);
+  free(release);
+  orca_log(ORCA_LOG_DEBUG,
+           "worker %s: pump done: %llu task(s) in %llu fetch call(s), %llu completion(s) in %llu "
+           "complete call(s)",
+           w->id, (unsigned long long)w->n_fetched, (unsigned long long)w->n_fetch_calls,
+           (unsigned long long)w->n_completed, (unsigned long long)w->n_complete_calls);
+  orca__worker_wake_loop(w);
+  return NULL;
+}

@@ -1,0 +1,256 @@
+/* sandbox.c — the Lua state every hook runs in, and the limits around it.
+ *
+ * What a hook can reach is decided here: the base functions minus the ones
+ * that load code or touch the collector, string (without string.dump),
+ * table, math, utf8, coroutine, and an `os` with only time and clock. No io,
+ * debug or package, so no file, process or environment access and no way to
+ * load a binary chunk. Three limits keep a hook from hurting its worker:
+ *  - memory: a lua_Alloc that refuses to grow the heap past h->mem_limit, so
+ *    a string.rep bomb becomes a "not enough memory" error in the hook;
+ *  - time: a count hook every ORCA__HOOKS_INSTR_STEP instructions charges a
+ *    budget shared by every coroutine of the state; when it runs out the hook
+ *    fires on every instruction, so even a pcall loop cannot swallow the error
+ *    for long;
+ *  - depth: Lua's own stack and C-stack limits (LUAI_MAXSTACK, LUAI_MAXCCALLS)
+ *    turn deep recursion into an error.
+ * Every Lua API call that may allocate runs inside lua_pcall, so a limit is
+ * always an error value and never a panic. */
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hooks/hooks_internal.h"
+#include "orca/log.h"
+
+/* The allocator: plain realloc/free with the running total checked against
+ * the state's limit. With ptr == NULL, osize is a type tag, not a size. */
+static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  orca__hooks *h = ud;
+  size_t old = ptr ? osize : 0;
+  if (nsize == 0) {
+    free(ptr);
+    h->mem_used -= old;
+    return NULL;
+  }
+  if (nsize > old && h->mem_used + (nsize - old) > h->mem_limit)
+    return NULL;
+  void *p = realloc(ptr, nsize);
+  if (!p)
+    return NULL;
+  h->mem_used = h->mem_used - old + nsize;
+  return p;
+}
+
+/* Count hook: charge the budget with the instructions run since the last
+ * firing; once it is spent, fire on every instruction and fail each time
+ * until control leaves the hook's code. A coroutine kept from an earlier
+ * call may still fire every instruction: it goes back to the normal period
+ * as soon as a fresh budget is seen. */
+static void sb_count(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  orca__hooks *h = orca__sandbox_owner(L);
+  int step = lua_gethookcount(L);
+  h->budget -= step;
+  if (h->budget > 0) {
+    if (step != ORCA__HOOKS_INSTR_STEP)
+      lua_sethook(L, sb_count, LUA_MASKCOUNT, ORCA__HOOKS_INSTR_STEP);
+    return;
+  }
+  h->exhausted = true;
+  if (step != 1)
+    lua_sethook(L, sb_count, LUA_MASKCOUNT, 1);
+  luaL_error(L, "instruction limit of %I reached", (lua_Integer)h->instr_limit);
+}
+
+void orca__sandbox_arm(orca__hooks *h) {
+  h->budget = (int64_t)h->instr_limit;
+  if (h->exhausted) {
+    h->exhausted = false;
+    lua_sethook(h->L, sb_count, LUA_MASKCOUNT, ORCA__HOOKS_INSTR_STEP);
+  }
+}
+
+int orca__sandbox_msgh(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  if (!msg) {
+    /* An error object that is not a string: describe it without calling
+     * __tostring, which would be more hook code to run. */
+    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  luaL_traceback(L, L, msg, 1);
+  /* One line for the log: the traceback's newlines and tabs become " | ". */
+  luaL_Buffer b;
+  size_t n;
+  const char *s = lua_tolstring(L, -1, &n);
+  luaL_buffinit(L, &b);
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '\n') {
+      luaL_addstring(&b, " | ");
+      while (i + 1 < n && s[i + 1] == '\t')
+        i++;
+    } else {
+      luaL_addchar(&b, s[i]);
+    }
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
+void orca__sandbox_log_error(const char *file, const char *point, const char *task,
+                             const char *msg) {
+  orca_log(ORCA_LOG_ERROR, "hook %s: %s for task %s failed: %s", file, point, task ? task : "?",
+           msg ? msg : "(no message)");
+}
+
+/* print() for hooks: to the orca log at INFO, arguments separated by tabs. */
+static int sb_print(lua_State *L) {
+  int n = lua_gettop(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int i = 1; i <= n; i++) {
+    if (i > 1)
+      luaL_addchar(&b, '\t');
+    luaL_tolstring(L, i, NULL);
+    luaL_addvalue(&b);
+  }
+  luaL_pushresult(&b);
+  orca_log(ORCA_LOG_INFO, "hook: %s", lua_tostring(L, -1));
+  return 0;
+}
+
+/* setmetatable() without finalizers: Lua runs __gc with debug hooks off, so
+ * a finalizer would escape the instruction limit (an endless loop in one
+ * would hang the next collection). An object is only marked for
+ * finalization when its metatable has __gc at setmetatable time, so
+ * refusing it here closes that door for good. */
+static int sb_setmetatable(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    lua_pushliteral(L, "__gc");
+    if (lua_rawget(L, 2) != LUA_TNIL)
+      return luaL_error(L, "__gc metamethods are not allowed in hooks");
+    lua_pop(L, 1);
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+/* xpcall() whose message handler never runs for the limit error. Lua calls
+ * a message handler before unwinding, and for an error raised inside a
+ * debug hook that is while hooks are still off: a handler with an endless
+ * loop would run unbounded. Once the budget is spent the error passes
+ * through unchanged instead. */
+static int sb_xpcall_msgh(lua_State *L) {
+  if (orca__sandbox_owner(L)->budget <= 0)
+    return 1;
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+static int sb_xpcall(lua_State *L) {
+  int n = lua_gettop(L);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, sb_xpcall_msgh, 1);
+  lua_replace(L, 2);
+  for (int i = 1; i <= n; i++)
+    if (i != 2)
+      lua_pushvalue(L, i);
+  int st = lua_pcall(L, n - 2, LUA_MULTRET, 2);
+  lua_pushboolean(L, st == LUA_OK);
+  lua_replace(L, n); /* reuse a slot below the results for the status */
+  return lua_gettop(L) - n + 1;
+}
+
+/* Open one library into the global table under `name` (or only into the
+ * stack when global is 0) and leave it on the stack. */
+static void sb_lib(lua_State *L, const char *name, lua_CFunction open, int global) {
+  luaL_requiref(L, name, open, global);
+}
+
+/* Runs protected: fill the global table with the safe subset. */
+static int sb_init(lua_State *L) {
+  static const char *const base_removed[] = {"dofile",  "loadfile",       "load",
+                                             "require", "collectgarbage", NULL};
+  sb_lib(L, LUA_GNAME, luaopen_base, 1);
+  for (int i = 0; base_removed[i]; i++) {
+    lua_pushnil(L);
+    lua_setfield(L, -2, base_removed[i]);
+  }
+  /* Files get their own _ENV with this table behind __index; hiding _G
+   * keeps them from reaching (and rewriting) the shared base through it. */
+  lua_pushnil(L);
+  lua_setfield(L, -2, "_G");
+  lua_pushcfunction(L, sb_print);
+  lua_setfield(L, -2, "print");
+  lua_pushcfunction(L, sb_xpcall);
+  lua_setfield(L, -2, "xpcall");
+  lua_getfield(L, -1, "setmetatable");
+  lua_pushcclosure(L, sb_setmetatable, 1);
+  lua_setfield(L, -2, "setmetatable");
+  lua_pop(L, 1);
+
+  sb_lib(L, LUA_STRLIBNAME, luaopen_string, 1);
+  lua_pushnil(L);
+  lua_setfield(L, -2, "dump");
+  lua_pop(L, 1);
+  /* The string metatable is shared by every string; lock it so a hook cannot
+   * change string methods for the others through getmetatable(""). */
+  lua_pushliteral(L, "");
+  lua_getmetatable(L, -1);
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 2);
+
+  sb_lib(L, LUA_TABLIBNAME, luaopen_table, 1);
+  sb_lib(L, LUA_MATHLIBNAME, luaopen_math, 1);
+  sb_lib(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+  sb_lib(L, LUA_COLIBNAME, luaopen_coroutine, 1);
+  lua_pop(L, 4);
+
+  /* os: only time and clock, copied out of a library that is not installed. */
+  sb_lib(L, LUA_OSLIBNAME, luaopen_os, 0);
+  lua_createtable(L, 0, 2);
+  lua_getfield(L, -2, "time");
+  lua_setfield(L, -2, "time");
+  lua_getfield(L, -2, "clock");
+  lua_setfield(L, -2, "clock");
+  lua_setglobal(L, LUA_OSLIBNAME);
+  lua_pop(L, 1);
+  return 0;
+}
+
+static int sb_panic(lua_State *L) {
+  /* Unreachable by design (every allocating call is protected); if it ever
+   * happens the state is unusable and the process cannot recover it. */
+  orca_log(ORCA_LOG_ERROR, "hooks: unprotected Lua error: %s",
+           lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
+  abort();
+}
+
+int orca__sandbox_new(orca__hooks *h, orca_err *err) {
+  lua_State *L = lua_newstate(sb_alloc, h);
+  if (!L)
+    return orca_err_set(err, ORCA_ENOMEM, "hooks: cannot create a Lua state (memory limit %zu)",
+                        h->mem_limit);
+  h->L = L;
+  *(orca__hooks **)lua_getextraspace(L) = h;
+  lua_atpanic(L, sb_panic);
+  lua_gc(L, LUA_GCGEN, 0, 0);
+  lua_pushcfunction(L, sb_init);
+  if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+    int rc = orca_err_set(err, ORCA_ENOMEM, "hooks: cannot set up the Lua sandbox: %s",
+                          lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
+    lua_close(L);
+    h->L = NULL;
+    return rc;
+  }
+  h->exhausted = false;
+  lua_sethook(L, sb_count, LUA_MASKCOUNT, ORCA__HOOKS_INSTR_STEP);
+  return 0;
+}

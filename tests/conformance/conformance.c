@@ -1,0 +1,148 @@
+/* conformance.c — the runner of the backend conformance suite and the
+ * fixture every case uses (see conformance.h and fixture.h). */
+#include "conformance.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+
+static const char *(*g_make_url)(void *);
+static void *g_ud;
+
+static int64_t fake_now(void *ctx) {
+  return ((cf_clock *)ctx)->now;
+}
+
+int cf_setup(void **state) {
+  cf *f = calloc(1, sizeof *f);
+  assert_non_null(f);
+  f->url = strdup(g_make_url(g_ud));
+  f->clk.now = CF_T0;
+  f->clk.clock.now_us = fake_now;
+  f->clk.clock.ctx = &f->clk;
+  f->leases = calloc(CF_SLOTS, sizeof *f->leases);
+  assert_non_null(f->leases);
+  for (size_t i = 0; i < CF_SLOTS; i++)
+    f->slots[i] = &f->leases[i];
+  orca__backend_opts o = {.clock = &f->clk.clock};
+  orca_err err = {0};
+  int rc = orca__backend_open(f->url, &o, &f->b, &err);
+  if (rc) {
+    print_error("cannot open %s: %s\n", f->url, err.msg);
+    free(f->leases);
+    free(f->url);
+    free(f);
+    return -1;
+  }
+  f->ops = f->b->ops;
+  *state = f;
+  return 0;
+}
+
+int cf_teardown(void **state) {
+  cf *f = *state;
+  if (!f)
+    return 0;
+  orca__backend_close(f->b);
+  for (size_t i = 0; i < CF_SLOTS; i++)
+    orca_buf_free(&f->leases[i].payload);
+  free(f->leases);
+  free(f->url);
+  free(f);
+  return 0;
+}
+
+orca__backend *cf_open_again(cf *f) {
+  orca__backend_opts o = {.clock = &f->clk.clock};
+  orca_err err = {0};
+  orca__backend *b = NULL;
+  if (orca__backend_open(f->url, &o, &b, &err))
+    fail_msg("cannot reopen %s: %s", f->url, err.msg);
+  return b;
+}
+
+void cf_advance(cf *f, int64_t us) {
+  f->clk.now += us;
+}
+int64_t cf_now(cf *f) {
+  return f->clk.now;
+}
+
+orca__job cf_job(const char *id, const char *queue, int32_t priority, int64_t eta_us,
+                 const char *payload) {
+  orca__job j = {0};
+  j.id = id;
+  j.task = "conf.task";
+  j.queue = queue;
+  j.priority = priority;
+  j.eta_us = eta_us;
+  j.payload = (const uint8_t *)payload;
+  j.payload_len = payload ? strlen(payload) : 0;
+  j.state_ttl_us = 3600 * CF_SEC;
+  return j;
+}
+
+void cf_enqueue1(cf *f, const orca__job *j, int want) {
+  orca__enqueue_result r = {0};
+  assert_int_equal(f->ops->enqueue(f->b, j, 1, &r), 0);
+  assert_int_equal(r.status, want);
+}
+
+size_t cf_fetch(cf *f, orca__backend *b, const char *const *queues, size_t nq, const char *worker,
+                int64_t lease_us, size_t max) {
+  orca__fetch_req req = {
+      .queues = queues, .nqueues = nq, .worker = worker, .lease_us = lease_us, .wait_us = 0};
+  size_t got = 99999;
+  assert_true(max <= CF_SLOTS);
+  assert_int_equal(b->ops->fetch(b, &req, f->slots, max, &got), 0);
+  assert_true(got <= max);
+  return got;
+}
+
+size_t cf_fetch1(cf *f, const char *queue, const char *worker, int64_t lease_us, size_t max) {
+  const char *qs[1] = {queue};
+  return cf_fetch(f, f->b, qs, 1, worker, lease_us, max);
+}
+
+orca__completion cf_done(const orca__lease *l, orca__outcome outcome, const char *worker) {
+  orca__completion c = {0};
+  c.lease = l;
+  c.outcome = outcome;
+  c.state = outcome == ORCA__ACK ? ORCA_STATE_SUCCEEDED : ORCA_STATE_UNKNOWN;
+  c.worker = worker;
+  c.attempt = 1;
+  c.ttl_us = 600 * CF_SEC;
+  return c;
+}
+
+void cf_state(cf *f, const char *id, orca_task_info *info) {
+  memset(info, 0, sizeof *info);
+  int rc = f->ops->state_get(f->b, id, info);
+  if (rc)
+    fail_msg("state_get(%s): %s", id, orca_err_name(rc));
+}
+
+void cf_info_free(orca_task_info *info) {
+  orca_buf_free(&info->result);
+  orca_buf_free(&info->args);
+}
+
+void cf_assert_payload(const orca__lease *l, const char *text) {
+  assert_int_equal(l->payload.len, strlen(text));
+  assert_memory_equal(l->payload.data, text, l->payload.len);
+}
+
+int orca_conformance_run(const char *name, const char *(*make_url)(void *ud), void *ud) {
+  g_make_url = make_url;
+  g_ud = ud;
+  size_t n = cf_queue_ncases + cf_state_ncases;
+  struct CMUnitTest *all = calloc(n, sizeof *all);
+  if (!all)
+    return 1;
+  memcpy(all, cf_queue_cases, cf_queue_ncases * sizeof *all);
+  memcpy(all + cf_queue_ncases, cf_state_cases, cf_state_ncases * sizeof *all);
+  int failed = _cmocka_run_group_tests(name, all, n, NULL, NULL);
+  free(all);
+  return failed;
+}

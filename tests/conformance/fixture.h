@@ -1,0 +1,70 @@
+/* fixture.h — what the conformance cases share: a fresh backend per case
+ * opened with a hand-moved clock, lease slots, and small helpers to build
+ * jobs and completions. Internal to tests/conformance. */
+#ifndef ORCA_CONFORMANCE_FIXTURE_H
+#define ORCA_CONFORMANCE_FIXTURE_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "backend/backend.h"
+
+#define CF_T0 1700000000000000LL /* the fake clock's start (2023-11-14) */
+#define CF_SEC 1000000LL
+#define CF_SLOTS 1024
+
+/* A clock the cases move by hand; atomic so helper threads may read it. */
+typedef struct cf_clock {
+  _Atomic int64_t now;
+  orca_clock clock;
+} cf_clock;
+
+typedef struct cf {
+  char *url;
+  cf_clock clk;
+  orca__backend *b;
+  const orca__backend_ops *ops;
+  orca__lease *leases; /* CF_SLOTS, payload buffers freed at teardown */
+  orca__lease *slots[CF_SLOTS];
+} cf;
+
+/* Setup/teardown used by every case (conformance.c). */
+int cf_setup(void **state);
+int cf_teardown(void **state);
+
+/* Open another handle on the case's backend with the same clock (for helper
+ * threads). Fails the case on error. */
+orca__backend *cf_open_again(cf *f);
+
+void cf_advance(cf *f, int64_t us);
+int64_t cf_now(cf *f);
+
+/* A job on queue with id, priority, eta and payload text. */
+orca__job cf_job(const char *id, const char *queue, int32_t priority, int64_t eta_us,
+                 const char *payload);
+/* Enqueue one job and expect status want (0 or an ORCA_E*). */
+void cf_enqueue1(cf *f, const orca__job *j, int want);
+/* Fetch up to max from queues[0..nq) as worker with a lease; returns got. */
+size_t cf_fetch(cf *f, orca__backend *b, const char *const *queues, size_t nq, const char *worker,
+                int64_t lease_us, size_t max);
+/* Shorthand: fetch from one queue. */
+size_t cf_fetch1(cf *f, const char *queue, const char *worker, int64_t lease_us, size_t max);
+/* A completion of lease l with outcome by worker. */
+orca__completion cf_done(const orca__lease *l, orca__outcome outcome, const char *worker);
+/* state_get, expecting success; fills *info (buffers freed by cf_info_free). */
+void cf_state(cf *f, const char *id, orca_task_info *info);
+void cf_info_free(orca_task_info *info);
+/* Assert the payload of lease l equals text. */
+void cf_assert_payload(const orca__lease *l, const char *text);
+
+/* The case lists (cases_*.c). */
+extern const struct CMUnitTest cf_queue_cases[];
+extern const size_t cf_queue_ncases;
+extern const struct CMUnitTest cf_state_cases[];
+extern const size_t cf_state_ncases;
+
+#endif

@@ -1,0 +1,332 @@
+/* rt_support.c — shared fixtures of the runtime tests (see rt_support.h). */
+#include "rt_support.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "backend/backend.h"
+
+/* liborca is a static library and registry.c names the backends through weak
+ * references, which do not pull archive members in; this strong reference
+ * makes sure the SQLite backend is linked into the tests. */
+const orca__backend_ops *const rt_force_sqlite = &orca__sqlite_ops;
+
+void rt_env_init(rt_env *e) {
+  snprintf(e->dir, sizeof e->dir, "/tmp/orca-rt-XXXXXX");
+  assert_non_null(mkdtemp(e->dir));
+  snprintf(e->url, sizeof e->url, "sqlite:%s/orca.db", e->dir);
+}
+
+void rt_env_done(rt_env *e) {
+  char cmd[400];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", e->dir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "could not remove %s\n", e->dir);
+}
+
+static int64_t rt_clock_now(void *ctx) {
+  return atomic_load(&((rt_clock *)ctx)->now);
+}
+
+void rt_clock_init(rt_clock *c, int64_t start_us) {
+  c->clock.now_us = rt_clock_now;
+  c->clock.ctx = c;
+  atomic_store(&c->now, start_us);
+}
+
+void rt_clock_advance(rt_clock *c, int64_t us) {
+  atomic_fetch_add(&c->now, us);
+}
+
+static void note_run(int64_t v);
+
+static void *run_thread(void *arg) {
+  rt_worker *rw = arg;
+  rw->rc = orca_worker_run(rw->w);
+  return NULL;
+}
+
+void rt_worker_start(rt_worker *rw, const orca_worker_opts *opts) {
+  orca_err err = {0};
+  int rc = orca_worker_new(opts, &rw->w, &err);
+  if (rc)
+    fprintf(stderr, "orca_worker_new: %s\n", err.msg);
+  assert_int_equal(rc, 0);
+  assert_int_equal(rt_register_all(rw->w, NULL), 0);
+  assert_int_equal(pthread_create(&rw->tid, NULL, run_thread, rw), 0);
+}
+
+void rt_worker_run_async(rt_worker *rw) {
+  assert_int_equal(pthread_create(&rw->tid, NULL, run_thread, rw), 0);
+}
+
+int rt_enqueue_note(int64_t v) {
+  note_run(v);
+  return 0;
+}
+
+int rt_worker_join(rt_worker *rw) {
+  pthread_join(rw->tid, NULL);
+  orca_worker_free(rw->w);
+  rw->w = NULL;
+  return rw->rc;
+}
+
+/* ---- task descriptors, written as orcac would emit them ---- */
+
+static const orca_field rt_fields[] = {
+    {"n", 1, 0, offsetof(rt_args, n), -1, &orca_type_i64, NULL, NULL},
+    {"s", 2, 0, offsetof(rt_args, s), -1, &orca_type_string, NULL, NULL},
+};
+const orca_struct_desc rt_args_desc = {"t.args", "rt_args", sizeof(rt_args), _Alignof(rt_args),
+                                       2,        rt_fields, 0x5eed0001u,     NULL};
+const orca_type rt_args_type = {
+    ORCA_KIND_STRUCT, sizeof(rt_args), _Alignof(rt_args), &rt_args_desc, NULL, NULL, NULL,
+    "t.args"};
+
+typedef int (*rt_handler_fn)(orca_ctx *ctx, const rt_args *args, int64_t *result);
+
+static int rt_invoke(orca_fn fn, orca_ctx *ctx, const void *args, void *result) {
+  return ((rt_handler_fn)fn)(ctx, args, result);
+}
+
+static pthread_mutex_t ev_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ev_cv = PTHREAD_COND_INITIALIZER;
+static int ev_started, ev_calls, ev_nruns, ev_saw_cancel;
+static bool ev_gate;
+static int64_t ev_runs[256];
+
+void rt_events_reset(void) {
+  pthread_mutex_lock(&ev_mu);
+  ev_started = ev_calls = ev_nruns = ev_saw_cancel = 0;
+  ev_gate = false;
+  pthread_mutex_unlock(&ev_mu);
+}
+
+void rt_gate_open(void) {
+  pthread_mutex_lock(&ev_mu);
+  ev_gate = true;
+  pthread_cond_broadcast(&ev_cv);
+  pthread_mutex_unlock(&ev_mu);
+}
+
+void rt_wait_started(int k) {
+  pthread_mutex_lock(&ev_mu);
+  while (ev_started < k)
+    pthread_cond_wait(&ev_cv, &ev_mu);
+  pthread_mutex_unlock(&ev_mu);
+}
+
+int rt_runs(int64_t *out, int max) {
+  pthread_mutex_lock(&ev_mu);
+  int n = ev_nruns < max ? ev_nruns : max;
+  memcpy(out, ev_runs, (size_t)n * sizeof *out);
+  pthread_mutex_unlock(&ev_mu);
+  return n;
+}
+
+int rt_calls(void) {
+  pthread_mutex_lock(&ev_mu);
+  int n = ev_calls;
+  pthread_mutex_unlock(&ev_mu);
+  return n;
+}
+
+int rt_block_saw_cancel(void) {
+  pthread_mutex_lock(&ev_mu);
+  int n = ev_saw_cancel;
+  pthread_mutex_unlock(&ev_mu);
+  return n;
+}
+
+static void note_run(int64_t v) {
+  pthread_mutex_lock(&ev_mu);
+  ev_calls++;
+  if (ev_nruns < 256)
+    ev_runs[ev_nruns++] = v;
+  pthread_cond_broadcast(&ev_cv);
+  pthread_mutex_unlock(&ev_mu);
+}
+
+static const char *const hdr_keys[] = {"trace", "tenant", "from_hook", "missing"};
+static char hdr_vals[4][64];
+
+const char *rt_last_header(const char *key) {
+  for (int i = 0; i < 4; i++)
+    if (strcmp(key, hdr_keys[i]) == 0)
+      return hdr_vals[i];
+  return "(unknown key)";
+}
+
+static int h_add(orca_ctx *ctx, const rt_args *a, int64_t *r) {
+  pthread_mutex_lock(&ev_mu);
+  for (int i = 0; i < 4; i++) {
+    const char *v = orca_ctx_header(ctx, hdr_keys[i]);
+    snprintf(hdr_vals[i], sizeof hdr_vals[i], "%s", v ? v : "(null)");
+  }
+  pthread_mutex_unlock(&ev_mu);
+  note_run(a->n);
+  *r = a->n + (int64_t)(a->s ? strlen(a->s) : 0);
+  return 0;
+}
+
+static int h_flaky(orca_ctx *ctx, const rt_args *a, int64_t *r) {
+  uint32_t at = orca_ctx_attempt(ctx);
+  note_run(at);
+  if (at <= (uint32_t)a->n)
+    return orca_ctx_fail(ctx, "boom %u", at);
+  *r = at;
+  return 0;
+}
+
+static int h_block(orca_ctx *ctx, const rt_args *a, int64_t *r) {
+  pthread_mutex_lock(&ev_mu);
+  ev_started++;
+  ev_calls++;
+  pthread_cond_broadcast(&ev_cv);
+  int rc = 0;
+  while (!ev_gate) {
+    if (orca_ctx_cancelled(ctx)) {
+      ev_saw_cancel = 1;
+      rc = ORCA_ECANCELLED;
+      break;
+    }
+    /* The cancelled flag has no wake-up of its own (it is a flag a handler
+     * polls, by contract), so re-check it every few milliseconds. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 2000000;
+    if (ts.tv_nsec >= 1000000000) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(&ev_cv, &ev_mu, &ts);
+  }
+  pthread_mutex_unlock(&ev_mu);
+  *r = a->n;
+  return rc;
+}
+
+static int h_record(orca_ctx *ctx, const rt_args *a, int64_t *r) {
+  (void)ctx;
+  note_run(a->n);
+  *r = a->n;
+  return 0;
+}
+
+#define TASK(var, cv, NAME, QUEUE)                                                                 \
+  cv orca_task_desc var = {.name = NAME,                                                           \
+                           .queue = QUEUE,                                                         \
+                           .args = &rt_args_desc,                                                  \
+                           .args_type = &rt_args_type,                                             \
+                           .result = &orca_type_i64,                                               \
+                           .invoke = rt_invoke,                                                    \
+                           .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false}}
+
+TASK(rt_task_add, const, "t.add", "default");
+TASK(rt_task_flaky, , "t.flaky", "default");
+TASK(rt_task_block, , "t.block", "default");
+TASK(rt_task_record, , "t.record", "default");
+orca_task_desc rt_task_cached = {.name = "t.cached",
+                                 .queue = "default",
+                                 .args = &rt_args_desc,
+                                 .args_type = &rt_args_type,
+                                 .result = &orca_type_i64,
+                                 .invoke = rt_invoke,
+                                 .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false},
+                                 .cache_ttl_us = 600LL * 1000000};
+orca_task_desc rt_task_unique = {.name = "t.unique",
+                                 .queue = "default",
+                                 .args = &rt_args_desc,
+                                 .args_type = &rt_args_type,
+                                 .result = &orca_type_i64,
+                                 .invoke = rt_invoke,
+                                 .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false},
+                                 .unique_ttl_us = 3600LL * 1000000};
+
+int rt_register_all(orca_worker *w, void *ud) {
+  (void)ud;
+  int rc = 0;
+  rc |= orca_worker_handle(w, &rt_task_add, (orca_fn)h_add);
+  rc |= orca_worker_handle(w, &rt_task_flaky, (orca_fn)h_flaky);
+  rc |= orca_worker_handle(w, &rt_task_block, (orca_fn)h_block);
+  rc |= orca_worker_handle(w, &rt_task_record, (orca_fn)h_record);
+  rc |= orca_worker_handle(w, &rt_task_cached, (orca_fn)h_record);
+  rc |= orca_worker_handle(w, &rt_task_unique, (orca_fn)h_record);
+  return rc;
+}
+
+/* ---- log capture ---- */
+
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t log_cv = PTHREAD_COND_INITIALIZER;
+static char log_lines[512][300];
+static int log_n;
+
+static void log_sink(void *ud, orca_log_level level, const char *msg) {
+  (void)ud;
+  if (level >= ORCA_LOG_WARN || getenv("RT_VERBOSE"))
+    fprintf(stderr, "log: %s\n", msg);
+  pthread_mutex_lock(&log_mu);
+  if (log_n < 512)
+    snprintf(log_lines[log_n++], sizeof log_lines[0], "%s", msg);
+  pthread_cond_broadcast(&log_cv);
+  pthread_mutex_unlock(&log_mu);
+}
+
+void rt_log_capture(void) {
+  pthread_mutex_lock(&log_mu);
+  log_n = 0;
+  pthread_mutex_unlock(&log_mu);
+  orca_log_set(log_sink, NULL, ORCA_LOG_DEBUG);
+}
+
+static int count_locked(const char *needle) {
+  int k = 0;
+  for (int i = 0; i < log_n; i++)
+    if (strstr(log_lines[i], needle))
+      k++;
+  return k;
+}
+
+int rt_log_count(const char *needle) {
+  pthread_mutex_lock(&log_mu);
+  int k = count_locked(needle);
+  pthread_mutex_unlock(&log_mu);
+  return k;
+}
+
+void rt_log_wait(const char *needle, int k) {
+  pthread_mutex_lock(&log_mu);
+  while (count_locked(needle) < k)
+    pthread_cond_wait(&log_cv, &log_mu);
+  pthread_mutex_unlock(&log_mu);
+}
+
+int rt_enqueue(orca_client *c, const orca_task_desc *t, int64_t n, const char *s,
+               const orca_enqueue_opts *o, char *id_out) {
+  rt_args a = {n, (char *)s};
+  orca_err err = {0};
+  int rc = orca_enqueue(c, t, &a, o, id_out, &err);
+  if (rc && rc != ORCA_EDUPLICATE)
+    fprintf(stderr, "enqueue: %s\n", err.msg);
+  return rc;
+}
+
+orca_client *rt_client(const rt_env *e, const orca_clock *clock) {
+  orca_client_opts o = {.backend = e->url, .clock = clock};
+  orca_client *c = NULL;
+  orca_err err = {0};
+  int rc = orca_client_open(&o, &c, &err);
+  if (rc)
+    fprintf(stderr, "client: %s\n", err.msg);
+  assert_int_equal(rc, 0);
+  return c;
+}

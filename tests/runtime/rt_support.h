@@ -1,0 +1,109 @@
+/* rt_support.h — what the runtime tests share: a temp SQLite database, an
+ * injectable clock, a worker running on a background thread, hand-written
+ * task descriptors (as orcac emits them) and the events their handlers
+ * signal, and a log sink tests can wait on. */
+#ifndef RT_SUPPORT_H
+#define RT_SUPPORT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "orca/orca.h"
+
+/* ---- environment ---- */
+
+typedef struct rt_env {
+  char dir[256];
+  char url[300];
+} rt_env;
+
+/* Make a fresh temp dir with a database URL in it; rt_env_done removes it. */
+void rt_env_init(rt_env *e);
+void rt_env_done(rt_env *e);
+
+/* A clock tests move by hand. */
+typedef struct rt_clock {
+  orca_clock clock;
+  _Atomic int64_t now;
+} rt_clock;
+void rt_clock_init(rt_clock *c, int64_t start_us);
+void rt_clock_advance(rt_clock *c, int64_t us);
+
+/* ---- a worker on a thread ---- */
+
+typedef struct rt_worker {
+  orca_worker *w;
+  pthread_t tid;
+  int rc;
+} rt_worker;
+
+/* Create a worker with every test task registered and start running it on
+ * a thread. Asserts success. */
+void rt_worker_start(rt_worker *rw, const orca_worker_opts *opts);
+/* Start running an already created worker (rw->w) on a thread. */
+void rt_worker_run_async(rt_worker *rw);
+/* Record v in the run log (as t.record does). Returns 0. */
+int rt_enqueue_note(int64_t v);
+/* Wait for orca_worker_run to return (max_tasks or stop) and free it. */
+int rt_worker_join(rt_worker *rw);
+
+/* ---- test tasks ---- */
+
+/* Args shared by the test tasks: a number and a string. */
+typedef struct rt_args {
+  int64_t n;
+  char *s;
+} rt_args;
+
+extern const orca_type rt_args_type;
+extern const orca_struct_desc rt_args_desc;
+
+/* t.add: result n + strlen(s). */
+extern const orca_task_desc rt_task_add;
+/* t.flaky: fails (orca_ctx_fail "boom N") while attempt <= n, then returns attempt. */
+extern orca_task_desc rt_task_flaky;
+/* t.block: signals started, then waits until rt_gate_open() or its context
+ * is cancelled (then returns ORCA_ECANCELLED); result n. */
+extern orca_task_desc rt_task_block;
+/* t.record: appends n to the run log (rt_runs); result n. */
+extern orca_task_desc rt_task_record;
+/* t.cached (@cache 10 min) and t.unique (@unique 1 h): result n. */
+extern orca_task_desc rt_task_cached;
+extern orca_task_desc rt_task_unique;
+
+/* Register all of the above on w. */
+int rt_register_all(orca_worker *w, void *ud);
+
+/* Events. */
+void rt_events_reset(void);
+void rt_gate_open(void);
+/* Wait until at least k t.block handlers have started. */
+void rt_wait_started(int k);
+/* Copy the run log of t.record / t.flaky (n values / attempts in run order). */
+int rt_runs(int64_t *out, int max);
+/* How many handler invocations happened in total. */
+int rt_calls(void);
+/* Header `key` (trace, tenant, from_hook or missing) as the last t.add saw it, "(null)"
+ * when absent. */
+const char *rt_last_header(const char *key);
+/* What the last t.block saw as cancelled (1) or not (0). */
+int rt_block_saw_cancel(void);
+
+/* ---- log capture ---- */
+
+/* Route liborca's log into a buffer (and stderr); rt_log_wait blocks until
+ * a line containing needle has been logged at least k times. */
+void rt_log_capture(void);
+void rt_log_wait(const char *needle, int k);
+int rt_log_count(const char *needle);
+
+/* ---- helpers ---- */
+
+/* Enqueue rt_args {n, s} of task t; asserts the return code; id_out may be NULL. */
+int rt_enqueue(orca_client *c, const orca_task_desc *t, int64_t n, const char *s,
+               const orca_enqueue_opts *o, char *id_out);
+orca_client *rt_client(const rt_env *e, const orca_clock *clock);
+
+#endif
