@@ -64,5 +64,18 @@ echo "$out" | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["sta
 expect_err "requeue unknown" "no dead task" "$orca" dlq requeue default nope
 "$orca" dlq purge default --all >/dev/null && ok "dlq purge" || bad "dlq purge"
 
+# run-time schedules
+"$orca" schedules add nightly-report shop.price --schema "$schema" --cron "0 3 * * *" \
+  --tz Europe/Paris --args '{"sku":"report"}' | grep -q "nightly-report" && ok "schedules add" || bad "schedules add"
+expect_err "schedules bad cron" "minute|column" "$orca" schedules add broken shop.price \
+  --schema "$schema" --cron "61 * * * *"
+expect_err "schedules bad zone" "Mars/Olympus" "$orca" schedules add broken shop.price \
+  --schema "$schema" --cron "0 * * * *" --tz Mars/Olympus
+"$orca" schedules pause nightly-report >/dev/null && "$orca" schedules list | grep -q "(paused)" \
+  && ok "schedules pause" || bad "schedules pause"
+"$orca" schedules remove nightly-report >/dev/null && [ -z "$("$orca" schedules list)" ] \
+  && ok "schedules remove" || bad "schedules remove"
+expect_err "schedules remove unknown" "no schedule" "$orca" schedules remove nightly-report
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]

@@ -71,5 +71,6 @@ int cmd_inspect(cli *c, int argc, char **argv);
 int cmd_cancel(cli *c, int argc, char **argv);
 int cmd_stats(cli *c, int argc, char **argv);
 int cmd_dlq(cli *c, int argc, char **argv);
+int cmd_schedules(cli *c, int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
  *
  *   orca enqueue --schema shop.orca shop.charge '{"order": {"id": "A1"}}'
  *   orca wait ID | inspect ID | cancel ID | stats | dlq list|requeue|purge
+ *   orca schedules add|list|pause|resume|remove
  *
  * Every subcommand takes --backend URL (or ORCA_BACKEND). */
 #include "cli.h"
@@ -19,6 +20,7 @@ static const struct {
     {"cancel", cmd_cancel, "cancel a pending, scheduled or running task"},
     {"stats", cmd_stats, "per-queue counts: pending, running, scheduled, dead, done/s"},
     {"dlq", cmd_dlq, "dead-letter queue: list, requeue, purge"},
+    {"schedules", cmd_schedules, "run-time schedules: add, list, pause, resume, remove"},
 };
 
 static void usage(FILE *out) {

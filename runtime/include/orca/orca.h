@@ -10,6 +10,7 @@
 #include "orca/error.h"
 #include "orca/log.h"
 #include "orca/memory.h"
+#include "orca/schedule.h"
 #include "orca/schema.h"
 #include "orca/state.h"
 #include "orca/worker.h"
