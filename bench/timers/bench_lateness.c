@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
   if (orca__backend_open(url, NULL, &prod, &err) || orca__backend_open(url, NULL, &cons, &err))
     return fprintf(stderr, "open %s: %s\n", url, err.msg), 1;
   int64_t *due = calloc((size_t)n, sizeof *due), *late = calloc((size_t)n, sizeof *late);
-  char (*ids)[32] = calloc((size_t)n, sizeof *ids);
+  char (*ids)[48] = calloc((size_t)n, sizeof *ids);
   static const uint8_t payload[64] = {0x80};
   int64_t base = orca_clock_now(NULL) + (pending_only ? 3600000000LL : 1000000);
   orca__job jobs[500];

@@ -48,7 +48,12 @@ static int spawn(orca_test_redis *r) {
   unlink(sock);
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+  if (snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock) >= (int)sizeof sa.sun_path) {
+    fprintf(stderr, "redis fixture: socket path too long: %s\n", sock);
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
   if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
     perror("redis fixture: notify socket");
     if (fd >= 0)

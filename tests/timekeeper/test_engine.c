@@ -102,7 +102,7 @@ static size_t drain(fixture *f, char ids[][ORCA_ID_MAX], size_t max) {
     if (got == 0) break;
     orca__completion c[64];
     for (size_t i = 0; i < got; i++) {
-      if (total < max) snprintf(ids[total], ORCA_ID_MAX, "%s", pool[i].id);
+      if (total < max) memcpy(ids[total], pool[i].id, ORCA_ID_MAX);
       total++;
       c[i] = (orca__completion){.lease = &pool[i], .outcome = ORCA__ACK,
                                 .state = ORCA_STATE_SUCCEEDED, .worker = "test", .attempt = 1};

@@ -125,7 +125,7 @@ static void test_three_processes_exactly_once(void **state) {
     assert_true(got > 0); /* fires stopped: a failure, not a hang */
     orca__completion c[16];
     for (size_t i = 0; i < got; i++) {
-      if (got_total < FIRES + 32) snprintf(ids[got_total], ORCA_ID_MAX, "%s", pool[i].id);
+      if (got_total < FIRES + 32) memcpy(ids[got_total], pool[i].id, ORCA_ID_MAX);
       got_total++;
       c[i] = (orca__completion){.lease = &pool[i], .outcome = ORCA__ACK,
                                 .state = ORCA_STATE_SUCCEEDED, .worker = "parent", .attempt = 1};
@@ -151,7 +151,7 @@ static void test_three_processes_exactly_once(void **state) {
   size_t more = 0;
   assert_int_equal(be->ops->fetch(be, &req, slots, 16, &more), 0);
   for (size_t i = 0; i < more && got_total < FIRES + 32; i++)
-    snprintf(ids[got_total++], ORCA_ID_MAX, "%s", pool[i].id);
+    memcpy(ids[got_total++], pool[i].id, ORCA_ID_MAX);
   for (int i = 1; i < NPROC; i++) {
     int st = 0;
     kill(pids[i], SIGTERM);
@@ -165,7 +165,7 @@ static void test_three_processes_exactly_once(void **state) {
     assert_int_equal(be->ops->fetch(be, &r0, slots, 16, &n), 0);
     if (!n) break;
     for (size_t i = 0; i < n && got_total < FIRES + 32; i++)
-      snprintf(ids[got_total++], ORCA_ID_MAX, "%s", pool[i].id);
+      memcpy(ids[got_total++], pool[i].id, ORCA_ID_MAX);
   }
   int reported = 0, v;
   while (read(fds[0], &v, sizeof v) == sizeof v) reported += v;

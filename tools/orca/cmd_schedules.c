@@ -16,7 +16,7 @@ static int print_one(void *ud, const orca_schedule_info *s) {
   const cli *c = ud;
   char next[40];
   orca_time_format(s->next_fire_us, next, sizeof next);
-  char when[200];
+  char when[256];
   if (s->kind == ORCA_SCHEDULE_CRON)
     snprintf(when, sizeof when, "cron(\"%s\"%s%s)", s->cron, s->tz[0] ? ", tz = " : "", s->tz);
   else
