@@ -341,6 +341,40 @@ static void test_pack_errors(void **state) {
   orca_buf_free(&b);
 }
 
+/* A bytes field whose default is a static literal: init points at the
+ * literal, and free must not hand that static memory to the allocator (it
+ * did once; ASan reported a free of a non-malloc'ed address). */
+typedef struct blob {
+  orca_bytes b;
+} blob;
+static const uint8_t blob_lit[] = {'a', 'b', 'c'};
+static const orca_bytes blob_default = {(uint8_t *)blob_lit, sizeof blob_lit};
+static const orca_field blob_fields[] = {
+    {"b", 1, ORCA_FIELD_DEFAULT, offsetof(blob, b), -1, &orca_type_bytes, &blob_default, NULL}};
+static const orca_struct_desc blob_desc = {"t.Blob", "blob", sizeof(blob), _Alignof(blob), 1,
+                                           blob_fields, 1, NULL};
+static const orca_type blob_type = {ORCA_KIND_STRUCT, sizeof(blob), _Alignof(blob), &blob_desc,
+                                    NULL, NULL, NULL, "Blob"};
+
+static void test_bytes_default_not_freed(void **state) {
+  (void)state;
+  blob v;
+  orca_value_init(&blob_type, &v);
+  assert_ptr_equal(v.b.data, blob_lit);
+  orca_value_free(&blob_type, &v, &orca_heap); /* must not free the literal */
+  assert_ptr_equal(v.b.data, blob_lit);
+  /* A decoded value owns its bytes and frees them. */
+  orca_buf out = ORCA_BUF_INIT;
+  v.b.data = (uint8_t *)"xyz";
+  v.b.len = 3;
+  assert_int_equal(orca_pack(&blob_type, &v, &out), 0);
+  blob back;
+  assert_int_equal(orca_unpack(&blob_type, out.data, out.len, &back, &orca_heap, NULL), 0);
+  assert_memory_equal(back.b.data, "xyz", 3);
+  orca_value_free(&blob_type, &back, &orca_heap);
+  orca_buf_free(&out);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_init_defaults),
@@ -351,6 +385,7 @@ int main(void) {
       cmocka_unit_test(test_lenient_forms),
       cmocka_unit_test(test_scalar_roots),
       cmocka_unit_test(test_pack_errors),
+      cmocka_unit_test(test_bytes_default_not_freed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
