@@ -76,7 +76,11 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
   }
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   w->concurrency = o.concurrency ? o.concurrency : (unsigned)(ncpu > 0 ? ncpu : 1);
-  w->prefetch = o.prefetch ? o.prefetch : w->concurrency;
+  /* Like Celery's prefetch multiplier (4): enough tasks per backend round trip
+   * that fast tasks are not bound by fetch latency, few enough that one
+   * worker does not hoard a queue of slow tasks. Prefetched leases are
+   * renewed with the running ones. */
+  w->prefetch = o.prefetch ? o.prefetch : (w->concurrency * 4 > 16 ? w->concurrency * 4 : 16);
   if (w->concurrency > 4096 || w->prefetch > 65536) {
     orca_worker_free(w);
     return orca_err_set(err, ORCA_EINVAL, "worker: concurrency %u or prefetch %u too large",

@@ -26,7 +26,7 @@ static const char usage_text[] =
     "  --concurrency N    handler threads (env ORCA_CONCURRENCY; default: number of CPUs)\n"
     "  --queues Q:W,...   queues to serve with weights, e.g. payments:3,default:1\n"
     "                     (env ORCA_QUEUES; default: the queues of the registered tasks)\n"
-    "  --prefetch N       tasks leased ahead of free threads (default: concurrency)\n"
+    "  --prefetch N       tasks leased ahead of free threads (default: 4 x concurrency, at least 16)\n"
     "  --lease DUR        lease length, renewed while a task runs (default 15s)\n"
     "  --grace DUR        shutdown grace for running tasks (default 10s)\n"
     "  --hooks FILE       global Lua hooks file\n"
