@@ -330,3 +330,18 @@ orca_client *rt_client(const rt_env *e, const orca_clock *clock) {
   assert_int_equal(rc, 0);
   return c;
 }
+
+int rt_setup(void **st) {
+  rt_env *e = calloc(1, sizeof *e);
+  rt_env_init(e);
+  rt_events_reset();
+  rt_log_capture();
+  *st = e;
+  return 0;
+}
+
+int rt_teardown(void **st) {
+  rt_env_done(*st);
+  free(*st);
+  return 0;
+}

@@ -14,6 +14,10 @@
 
 /* ---- environment ---- */
 
+#define SEC 1000000LL
+/* A fixed start for injected clocks (2027-01-15), far from any real now. */
+#define T0 (1800000000LL * SEC)
+
 typedef struct rt_env {
   char dir[256];
   char url[300];
@@ -22,6 +26,11 @@ typedef struct rt_env {
 /* Make a fresh temp dir with a database URL in it; rt_env_done removes it. */
 void rt_env_init(rt_env *e);
 void rt_env_done(rt_env *e);
+
+/* cmocka group fixtures: *st becomes a fresh rt_env (with the event log
+ * reset and the log captured); teardown removes it. */
+int rt_setup(void **st);
+int rt_teardown(void **st);
 
 /* A clock tests move by hand. */
 typedef struct rt_clock {

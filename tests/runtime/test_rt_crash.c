@@ -19,7 +19,6 @@
 
 #include "rt_support.h"
 
-#define SEC 1000000LL
 enum { N = 200, CHILD_CONC = 2, CHILD_PREFETCH = 4 };
 
 static int run_pipe = -1; /* child: where its handler reports each start */

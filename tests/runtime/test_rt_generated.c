@@ -14,7 +14,6 @@
 #include "rt_support.h"
 #include "rtgen.orca.h"
 
-#define SEC 1000000LL
 
 static int pings, prices;
 

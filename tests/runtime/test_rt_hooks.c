@@ -14,7 +14,6 @@
 #include "rt_support.h"
 #include "worker_internal.h"
 
-#define SEC 1000000LL
 
 static const char hooks_lua[] = "function on_enqueue(task)\n"
                                 "  if task.args.n < 0 then return false, 'negative n' end\n"

@@ -12,23 +12,6 @@
 
 #include "rt_support.h"
 
-#define SEC 1000000LL
-#define T0 (1800000000LL * SEC)
-
-static int setup(void **st) {
-  rt_env *e = calloc(1, sizeof *e);
-  rt_env_init(e);
-  rt_events_reset();
-  rt_log_capture();
-  *st = e;
-  return 0;
-}
-
-static int teardown(void **st) {
-  rt_env_done(*st);
-  free(*st);
-  return 0;
-}
 
 static orca_worker_opts wopts(const rt_env *e, unsigned max_tasks, const orca_clock *clock) {
   orca_worker_opts o = {.backend = e->url,
@@ -199,12 +182,12 @@ static void test_cancel_pending_and_running(void **st) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_unique, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_priority, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_cancel_pending_and_running, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cache, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_unique, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_priority, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_deadline, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_timeout, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_cancel_pending_and_running, rt_setup, rt_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

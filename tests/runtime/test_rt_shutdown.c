@@ -16,23 +16,6 @@
 #include "client_internal.h"
 #include "rt_support.h"
 
-#define SEC 1000000LL
-#define T0 (1800000000LL * SEC)
-
-static int setup(void **st) {
-  rt_env *e = calloc(1, sizeof *e);
-  rt_env_init(e);
-  rt_events_reset();
-  rt_log_capture();
-  *st = e;
-  return 0;
-}
-
-static int teardown(void **st) {
-  rt_env_done(*st);
-  free(*st);
-  return 0;
-}
 
 static void info_of(orca_client *c, const char *id, orca_task_info *info) {
   memset(info, 0, sizeof *info);
@@ -147,9 +130,9 @@ static void test_poison_task_dead_lettered(void **st) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_graceful_stop_finishes_in_flight, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_grace_expiry_releases_running, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_poison_task_dead_lettered, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_graceful_stop_finishes_in_flight, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_grace_expiry_releases_running, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_poison_task_dead_lettered, rt_setup, rt_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

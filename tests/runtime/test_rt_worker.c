@@ -19,23 +19,6 @@
 #include "envelope.h"
 #include "rt_support.h"
 
-#define SEC 1000000LL
-#define T0 (1800000000LL * SEC)
-
-static int setup(void **st) {
-  rt_env *e = calloc(1, sizeof *e);
-  rt_env_init(e);
-  rt_events_reset();
-  rt_log_capture();
-  *st = e;
-  return 0;
-}
-
-static int teardown(void **st) {
-  rt_env_done(*st);
-  free(*st);
-  return 0;
-}
 
 static orca_worker_opts wopts(const rt_env *e, unsigned max_tasks, const orca_clock *clock) {
   orca_worker_opts o = {.backend = e->url,
@@ -377,14 +360,14 @@ static void test_schedules_fire(void **st) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_end_to_end, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_enqueue_many, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_retry_backoff_times, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_retry_jitter_bounds, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_dead_after_max_attempts, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_unreadable_payloads_dead_lettered, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_deferred_and_headers, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_schedules_fire, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_end_to_end, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_enqueue_many, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_retry_backoff_times, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_retry_jitter_bounds, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_dead_after_max_attempts, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_unreadable_payloads_dead_lettered, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_deferred_and_headers, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_schedules_fire, rt_setup, rt_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
