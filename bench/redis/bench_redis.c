@@ -22,6 +22,10 @@ static const char *url;
 static long n_tasks = 100000, batch = 256, workers = 2, rate = 0;
 static double secs = 3;
 static const char *mode = "all";
+/* Consumers that have connected and loaded their scripts. The latency run
+ * starts its stream only once all are up, so connection setup (tens of ms)
+ * is not counted as enqueue->start latency of the first tasks. */
+static atomic_int ready;
 
 static double now_s(void) {
   struct timespec ts;
@@ -87,6 +91,7 @@ typedef struct consumer {
 static void *consume(void *arg) {
   consumer *c = arg;
   orca__backend *b = open_or_die();
+  atomic_fetch_add(&ready, 1);
   static _Thread_local orca__lease pool[FETCH_MAX];
   orca__lease *slots[FETCH_MAX];
   orca__completion done[FETCH_MAX];
@@ -194,7 +199,12 @@ int main(int argc, char **argv) {
     int64_t *lat = calloc((size_t)cap, sizeof *lat);
     atomic_long done = 0, nlat = 0;
     consumer cs[64];
+    atomic_store(&ready, 0);
     run_consumers(cs, total, &done, lat, &nlat, cap);
+    while (atomic_load(&ready) < workers) {
+      struct timespec ts = {0, 1000000};
+      nanosleep(&ts, NULL);
+    }
     /* A steady stream: every millisecond, the tasks due by then. */
     double start = now_s();
     long sent = 0;
