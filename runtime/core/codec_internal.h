@@ -14,6 +14,7 @@
 
 #include <limits.h>
 #include <msgpack.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -167,6 +168,9 @@ typedef struct orca__path {
 
 /* Render a path into out (size n), "value" for the root. Returns out. */
 char *orca__path_format(const orca__path *p, char *out, size_t n);
+/* Set err (if non-NULL) to "PATH: message" and return code: the one error
+ * form every decoder of untrusted bytes uses. */
+int orca__path_fail(orca_err *err, int code, const orca__path *p, const char *fmt, va_list ap);
 
 /* ---- helpers ------------------------------------------------------------ */
 

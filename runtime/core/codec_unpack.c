@@ -31,14 +31,10 @@ typedef struct dec {
 
 __attribute__((format(printf, 4, 5), cold, noinline)) static int
 fail(dec *d, int code, const orca__path *p, const char *fmt, ...) {
-  if (d->err) {
-    char path[160], msg[160];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    orca_err_set(d->err, code, "%s: %s", orca__path_format(p, path, sizeof path), msg);
-  }
+  va_list ap;
+  va_start(ap, fmt);
+  orca__path_fail(d->err, code, p, fmt, ap);
+  va_end(ap);
   return code;
 }
 

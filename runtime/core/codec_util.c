@@ -245,3 +245,12 @@ uint64_t orca__hash64(const void *p, size_t n) {
   }
   return h;
 }
+
+int orca__path_fail(orca_err *err, int code, const orca__path *p, const char *fmt, va_list ap) {
+  if (err) {
+    char path[160], msg[160];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    orca_err_set(err, code, "%s: %s", orca__path_format(p, path, sizeof path), msg);
+  }
+  return code;
+}

@@ -26,14 +26,10 @@ typedef struct printer {
 
 __attribute__((format(printf, 3, 4))) static int bad(printer *pp, const orca__path *p,
                                                      const char *fmt, ...) {
-  if (pp->err) {
-    char path[160], msg[160];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    orca_err_set(pp->err, ORCA_EDECODE, "%s: %s", orca__path_format(p, path, sizeof path), msg);
-  }
+  va_list ap;
+  va_start(ap, fmt);
+  orca__path_fail(pp->err, ORCA_EDECODE, p, fmt, ap);
+  va_end(ap);
   return ORCA_EDECODE;
 }
 

@@ -401,17 +401,8 @@ int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expect
   orca__rargs_int(a, next_us);
   orca__rargs_int(a, orca_clock_now(b->clock));
   for (size_t i = 0; i < njobs; i++) {
-    const orca__job *j = &jobs[i];
-    orca__rargs_str(a, j->queue);
-    orca__rargs_str(a, j->id);
-    orca__rargs_str(a, j->task ? j->task : "");
-    orca__rargs_int(a, j->priority);
-    orca__rargs_int(a, j->eta_us);
-    orca__rargs_int(a, j->attempt);
-    orca__rargs_add(a, j->payload, j->payload_len);
-    orca__rargs_str(a, j->unique_key ? j->unique_key : "");
-    orca__rargs_int(a, j->unique_ttl_us > 0 ? (j->unique_ttl_us + 999) / 1000 : 0);
-    orca__rargs_int(a, j->state_ttl_us > 0 ? (j->state_ttl_us + 999) / 1000 : 0);
+    orca__rargs_str(a, jobs[i].queue);
+    orca__redis_add_job(a, &jobs[i]);
   }
   redisReply *rep[1];
   int rc = orca__redis_exec(r, a, rep, 0);

@@ -74,6 +74,11 @@ void orca__rargs_str(orca__rargs *a, const char *s);
 void orca__rargs_int(orca__rargs *a, int64_t v);
 /* Add the key prefix of queue q ("orca:{q}:") followed by suffix. */
 void orca__rargs_key(orca__rargs *a, const char *q, const char *suffix);
+/* Add the 9 script arguments of one job (id, task, priority, eta, attempt,
+ * payload, unique key, unique ttl ms, state ttl ms), as the enqueue and
+ * schedule-fire scripts read them. */
+struct orca__job;
+void orca__redis_add_job(orca__rargs *a, const struct orca__job *j);
 
 typedef struct orca__redis {
   orca__backend base;

@@ -23,8 +23,9 @@ static bool job_ok(const orca__job *j) {
          (j->payload || j->payload_len == 0) && (!j->unique_key || strlen(j->unique_key) < 512);
 }
 
-/* Append the 9 script arguments of one job (see enq in redis_scripts.c). */
-static void add_job(orca__rargs *a, const orca__job *j) {
+/* Append the 9 script arguments of one job (see enq in redis_scripts.c); the
+ * schedule-fire script takes jobs in the same form. */
+void orca__redis_add_job(orca__rargs *a, const orca__job *j) {
   orca__rargs_str(a, j->id);
   orca__rargs_str(a, j->task ? j->task : "");
   orca__rargs_int(a, j->priority);
@@ -74,7 +75,7 @@ int orca__redis_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
     orca__rargs_int(a, now);
     size_t k = 0;
     while (i < n && k < ORCA__REDIS_CHUNK && job_ok(&jobs[i]) && strcmp(jobs[i].queue, q) == 0) {
-      add_job(a, &jobs[i]);
+      orca__redis_add_job(a, &jobs[i]);
       i++;
       k++;
     }
