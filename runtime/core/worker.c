@@ -110,9 +110,10 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
   w->comps = calloc(w->nslots, sizeof *w->comps);
   w->lease_ptrs = calloc(w->nslots, sizeof *w->lease_ptrs);
   w->batch = calloc(w->nslots, sizeof *w->batch);
+  w->release = calloc(w->nslots, sizeof *w->release);
   w->ext_status = calloc(w->nslots, sizeof *w->ext_status);
   if ((o.backend && !w->backend_url) || (o.hooks_file && !w->hooks_file) || !w->slots ||
-      !w->threads || !w->comps || !w->lease_ptrs || !w->batch || !w->ext_status) {
+      !w->threads || !w->comps || !w->lease_ptrs || !w->batch || !w->release || !w->ext_status) {
     orca_worker_free(w);
     return orca_err_set(err, ORCA_ENOMEM, "worker: out of memory");
   }
@@ -557,6 +558,7 @@ void orca_worker_free(orca_worker *w) {
   free(w->comps);
   free(w->lease_ptrs);
   free(w->batch);
+  free(w->release);
   free(w->ext_status);
   free(w->handlers);
   free(w->schemas);

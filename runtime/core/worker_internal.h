@@ -151,6 +151,7 @@ struct orca_worker {
   orca__completion *comps;
   orca__lease **lease_ptrs;
   orca__slot **batch;
+  bool *release; /* batch[i] goes back to its queue, not counted as an attempt */
   int *ext_status;
   uint64_t rng;
   const char *order[ORCA__MAX_QUEUES];

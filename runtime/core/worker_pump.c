@@ -229,7 +229,7 @@ static int fetch(orca_worker *w, size_t want, bool wait) {
 
 void *orca__pump_main(void *arg) {
   orca_worker *w = arg;
-  bool *release = calloc(w->nslots, sizeof *release);
+  bool *release = w->release;
   int64_t backoff_until = 0;
   bool fetch_failing = false;
   pthread_mutex_lock(&w->mu);
@@ -315,7 +315,6 @@ void *orca__pump_main(void *arg) {
   }
   w->pump_exited = true;
   pthread_mutex_unlock(&w->mu);
-  free(release);
   orca_log(ORCA_LOG_DEBUG,
            "worker %s: pump done: %llu task(s) in %llu fetch call(s), %llu completion(s) in %llu "
            "complete call(s)",
