@@ -345,3 +345,11 @@ int rt_teardown(void **st) {
   free(*st);
   return 0;
 }
+
+void rt_inspect(orca_client *c, const char *id, orca_task_info *info) {
+  memset(info, 0, sizeof *info);
+  orca_err err = {0};
+  assert_int_equal(orca_inspect(c, id, info, &err), 0);
+  orca_buf_free(&info->result);
+  orca_buf_free(&info->args);
+}

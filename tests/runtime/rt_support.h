@@ -27,6 +27,10 @@ typedef struct rt_env {
 void rt_env_init(rt_env *e);
 void rt_env_done(rt_env *e);
 
+/* The StateKeeper record of id (asserts it exists); result and args are not
+ * kept (info->result/args come back empty). */
+void rt_inspect(orca_client *c, const char *id, orca_task_info *info);
+
 /* cmocka group fixtures: *st becomes a fresh rt_env (with the event log
  * reset and the log captured); teardown removes it. */
 int rt_setup(void **st);

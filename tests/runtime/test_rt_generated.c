@@ -14,7 +14,6 @@
 #include "rt_support.h"
 #include "rtgen.orca.h"
 
-
 static int pings, prices;
 
 static int charge(orca_ctx *ctx, const rtgen_charge_args *a, int64_t *result) {

@@ -14,7 +14,6 @@
 #include "rt_support.h"
 #include "worker_internal.h"
 
-
 static const char hooks_lua[] = "function on_enqueue(task)\n"
                                 "  if task.args.n < 0 then return false, 'negative n' end\n"
                                 "  if task.args.s == 'vip' then task.priority = 9 end\n"
@@ -69,14 +68,6 @@ static orca_client *hooked_client(fx *f) {
   return c;
 }
 
-static void inspect(orca_client *c, const char *id, orca_task_info *info) {
-  memset(info, 0, sizeof *info);
-  orca_err err = {0};
-  assert_int_equal(orca_inspect(c, id, info, &err), 0);
-  orca_buf_free(&info->result);
-  orca_buf_free(&info->args);
-}
-
 static void test_client_hooks(void **st) {
   fx *f = *st;
   orca_client *c = hooked_client(f);
@@ -96,10 +87,10 @@ static void test_client_hooks(void **st) {
   assert_int_equal(status[1], ORCA_EREJECTED);
   assert_int_equal(status[2], 0);
   orca_task_info info;
-  inspect(c, ids, &info);
+  rt_inspect(c, ids, &info);
   assert_int_equal(info.priority, 9);
   assert_string_equal(info.queue, "default");
-  inspect(c, ids + 2 * ORCA_ID_MAX, &info);
+  rt_inspect(c, ids + 2 * ORCA_ID_MAX, &info);
   assert_string_equal(info.queue, "eu");
 
   rt_worker rw;

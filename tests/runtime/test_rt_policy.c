@@ -12,7 +12,6 @@
 
 #include "rt_support.h"
 
-
 static orca_worker_opts wopts(const rt_env *e, unsigned max_tasks, const orca_clock *clock) {
   orca_worker_opts o = {.backend = e->url,
                         .concurrency = 1,
@@ -33,11 +32,7 @@ static void run_worker(const rt_env *e, unsigned max_tasks, const orca_clock *cl
 
 static orca_state state_of(orca_client *c, const char *id) {
   orca_task_info info;
-  memset(&info, 0, sizeof info);
-  orca_err err = {0};
-  assert_int_equal(orca_inspect(c, id, &info, &err), 0);
-  orca_buf_free(&info.result);
-  orca_buf_free(&info.args);
+  rt_inspect(c, id, &info);
   return info.state;
 }
 

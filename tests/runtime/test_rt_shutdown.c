@@ -16,15 +16,6 @@
 #include "client_internal.h"
 #include "rt_support.h"
 
-
-static void info_of(orca_client *c, const char *id, orca_task_info *info) {
-  memset(info, 0, sizeof *info);
-  orca_err err = {0};
-  assert_int_equal(orca_inspect(c, id, info, &err), 0);
-  orca_buf_free(&info->result);
-  orca_buf_free(&info->args);
-}
-
 static void finish_all(rt_env *e, orca_client *c, char ids[][ORCA_ID_MAX], int n,
                        int already_done) {
   rt_gate_open();
@@ -35,7 +26,7 @@ static void finish_all(rt_env *e, orca_client *c, char ids[][ORCA_ID_MAX], int n
   assert_int_equal(rt_worker_join(&rw), 0);
   for (int i = 0; i < n; i++) {
     orca_task_info info;
-    info_of(c, ids[i], &info);
+    rt_inspect(c, ids[i], &info);
     assert_int_equal(info.state, ORCA_STATE_SUCCEEDED);
     assert_int_equal(info.attempt, 1); /* a release is not an attempt */
   }
@@ -61,7 +52,7 @@ static void test_graceful_stop_finishes_in_flight(void **st) {
   int done = 0, pending = 0;
   for (int i = 0; i < N; i++) {
     orca_task_info info;
-    info_of(c, ids[i], &info);
+    rt_inspect(c, ids[i], &info);
     done += info.state == ORCA_STATE_SUCCEEDED;
     pending += info.state == ORCA_STATE_PENDING;
   }
@@ -87,7 +78,7 @@ static void test_grace_expiry_releases_running(void **st) {
   assert_int_equal(rt_block_saw_cancel(), 1); /* the handlers saw the shutdown */
   for (int i = 0; i < 2; i++) {
     orca_task_info info;
-    info_of(c, ids[i], &info);
+    rt_inspect(c, ids[i], &info);
     assert_int_equal(info.state, ORCA_STATE_PENDING);
   }
   rt_events_reset();

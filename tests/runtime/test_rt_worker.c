@@ -19,7 +19,6 @@
 #include "envelope.h"
 #include "rt_support.h"
 
-
 static orca_worker_opts wopts(const rt_env *e, unsigned max_tasks, const orca_clock *clock) {
   orca_worker_opts o = {.backend = e->url,
                         .concurrency = 2,
@@ -48,14 +47,11 @@ static void test_end_to_end(void **st) {
   assert_int_equal(rt_worker_join(&rw), 0);
 
   orca_task_info info;
-  memset(&info, 0, sizeof info);
-  assert_int_equal(orca_inspect(c, id, &info, &err), 0);
+  rt_inspect(c, id, &info);
   assert_int_equal(info.state, ORCA_STATE_SUCCEEDED);
   assert_int_equal(info.attempt, 1);
   assert_string_equal(info.task, "t.add");
   assert_string_equal(info.worker, "w-test");
-  orca_buf_free(&info.result);
-  orca_buf_free(&info.args);
 
   assert_int_equal(orca_wait_result(c, &rt_task_add, "nope", 1000, NULL, NULL, &err),
                    ORCA_ENOTFOUND);
@@ -110,11 +106,7 @@ static void test_enqueue_many(void **st) {
 
 static int64_t info_eta(orca_client *c, const char *id, orca_state *state, uint32_t *attempt) {
   orca_task_info info;
-  memset(&info, 0, sizeof info);
-  orca_err err = {0};
-  assert_int_equal(orca_inspect(c, id, &info, &err), 0);
-  orca_buf_free(&info.result);
-  orca_buf_free(&info.args);
+  rt_inspect(c, id, &info);
   *state = info.state;
   *attempt = info.attempt;
   return info.eta_us;
@@ -305,24 +297,18 @@ static void test_deferred_and_headers(void **st) {
   char id[ORCA_ID_MAX];
   assert_int_equal(rt_enqueue(c, &rt_task_add, 1, "", &o, id), 0);
   orca_task_info info;
-  memset(&info, 0, sizeof info);
-  orca_err err = {0};
-  assert_int_equal(orca_inspect(c, id, &info, &err), 0);
+  rt_inspect(c, id, &info);
   assert_int_equal(info.state, ORCA_STATE_SCHEDULED);
   int64_t eta = info.eta_us;
-  orca_buf_free(&info.result);
-  orca_buf_free(&info.args);
+  orca_err err = {0};
 
   rt_worker rw;
   orca_worker_opts wo = wopts(e, 1, NULL);
   rt_worker_start(&rw, &wo);
   assert_int_equal(orca_wait_result(c, &rt_task_add, id, 10 * SEC, NULL, NULL, &err), 0);
   assert_int_equal(rt_worker_join(&rw), 0);
-  memset(&info, 0, sizeof info);
-  assert_int_equal(orca_inspect(c, id, &info, &err), 0);
+  rt_inspect(c, id, &info);
   assert_true(info.started_us >= eta);
-  orca_buf_free(&info.result);
-  orca_buf_free(&info.args);
   assert_string_equal(rt_last_header("trace"), "abc-123");
   assert_string_equal(rt_last_header("tenant"), "t9");
   assert_string_equal(rt_last_header("missing"), "(null)");
@@ -365,7 +351,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_retry_backoff_times, rt_setup, rt_teardown),
       cmocka_unit_test_setup_teardown(test_retry_jitter_bounds, rt_setup, rt_teardown),
       cmocka_unit_test_setup_teardown(test_dead_after_max_attempts, rt_setup, rt_teardown),
-      cmocka_unit_test_setup_teardown(test_unreadable_payloads_dead_lettered, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_unreadable_payloads_dead_lettered, rt_setup,
+                                      rt_teardown),
       cmocka_unit_test_setup_teardown(test_deferred_and_headers, rt_setup, rt_teardown),
       cmocka_unit_test_setup_teardown(test_schedules_fire, rt_setup, rt_teardown),
   };
