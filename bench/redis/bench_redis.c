@@ -5,7 +5,9 @@
  * stream at a given rate.
  *
  * Usage: bench_redis --url URL [--n N] [--batch B] [--workers W]
- *                    [--rate R] [--secs S] [--mode all|throughput|latency]
+ *                    [--rate R] [--secs S] [--mode all|throughput|latency|fill|drain]
+ * (fill and drain run only the enqueue or only the processing half, to
+ * profile each with INFO commandstats or perf)
  * Prints a table and `RESULT orca_redis_<what> <value>` lines. */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -63,8 +65,11 @@ static void enqueue_range(orca__backend *b, const char *prefix, long from, long 
       snprintf(ids[m], sizeof ids[m], "%s%ld", prefix, k);
       memset(pay[m], 'x', 64);
       memcpy(pay[m], &t, sizeof t);
-      jobs[m] = (orca__job){.id = ids[m], .task = "bench.noop", .queue = "bench",
-                            .payload = pay[m], .payload_len = 64,
+      jobs[m] = (orca__job){.id = ids[m],
+                            .task = "bench.noop",
+                            .queue = "bench",
+                            .payload = pay[m],
+                            .payload_len = 64,
                             .state_ttl_us = 3600000000LL};
     }
     if (b->ops->enqueue(b, jobs, (size_t)m, res)) {
@@ -100,8 +105,8 @@ static void *consume(void *arg) {
   char worker[32];
   snprintf(worker, sizeof worker, "bench-%d", c->id);
   const char *qs[1] = {"bench"};
-  orca__fetch_req req = {.queues = qs, .nqueues = 1, .worker = worker, .lease_us = 30000000,
-                         .wait_us = 50000};
+  orca__fetch_req req = {
+      .queues = qs, .nqueues = 1, .worker = worker, .lease_us = 30000000, .wait_us = 50000};
   while (atomic_load(c->done) < c->target) {
     size_t got = 0;
     if (b->ops->fetch(b, &req, slots, FETCH_MAX, &got) || got == 0)
@@ -115,10 +120,14 @@ static void *consume(void *arg) {
         if (k < c->latcap)
           c->lat[k] = t - t0;
       }
-      done[i] = (orca__completion){.lease = slots[i], .outcome = ORCA__ACK,
-                                   .state = ORCA_STATE_SUCCEEDED, .worker = worker,
-                                   .attempt = 1, .started_us = t / 1000,
-                                   .result = (const uint8_t *)"\xc0", .result_len = 1,
+      done[i] = (orca__completion){.lease = slots[i],
+                                   .outcome = ORCA__ACK,
+                                   .state = ORCA_STATE_SUCCEEDED,
+                                   .worker = worker,
+                                   .attempt = 1,
+                                   .started_us = t / 1000,
+                                   .result = (const uint8_t *)"\xc0",
+                                   .result_len = 1,
                                    .ttl_us = 3600000000LL};
     }
     if (b->ops->complete(b, done, got)) {
@@ -136,8 +145,8 @@ static void *consume(void *arg) {
 static void run_consumers(consumer *cs, long target, atomic_long *done, int64_t *lat,
                           atomic_long *nlat, long latcap) {
   for (long w = 0; w < workers; w++) {
-    cs[w] = (consumer){.id = (int)w, .done = done, .target = target, .lat = lat, .nlat = nlat,
-                       .latcap = latcap};
+    cs[w] = (consumer){
+        .id = (int)w, .done = done, .target = target, .lat = lat, .nlat = nlat, .latcap = latcap};
     pthread_create(&cs[w].th, NULL, consume, &cs[w]);
   }
 }
@@ -166,14 +175,28 @@ int main(int argc, char **argv) {
   }
   if (!url || n_tasks <= 0 || batch <= 0 || workers <= 0 || workers > 64) {
     fprintf(stderr, "usage: bench_redis --url URL [--n N] [--batch B] [--workers W] "
-                    "[--rate R] [--secs S] [--mode all|throughput|latency]\n");
+                    "[--rate R] [--secs S] [--mode all|throughput|latency|fill|drain]\n");
     return 2;
   }
   if (!orca__redis_ops.open)
     return 1;
   orca__backend *b = open_or_die();
   double proc_rate = 0;
-  if (strcmp(mode, "latency")) {
+  if (!strcmp(mode, "fill") || !strcmp(mode, "drain")) {
+    /* Profiling aids: only the enqueue half, or only the processing half of
+     * a throughput run (after a fill of the same N). */
+    double t0 = now_s();
+    if (!strcmp(mode, "fill")) {
+      enqueue_range(b, "t", 0, n_tasks, batch);
+    } else {
+      atomic_long done = 0;
+      consumer cs[64];
+      run_consumers(cs, n_tasks, &done, NULL, NULL, 0);
+      for (long w = 0; w < workers; w++)
+        pthread_join(cs[w].th, NULL);
+    }
+    printf("RESULT orca_redis_%s_per_s %.0f\n", mode, n_tasks / (now_s() - t0));
+  } else if (strcmp(mode, "latency")) {
     double t0 = now_s();
     enqueue_range(b, "t", 0, n_tasks, batch);
     double enq = n_tasks / (now_s() - t0);
@@ -190,7 +213,7 @@ int main(int argc, char **argv) {
     printf("RESULT orca_redis_enqueue_per_s %.0f\n", enq);
     printf("RESULT orca_redis_process_per_s %.0f\n", proc_rate);
   }
-  if (strcmp(mode, "throughput")) {
+  if (!strcmp(mode, "all") || !strcmp(mode, "latency")) {
     long r = rate > 0 ? rate : (long)(proc_rate / 2);
     if (r <= 0)
       r = 10000;

@@ -1,12 +1,15 @@
 /* test_redis_cluster.c — the Redis backend with real processes on a real
- * redis-server (AOF on): 2 producer and 3 consumer processes move N tasks;
- * one consumer is SIGKILLed while it holds a batch, and redis-server is
- * restarted mid-run. Every task must be completed at least once, none lost.
+ * redis-server (AOF on): 2 producer and 3 consumer processes move N = 100 000
+ * tasks; one consumer is SIGKILLed while it holds a batch, and redis-server
+ * is restarted mid-run. Every task must be completed at least once, none
+ * lost, and every result stored: afterwards each task's record is read back
+ * through state_get and must say SUCCEEDED with exactly the result bytes the
+ * consumer completed it with (derived from the task id, so a swapped or
+ * missing result fails).
  *
  * Synchronisation is by events only: consumers report each completed task
  * (and "I hold a batch" for the victim) through pipes that the parent
- * polls with a deadline; the parent stops consumers by closing a pipe.
- * N is 20000 (not 100k) so the run stays a few seconds under ASan. */
+ * polls with a deadline; the parent stops consumers by closing a pipe. */
 #define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,12 +32,13 @@
 #include "orca/log.h"
 #include "redis_server.h"
 
-#define N 20000
+#define N 100000
 #define PRODUCERS 2
 #define CONSUMERS 3
 #define LEASE_US 1500000
 #define BATCH 128
 #define VICTIM_MARK (-1)
+#define CHECKERS 4 /* processes reading the stored results back */
 
 static orca_test_redis srv;
 
@@ -42,6 +46,13 @@ static int64_t mono_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The result a consumer stores for task t<k>: text derived from k alone, so
+ * every completion of the same task (a re-delivery) stores the same bytes and
+ * any other task's bytes differ. Writes at most 48 bytes; returns the length. */
+static size_t result_of(int k, char out[48]) {
+  return (size_t)snprintf(out, 48, "result-of-t%d/%08x", k, (unsigned)k * 2654435761u);
 }
 
 static orca__backend *open_or_die(void) {
@@ -69,15 +80,18 @@ static void producer(int p) {
     size_t n = 0;
     for (int j = k; j < N && n < BATCH; j += PRODUCERS, n++) {
       snprintf(ids[n], sizeof ids[n], "t%d", j);
-      jobs[n] = (orca__job){.id = ids[n], .task = "test.noop", .queue = "work",
-                            .payload = (const uint8_t *)payload, .payload_len = 64};
+      jobs[n] = (orca__job){.id = ids[n],
+                            .task = "test.noop",
+                            .queue = "work",
+                            .payload = (const uint8_t *)payload,
+                            .payload_len = 64};
     }
     int rc = b->ops->enqueue(b, jobs, n, res);
     if (rc)
       continue; /* redis away: resend the same batch */
     for (size_t i = 0; i < n; i++)
-      if (res[i].status && !(res[i].status == ORCA_EDUPLICATE &&
-                             strcmp(res[i].existing_id, ids[i]) == 0)) {
+      if (res[i].status &&
+          !(res[i].status == ORCA_EDUPLICATE && strcmp(res[i].existing_id, ids[i]) == 0)) {
         fprintf(stderr, "producer: %s: %s\n", ids[i], orca_strerror(res[i].status));
         _exit(3);
       }
@@ -105,13 +119,14 @@ static void consumer(int c, int report, int stop) {
   orca__lease *slots[BATCH];
   orca__completion done[BATCH];
   int32_t idx[BATCH];
+  static char results[BATCH][48];
   for (int i = 0; i < BATCH; i++)
     slots[i] = &pool[i];
   char worker[32];
   snprintf(worker, sizeof worker, "consumer-%d", c);
   const char *qs[1] = {"work"};
-  orca__fetch_req req = {.queues = qs, .nqueues = 1, .worker = worker, .lease_us = LEASE_US,
-                         .wait_us = 100000};
+  orca__fetch_req req = {
+      .queues = qs, .nqueues = 1, .worker = worker, .lease_us = LEASE_US, .wait_us = 100000};
   int batches = 0;
   for (;;) {
     struct pollfd pf = {.fd = stop, .events = POLLIN};
@@ -126,10 +141,16 @@ static void consumer(int c, int report, int stop) {
       pause(); /* hold the batch until SIGKILL */
     }
     for (size_t i = 0; i < got; i++) {
-      done[i] = (orca__completion){.lease = slots[i], .outcome = ORCA__ACK,
-                                   .state = ORCA_STATE_SUCCEEDED, .worker = worker,
-                                   .attempt = 1, .ttl_us = 3600000000LL};
       idx[i] = atoi(slots[i]->id + 1);
+      size_t rlen = result_of(idx[i], results[i]);
+      done[i] = (orca__completion){.lease = slots[i],
+                                   .outcome = ORCA__ACK,
+                                   .state = ORCA_STATE_SUCCEEDED,
+                                   .worker = worker,
+                                   .attempt = 1,
+                                   .result = (const uint8_t *)results[i],
+                                   .result_len = rlen,
+                                   .ttl_us = 3600000000LL};
     }
     while (b->ops->complete(b, done, got)) {
       /* redis away: the completion is resent (skipped if already applied) */
@@ -140,6 +161,76 @@ static void consumer(int c, int report, int stop) {
   for (int i = 0; i < BATCH; i++)
     orca_buf_free(&pool[i].payload);
   _exit(0);
+}
+
+/* Read back through the backend's state_get the record of every task t<k>
+ * with k = first, first + step, …: each must be SUCCEEDED with the result
+ * bytes result_of() gave its consumer. Returns how many are not (the first
+ * few are described on stderr); N if the backend cannot be opened. */
+static int check_stored(int first, int step) {
+  orca__backend *b = NULL;
+  orca_err err = {0};
+  orca__backend_opts o = {.op_timeout_us = 10000000};
+  if (orca__backend_open(srv.url, &o, &b, &err)) {
+    fprintf(stderr, "check: open: %s\n", err.msg);
+    return N;
+  }
+  orca_task_info info = {0};
+  int bad = 0;
+  for (int k = first; k < N; k += step) {
+    char id[32], want[48];
+    snprintf(id, sizeof id, "t%d", k);
+    size_t wlen = result_of(k, want);
+    orca_buf_reset(&info.result);
+    orca_buf_reset(&info.args);
+    int rc = b->ops->state_get(b, id, &info);
+    if (rc == 0 && info.state == ORCA_STATE_SUCCEEDED && info.result.len == wlen &&
+        memcmp(info.result.data, want, wlen) == 0)
+      continue;
+    if (bad++ < 5)
+      fprintf(stderr, "check: %s: rc %s, state %s, result \"%.*s\"\n", id,
+              rc ? orca_strerror(rc) : "0", orca_state_name(info.state),
+              (int)(info.result.len < 48 ? info.result.len : 48),
+              info.result.data ? (const char *)info.result.data : "");
+  }
+  orca_buf_free(&info.result);
+  orca_buf_free(&info.args);
+  orca__backend_close(b);
+  return bad;
+}
+
+/* check_stored over all N tasks, split among CHECKERS child processes (one
+ * round trip per state_get is what costs, so they run side by side). Each
+ * child writes its count of bad records to a pipe. Returns the total. */
+static int check_all_stored(void) {
+  int fds[CHECKERS][2];
+  pid_t pids[CHECKERS];
+  for (int c = 0; c < CHECKERS; c++) {
+    assert_int_equal(pipe2(fds[c], O_CLOEXEC), 0);
+    pids[c] = fork();
+    assert_true(pids[c] >= 0);
+    if (pids[c] == 0) {
+      close(fds[c][0]);
+      int bad = check_stored(c, CHECKERS);
+      write_all(fds[c][1], &bad, sizeof bad);
+      _exit(0);
+    }
+    close(fds[c][1]);
+  }
+  int total = 0;
+  for (int c = 0; c < CHECKERS; c++) {
+    int bad = N;
+    ssize_t r;
+    do
+      r = read(fds[c][0], &bad, sizeof bad);
+    while (r < 0 && errno == EINTR);
+    total += r == (ssize_t)sizeof bad ? bad : N;
+    close(fds[c][0]);
+    int st;
+    waitpid(pids[c], &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  }
+  return total;
 }
 
 static void many_processes(void **state) {
@@ -172,7 +263,7 @@ static void many_processes(void **state) {
   bool killed = false, restarted = false;
   int open_pipes = CONSUMERS;
   bool live[CONSUMERS] = {true, true, true};
-  int64_t deadline = mono_ms() + 90000;
+  int64_t started = mono_ms(), deadline = started + 90000;
   while (distinct < N && open_pipes > 0 && mono_ms() < deadline) {
     struct pollfd pf[CONSUMERS];
     for (int c = 0; c < CONSUMERS; c++)
@@ -222,12 +313,18 @@ static void many_processes(void **state) {
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
   }
   close(stop[0]);
-  fprintf(stderr, "tasks %d, completed %d distinct, %d completions, victim killed %d, "
-                  "redis restarted %d\n",
-          N, distinct, total, killed, restarted);
+  fprintf(stderr,
+          "tasks %d, completed %d distinct, %d completions, victim killed %d, "
+          "redis restarted %d, in %lld ms\n",
+          N, distinct, total, killed, restarted, (long long)(mono_ms() - started));
   assert_true(killed);
   assert_true(restarted);
   assert_int_equal(distinct, N);
+  int64_t t0 = mono_ms();
+  int bad = check_all_stored();
+  fprintf(stderr, "checked %d stored results in %lld ms: %d wrong or missing\n", N,
+          (long long)(mono_ms() - t0), bad);
+  assert_int_equal(bad, 0);
 }
 
 /* Entries written by hand without our fields are dead-lettered with a
@@ -245,8 +342,8 @@ static void garbage_entries(void **state) {
   orca__backend *b = NULL;
   orca_err err = {0};
   assert_int_equal(orca__backend_open(orca_test_redis_url(&srv, 3), NULL, &b, &err), 0);
-  orca__job j = {.id = "real-1", .task = "t", .queue = "g", .payload = (const uint8_t *)"x",
-                 .payload_len = 1};
+  orca__job j = {
+      .id = "real-1", .task = "t", .queue = "g", .payload = (const uint8_t *)"x", .payload_len = 1};
   orca__enqueue_result r;
   assert_int_equal(b->ops->enqueue(b, &j, 1, &r), 0);
   char cmd[256];
@@ -306,8 +403,8 @@ static void hung_server_times_out(void **state) {
   orca_err err = {0};
   orca__backend_opts o = {.op_timeout_us = 300000};
   assert_int_equal(orca__backend_open(orca_test_redis_url(&srv, 4), &o, &b, &err), 0);
-  orca__job j = {.id = "h1", .task = "t", .queue = "h", .payload = (const uint8_t *)"x",
-                 .payload_len = 1};
+  orca__job j = {
+      .id = "h1", .task = "t", .queue = "h", .payload = (const uint8_t *)"x", .payload_len = 1};
   orca__enqueue_result r;
   assert_int_equal(kill(srv.pid, SIGSTOP), 0);
   int rc = b->ops->enqueue(b, &j, 1, &r);

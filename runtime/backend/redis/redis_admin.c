@@ -228,7 +228,9 @@ int orca__redis_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_
 
 /* ---- schedules ---------------------------------------------------------- */
 
-static bool name_ok(const char *name) { return name && *name && strlen(name) < ORCA_NAME_MAX; }
+static bool name_ok(const char *name) {
+  return name && *name && strlen(name) < ORCA_NAME_MAX;
+}
 
 int orca__redis_schedule_put(orca__backend *b, const orca__schedule_rec *rec, bool if_absent) {
   orca__redis *r = (orca__redis *)b;

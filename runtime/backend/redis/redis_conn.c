@@ -1,7 +1,8 @@
 /* redis_conn.c — the connection layer of the Redis backend: the pipelined
- * argument builder, connecting (AUTH, SELECT, SCRIPT LOAD), reconnecting
- * with back-off, executing a pipeline with NOSCRIPT reload, and cutting a
- * blocking command short from another thread.
+ * argument builder, connecting (AUTH, SELECT, FUNCTION LOAD of the Lua
+ * library), reconnecting with back-off, executing a pipeline (reloading the
+ * library when the server lost it), and cutting a blocking command short
+ * from another thread.
  *
  * Why resending a pipeline after a reconnect is safe: every operation is
  * either read-only, or a script whose effect does not repeat (enqueue
@@ -77,7 +78,9 @@ void orca__rargs_add(orca__rargs *a, const void *p, size_t n) {
     a->cmds[a->ncmds - 1].argc++;
 }
 
-void orca__rargs_str(orca__rargs *a, const char *s) { orca__rargs_add(a, s, s ? strlen(s) : 0); }
+void orca__rargs_str(orca__rargs *a, const char *s) {
+  orca__rargs_add(a, s, s ? strlen(s) : 0);
+}
 
 void orca__rargs_int(orca__rargs *a, int64_t v) {
   char tmp[24];
@@ -100,8 +103,8 @@ void orca__rargs_cmd(orca__rargs *a, int script) {
   }
   a->cmds[a->ncmds++] = (orca__rcmd){a->n, 0, script};
   if (script >= 0) {
-    orca__rargs_str(a, "EVALSHA");
-    orca__rargs_add(a, "", 0); /* the sha, filled in when sent */
+    orca__rargs_str(a, "FCALL");
+    orca__rargs_str(a, orca__redis_function(script));
   }
 }
 
@@ -113,17 +116,23 @@ static struct timeval tv_of(int64_t us) {
   return (struct timeval){.tv_sec = us / 1000000, .tv_usec = us % 1000000};
 }
 
-static int load_script(orca__redis *r, int i) {
-  redisReply *rep = redisCommand(r->c, "SCRIPT LOAD %s", orca__redis_script(i));
+/* FUNCTION LOAD the library; one that is there already (loaded by another
+ * handle or process of the same version) is fine. */
+static int load_library(orca__redis *r) {
+  const char *lib = orca__redis_library();
+  if (!lib)
+    return ORCA_ENOMEM;
+  redisReply *rep = redisCommand(r->c, "FUNCTION LOAD %s", lib);
   if (!rep)
     return ORCA_ECONNECT;
   int rc = 0;
-  if (rep->type == REDIS_REPLY_STRING && rep->len == 40)
-    memcpy(r->sha[i], rep->str, 41);
-  else {
-    orca_log(ORCA_LOG_ERROR, "redis %s:%d: SCRIPT LOAD of script %d failed: %s", r->host,
-             r->port, i, rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+  if (rep->type == REDIS_REPLY_ERROR && !strstr(rep->str, "already exists")) {
+    orca_log(ORCA_LOG_ERROR, "redis %s:%d: FUNCTION LOAD of the orca library failed: %s%s", r->host,
+             r->port, rep->str,
+             strstr(rep->str, "unknown command") ? " (Redis 7.0 or later is needed)" : "");
     rc = ORCA_EBACKEND;
+  } else {
+    r->lib_loaded = true;
   }
   freeReplyObject(rep);
   return rc;
@@ -166,12 +175,11 @@ int orca__redis_connect(orca__redis *r, orca_err *err) {
     rc = simple(r, err, "AUTH", "AUTH %s", r->password);
   if (!rc && r->db)
     rc = simple(r, err, "SELECT", "SELECT %d", r->db);
-  for (int i = 0; !rc && i < ORCA__RS_COUNT; i++)
-    if (!r->sha[i][0])
-      rc = load_script(r, i) ? orca_err_set(err, ORCA_EBACKEND,
-                                            "redis %s:%d: loading the Lua scripts failed",
-                                            r->host, r->port)
-                             : 0;
+  if (!rc && !r->lib_loaded && load_library(r))
+    rc = orca_err_set(err, ORCA_EBACKEND,
+                      "redis %s:%d: loading the orca Lua library failed (Redis 7.0 or later is "
+                      "needed)",
+                      r->host, r->port);
   if (rc)
     orca__redis_disconnect(r);
   return rc;
@@ -233,14 +241,9 @@ static int reconnect(orca__redis *r, int64_t deadline) {
 
 /* ---- executing ---------------------------------------------------------- */
 
-static void materialize(orca__redis *r, orca__rargs *a) {
+static void materialize(orca__rargs *a) {
   for (size_t i = 0; i < a->n; i++)
     a->argv[i] = (const char *)a->text.data + a->off[i];
-  for (size_t k = 0; k < a->ncmds; k++)
-    if (a->cmds[k].script >= 0) {
-      a->argv[a->cmds[k].first + 1] = r->sha[a->cmds[k].script];
-      a->len[a->cmds[k].first + 1] = 40;
-    }
 }
 
 static int send_one(orca__redis *r, orca__rargs *a, size_t k) {
@@ -251,8 +254,10 @@ static int send_one(orca__redis *r, orca__rargs *a, size_t k) {
              : ORCA_ECONNECT;
 }
 
+/* The library is gone (FUNCTION FLUSH, a server restarted without
+ * persistence): load it again and resend. */
 static bool is_noscript(const redisReply *rep) {
-  return rep && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0;
+  return rep && rep->type == REDIS_REPLY_ERROR && strstr(rep->str, "Function not found");
 }
 
 /* A server that is starting up (loading its AOF/RDB) answers LOADING; it is
@@ -283,11 +288,11 @@ static int attempt(orca__redis *r, orca__rargs *a, redisReply **rep) {
     if (!is_noscript(rep[k]))
       continue;
     int s = a->cmds[k].script;
-    if (s < 0 || load_script(r, s)) {
+    if (s < 0 || load_library(r)) {
       orca__redis_free_replies(rep, a->ncmds);
       return ORCA_ECONNECT;
     }
-    materialize(r, a);
+    materialize(a);
     void *p = NULL;
     if (send_one(r, a, k) || redisGetReply(r->c, &p) != REDIS_OK) {
       orca__redis_free_replies(rep, a->ncmds);
@@ -319,7 +324,7 @@ int orca__redis_exec(orca__redis *r, orca__rargs *a, redisReply **rep, int64_t b
         continue;
       }
     }
-    materialize(r, a);
+    materialize(a);
     if (tries)
       r->retried = true;
     if (block_us > 0) {
@@ -367,8 +372,8 @@ int orca__redis_exec(orca__redis *r, orca__rargs *a, redisReply **rep, int64_t b
       continue;
     }
     if (r->c && !r->down_logged)
-      orca_log(ORCA_LOG_WARN, "redis %s:%d: connection lost (%s); reconnecting", r->host,
-               r->port, r->c->errstr[0] ? r->c->errstr : "I/O error");
+      orca_log(ORCA_LOG_WARN, "redis %s:%d: connection lost (%s); reconnecting", r->host, r->port,
+               r->c->errstr[0] ? r->c->errstr : "I/O error");
     r->down_logged = true;
     orca__redis_disconnect(r);
     if (orca_monotonic_us() >= deadline)

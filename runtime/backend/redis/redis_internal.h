@@ -40,17 +40,23 @@ enum {
   ORCA__RS_STATS,
   ORCA__RS_SCHED_PUT,
   ORCA__RS_SCHED_FIRE,
+  ORCA__RS_BURY,
   ORCA__RS_COUNT
 };
-/* Source of script i (prelude included). */
-const char *orca__redis_script(int i);
+/* The scripts live in one Redis Functions library (Redis 7), loaded with
+ * FUNCTION LOAD and called with FCALL: its shared helpers are compiled
+ * once per server instead of once per call. The library's text (NULL when
+ * out of memory) and the name of script i's function; both are built once
+ * per process and never freed. Thread-safe. */
+const char *orca__redis_library(void);
+const char *orca__redis_function(int i);
 
 /* A pipeline of commands under construction. Argument bytes are copied into
  * one growing buffer, so building a batch allocates only while the buffers
  * grow (never per task once warm). */
 typedef struct orca__rcmd {
   size_t first, argc; /* range in the argument arrays */
-  int script;         /* ORCA__RS_* when the command is EVALSHA, else -1 */
+  int script;         /* ORCA__RS_* when the command is FCALL, else -1 */
 } orca__rcmd;
 
 typedef struct orca__rargs {
@@ -66,8 +72,8 @@ typedef struct orca__rargs {
 
 void orca__rargs_reset(orca__rargs *a);
 void orca__rargs_free(orca__rargs *a);
-/* Start a new command. script >= 0 starts "EVALSHA <sha of script>", and the
- * next argument must be numkeys. */
+/* Start a new command. script >= 0 starts "FCALL <function of script>", and
+ * the next argument must be numkeys. */
 void orca__rargs_cmd(orca__rargs *a, int script);
 void orca__rargs_add(orca__rargs *a, const void *p, size_t n);
 void orca__rargs_str(orca__rargs *a, const char *s);
@@ -88,23 +94,39 @@ typedef struct orca__redis {
   char password[256];
   int64_t op_timeout_us;
 
-  redisContext *c;           /* NULL while disconnected */
-  char sha[ORCA__RS_COUNT][41];
-  int64_t backoff_us;        /* next reconnect pause */
-  bool down_logged;          /* "unreachable" was logged for this outage */
-  bool retried;              /* the last exec had to resend after a reconnect */
+  redisContext *c;    /* NULL while disconnected */
+  bool lib_loaded;    /* this handle loaded (or found) the library */
+  int64_t backoff_us; /* next reconnect pause */
+  bool down_logged;   /* "unreachable" was logged for this outage */
+  bool retried;       /* the last exec had to resend after a reconnect */
 
-  pthread_mutex_t mu;        /* guards c->fd against interrupt, and the flags below */
-  bool blocking;             /* a blocking command is in flight */
-  bool interrupted;          /* interrupt() arrived and was not consumed yet */
-  bool shut;                 /* interrupt() shut the socket down */
-  int wake[2];               /* pipe: interrupt() wakes back-off pauses */
+  pthread_mutex_t mu; /* guards c->fd against interrupt, and the flags below */
+  bool blocking;      /* a blocking command is in flight */
+  bool interrupted;   /* interrupt() arrived and was not consumed yet */
+  bool shut;          /* interrupt() shut the socket down */
+  int wake[2];        /* pipe: interrupt() wakes back-off pauses */
 
-  int64_t last_claim_us;     /* when fetch last ran XAUTOCLAIM */
-  orca__rargs args;          /* scratch pipeline */
-  char **queues;             /* cache of the set orca:queues */
+  int64_t last_claim_us; /* when fetch last ran XAUTOCLAIM */
+  /* Fast fetch (redis_queue.c): while a one-queue fetch has exactly one
+   * priority stream, no deferred task is due and no reclaim scan is due,
+   * fetch is a plain XREADGROUP [BLOCK] instead of the fetch script. */
+  char fast_queue[ORCA_NAME_MAX]; /* "" = no fast path known */
+  char fast_prio[24];
+  int64_t fast_until_us; /* run the fetch script again at this time */
+  orca__rargs args;      /* scratch pipeline */
+  char **queues;         /* cache of the set orca:queues */
   size_t nqueues;
 } orca__redis;
+
+/* Microseconds to milliseconds, rounded up (Redis takes ms). */
+static inline int64_t orca__redis_ms_up(int64_t us) {
+  return us <= 0 ? 0 : (us + 999) / 1000;
+}
+/* Leases are pinned into the pending list only under an injected clock
+ * (see redis_scripts.c); with the real clock Redis's idle time is the lease. */
+static inline bool orca__redis_pinned(const orca__backend *b) {
+  return b->clock != &orca_clock_real;
+}
 
 /* Parse "redis://[:PASSWORD@]HOST:PORT[/DB]" into r's host, port, db and
  * password. Returns 0 or ORCA_EURL with err naming the bad part. */
@@ -151,7 +173,7 @@ int orca__redis_find_task(orca__redis *r, const char *id);
  * ORCA_NAME_MAX, no '{' or '}' (they would break the hash tag). */
 bool orca__redis_queue_ok(const char *q);
 
-/* The ops (redis_queue.c, redis_state.c, redis_admin.c). */
+/* The ops (redis_queue.c, redis_fetch.c, redis_state.c, redis_admin.c). */
 int orca__redis_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
                         orca__enqueue_result *res);
 int orca__redis_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease *const *slots,

@@ -26,6 +26,49 @@ static bool field_is(const redisReply *k, const char *name) {
   return k->type == REDIS_REPLY_STRING && k->len == n && memcmp(k->str, name, n) == 0;
 }
 
+/* Packed fields of the state hash (redis_scripts.c): m = "ENQUEUED_US
+ * TTL_MS TASK" written at enqueue, c = "ATTEMPT STARTED_US FINISHED_US
+ * EXPIRY_US WORKER" written by a plain ack. The last part takes the rest
+ * of the string. Malformed numbers read as 0. */
+static const char *next_num(const char *p, const char *end, int64_t *out) {
+  uint64_t v = 0;
+  bool neg = p < end && *p == '-';
+  if (neg)
+    p++;
+  for (int digits = 0; p < end && *p >= '0' && *p <= '9'; p++)
+    if (digits++ < 18)
+      v = v * 10 + (uint64_t)(*p - '0');
+  *out = neg ? -(int64_t)v : (int64_t)v;
+  while (p < end && *p != ' ')
+    p++;
+  return p < end ? p + 1 : end;
+}
+
+static void copy_rest(const char *p, const char *end, char *out, size_t outlen) {
+  size_t n = (size_t)(end - p) < outlen - 1 ? (size_t)(end - p) : outlen - 1;
+  memcpy(out, p, n);
+  out[n] = '\0';
+}
+
+static void unpack_meta(const redisReply *v, orca_task_info *info) {
+  const char *p = v->str, *end = v->str + v->len;
+  int64_t ttl;
+  p = next_num(p, end, &info->enqueued_us);
+  p = next_num(p, end, &ttl);
+  copy_rest(p, end, info->task, sizeof info->task);
+}
+
+static void unpack_completion(const redisReply *v, orca_task_info *info) {
+  const char *p = v->str, *end = v->str + v->len;
+  int64_t attempt;
+  p = next_num(p, end, &attempt);
+  info->attempt = (uint32_t)attempt;
+  p = next_num(p, end, &info->started_us);
+  p = next_num(p, end, &info->finished_us);
+  p = next_num(p, end, &info->expires_us);
+  copy_rest(p, end, info->worker, sizeof info->worker);
+}
+
 void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *id,
                                 orca_task_info *info) {
   size_t rlen = info->result.len, alen = info->args.len;
@@ -39,18 +82,21 @@ void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *
   snprintf(info->queue, sizeof info->queue, "%s", q);
   if (!h || h->type != REDIS_REPLY_ARRAY)
     return;
+  const redisReply *packed = NULL;
   for (size_t i = 0; i + 1 < h->elements; i += 2) {
     const redisReply *k = h->element[i], *v = h->element[i + 1];
+    if (v->type != REDIS_REPLY_STRING && v->type != REDIS_REPLY_INTEGER)
+      continue;
     if (field_is(k, "s"))
       info->state = (orca_state)orca__redis_int(v);
-    else if (field_is(k, "k"))
-      orca__redis_copy(v, info->task, sizeof info->task);
+    else if (field_is(k, "m") && v->type == REDIS_REPLY_STRING)
+      unpack_meta(v, info);
+    else if (field_is(k, "c") && v->type == REDIS_REPLY_STRING)
+      packed = v; /* applied last: it overrides a, b, f, xp and w */
     else if (field_is(k, "y"))
       info->priority = (int32_t)orca__redis_int(v);
     else if (field_is(k, "a"))
       info->attempt = (uint32_t)orca__redis_int(v);
-    else if (field_is(k, "e"))
-      info->enqueued_us = orca__redis_int(v);
     else if (field_is(k, "t"))
       info->eta_us = orca__redis_int(v);
     else if (field_is(k, "b"))
@@ -66,6 +112,8 @@ void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *
     else if (field_is(k, "o"))
       orca_buf_append(&info->result, v->str, v->len);
   }
+  if (packed)
+    unpack_completion(packed, info);
   if (!orca_state_is_final(info->state))
     info->finished_us = 0;
 }
@@ -107,8 +155,7 @@ static int get_one(orca__redis *r, size_t qi, const char *id, bool arm, orca_tas
     /* Real clock: running is derived from the pending list (consumer, idle
      * ms) rather than written by fetch. */
     const redisReply *pel = x->element[1];
-    if (info->state == ORCA_STATE_PENDING && pel->type == REDIS_REPLY_ARRAY &&
-        pel->elements == 2) {
+    if (info->state == ORCA_STATE_PENDING && pel->type == REDIS_REPLY_ARRAY && pel->elements == 2) {
       info->state = ORCA_STATE_RUNNING;
       orca__redis_copy(pel->element[0], info->worker, sizeof info->worker);
       info->started_us = now - orca__redis_int(pel->element[1]) * 1000;

@@ -34,8 +34,8 @@ int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err) {
   r->password[0] = '\0';
   if (at) {
     if (*p != ':')
-      return orca_err_set(err, ORCA_EURL,
-                          "redis URL '%s': the part before '@' must be ':PASSWORD'", url);
+      return orca_err_set(err, ORCA_EURL, "redis URL '%s': the part before '@' must be ':PASSWORD'",
+                          url);
     size_t n = (size_t)(at - p - 1);
     if (n == 0 || n >= sizeof r->password)
       return orca_err_set(err, ORCA_EURL, "redis URL '%s': password is empty or too long", url);

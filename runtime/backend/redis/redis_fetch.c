@@ -1,0 +1,363 @@
+/* redis_fetch.c — fetch, the read side of the Redis backend's hot path.
+ *
+ * Fetch has two paths. The fetch script does everything (sweep expired
+ * records, promote due deferred tasks, reclaim expired leases and the
+ * entries of dead consumers, read the priority streams highest first) and
+ * runs on the first call, once per claim interval, when a deferred task is
+ * due, under an injected clock, and for several queues or priorities. In
+ * between, a one-queue, one-stream fetch is a plain XREADGROUP [BLOCK] on
+ * the task stream and the queue's signal stream, with no Lua at all; a
+ * signal (a new priority stream, an earlier deferred task) sends the next
+ * call back to the script. Neither path polls: the script path waits with
+ * XREAD BLOCK from the group's last-delivered id, the fast path with
+ * XREADGROUP BLOCK, both capped by the next due time and claim interval. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redis_internal.h"
+
+/* How often fetch scans for expired leases (XAUTOCLAIM) and dead consumers
+ * (XINFO CONSUMERS): a quarter of the lease, between 10 ms and 1 s. An idle
+ * worker also scans for expired leases whenever a fetch finds nothing new.
+ * A SIGKILLed worker's tasks therefore run elsewhere about half a lease
+ * after it last renewed them, one interval later at most (docs/redis.md). */
+static int64_t claim_interval(int64_t lease_us) {
+  int64_t v = lease_us / 4;
+  if (v < 10000)
+    v = 10000;
+  if (v > 1000000)
+    v = 1000000;
+  return v;
+}
+
+static void fill_lease(orca__lease *l, const char *queue, const char *prio, const char *eid,
+                       const char *id, size_t idlen, const void *pay, size_t paylen,
+                       uint32_t deliveries, int64_t until) {
+  size_t n = idlen < sizeof l->id - 1 ? idlen : sizeof l->id - 1;
+  memcpy(l->id, id, n);
+  l->id[n] = '\0';
+  snprintf(l->queue, sizeof l->queue, "%s", queue);
+  snprintf(l->ref, sizeof l->ref, "%s %s", prio, eid);
+  l->deliveries = deliveries;
+  l->lease_until_us = until;
+  orca_buf_reset(&l->payload);
+  orca_buf_append(&l->payload, pay, paylen);
+}
+
+/* One task of the fetch script's reply: queue index, prio, entry id,
+ * deliveries, task id, payload. */
+static void fill(orca__lease *l, const char *queue, const redisReply *const *e, int64_t until) {
+  char prio[24], eid[40];
+  orca__redis_copy(e[1], prio, sizeof prio);
+  orca__redis_copy(e[2], eid, sizeof eid);
+  fill_lease(l, queue, prio, eid, e[4]->str, e[4]->len, e[5]->str, e[5]->len,
+             (uint32_t)orca__redis_int(e[3]), until);
+}
+
+/* Wait until one of the streams named in the wait list (pairs key, last
+ * delivered id) gets an undelivered entry, for at most block_us. */
+static int wait_new(orca__redis *r, const orca__fetch_req *req, const redisReply *w,
+                    int64_t block_us) {
+  orca__rargs *a = &r->args;
+  orca__rargs_reset(a);
+  orca__rargs_cmd(a, -1);
+  orca__rargs_str(a, "XREAD");
+  orca__rargs_str(a, "COUNT");
+  orca__rargs_str(a, "1");
+  orca__rargs_str(a, "BLOCK");
+  orca__rargs_int(a, orca__redis_ms_up(block_us));
+  orca__rargs_str(a, "STREAMS");
+  size_t npairs = w && w->type == REDIS_REPLY_ARRAY ? w->elements / 2 : 0;
+  if (npairs) {
+    for (size_t i = 0; i < npairs; i++)
+      orca__rargs_add(a, w->element[2 * i]->str, w->element[2 * i]->len);
+    for (size_t i = 0; i < npairs; i++)
+      orca__rargs_add(a, w->element[2 * i + 1]->str, w->element[2 * i + 1]->len);
+  } else {
+    /* No stream exists yet: wait for the default-priority stream to appear. */
+    for (size_t i = 0; i < req->nqueues; i++)
+      orca__rargs_key(a, req->queues[i], "p:0");
+    for (size_t i = 0; i < req->nqueues; i++)
+      orca__rargs_str(a, "0-0");
+  }
+  redisReply *rep[1];
+  int rc = orca__redis_exec(r, a, rep, block_us);
+  if (rc)
+    return rc;
+  rc = orca__redis_reply_error(r, rep[0], "XREAD BLOCK");
+  orca__redis_free_replies(rep, 1);
+  return rc;
+}
+
+/* ---- fast fetch: a plain XREADGROUP ------------------------------------- */
+
+/* The fast path applies to a one-queue fetch under the real clock while the
+ * last fetch script saw exactly one priority stream, and until the next
+ * reclaim scan or deferred due time (fast_until_us). */
+static bool fast_usable(const orca__redis *r, const orca__fetch_req *req, int64_t now) {
+  return req->nqueues == 1 && r->fast_queue[0] && now < r->fast_until_us &&
+         !strcmp(r->fast_queue, req->queues[0]);
+}
+
+static const redisReply *field(const redisReply *f, const char *name) {
+  for (size_t i = 0; f && f->type == REDIS_REPLY_ARRAY && i + 1 < f->elements; i += 2)
+    if (f->element[i]->type == REDIS_REPLY_STRING && !strcmp(f->element[i]->str, name) &&
+        f->element[i + 1]->type == REDIS_REPLY_STRING)
+      return f->element[i + 1];
+  return NULL;
+}
+
+/* Hand entries that are not tasks (wake markers, garbage written by hand)
+ * to the bury script, which drops or dead-letters them. */
+static int bury(orca__redis *r, const char *queue, const redisReply *const *bad, size_t nbad,
+                int64_t now) {
+  orca__rargs *a = &r->args;
+  orca__rargs_reset(a);
+  orca__rargs_cmd(a, ORCA__RS_BURY);
+  orca__rargs_int(a, 1);
+  orca__rargs_key(a, queue, "");
+  orca__rargs_int(a, now);
+  orca__rargs_str(a, r->fast_prio);
+  for (size_t i = 0; i < nbad; i++)
+    orca__rargs_add(a, bad[i]->str, bad[i]->len);
+  redisReply *rep[1];
+  int rc = orca__redis_exec(r, a, rep, 0);
+  if (rc)
+    return rc;
+  rc = orca__redis_reply_error(r, rep[0], "bury script");
+  orca__redis_free_replies(rep, 1);
+  return rc;
+}
+
+/* Acknowledge and delete the wake-ups read from the signal stream. */
+static int drop_signals(orca__redis *r, const char *queue, const redisReply *es) {
+  orca__rargs *a = &r->args;
+  orca__rargs_reset(a);
+  for (int cmd = 0; cmd < 2; cmd++) {
+    orca__rargs_cmd(a, -1);
+    orca__rargs_str(a, cmd ? "XDEL" : "XACK");
+    orca__rargs_key(a, queue, "sig");
+    if (!cmd)
+      orca__rargs_str(a, "orca");
+    for (size_t k = 0; k < es->elements; k++)
+      if (es->element[k]->type == REDIS_REPLY_ARRAY && es->element[k]->elements == 2)
+        orca__rargs_add(a, es->element[k]->element[0]->str, es->element[k]->element[0]->len);
+  }
+  redisReply *rep[2];
+  int rc = orca__redis_exec(r, a, rep, 0);
+  if (rc)
+    return rc;
+  rc = orca__redis_reply_error(r, rep[0], "XACK signal");
+  if (!rc)
+    rc = orca__redis_reply_error(r, rep[1], "XDEL signal");
+  orca__redis_free_replies(rep, 2);
+  return rc;
+}
+
+/* XREADGROUP COUNT max [BLOCK] on the queue's one task stream and its
+ * signal stream. New entries have one delivery and their lease starts now
+ * (real clock: the pending list's idle time is the lease). A wake-up on the
+ * signal stream (a new priority stream, an earlier deferred task) drops the
+ * fast path, so the next round runs the fetch script. Any error reply (the
+ * group vanished, a FLUSHALL) drops it too and returns 0. */
+static int fast_fetch(orca__redis *r, const orca__fetch_req *req, orca__lease *const *slots,
+                      size_t max, size_t *got, int64_t block_us, int64_t lease_us,
+                      const orca_clock *clock) {
+  const char *q = req->queues[0];
+  orca__rargs *a = &r->args;
+  orca__rargs_reset(a);
+  orca__rargs_cmd(a, -1);
+  orca__rargs_str(a, "XREADGROUP");
+  orca__rargs_str(a, "GROUP");
+  orca__rargs_str(a, "orca");
+  orca__rargs_str(a, req->worker);
+  orca__rargs_str(a, "COUNT");
+  orca__rargs_int(a, (int64_t)max);
+  if (block_us > 0) {
+    orca__rargs_str(a, "BLOCK");
+    orca__rargs_int(a, orca__redis_ms_up(block_us));
+  }
+  orca__rargs_str(a, "STREAMS");
+  char suffix[32];
+  snprintf(suffix, sizeof suffix, "p:%s", r->fast_prio);
+  orca__rargs_key(a, q, suffix);
+  orca__rargs_key(a, q, "sig");
+  orca__rargs_str(a, ">");
+  orca__rargs_str(a, ">");
+  redisReply *rep[1];
+  int rc = orca__redis_exec(r, a, rep, block_us);
+  if (rc)
+    return rc;
+  const redisReply *x = rep[0];
+  if (x->type == REDIS_REPLY_ERROR) {
+    r->fast_queue[0] = '\0';
+    orca__redis_free_replies(rep, 1);
+    return 0;
+  }
+  size_t nbad = 0;
+  const redisReply **bad = NULL;
+  int64_t until = orca_clock_now(clock) + lease_us;
+  for (size_t st = 0; x->type == REDIS_REPLY_ARRAY && st < x->elements && !rc; st++) {
+    const redisReply *sx = x->element[st];
+    if (sx->type != REDIS_REPLY_ARRAY || sx->elements != 2 ||
+        sx->element[0]->type != REDIS_REPLY_STRING || sx->element[1]->type != REDIS_REPLY_ARRAY)
+      continue;
+    const redisReply *es = sx->element[1];
+    size_t kl = sx->element[0]->len;
+    if (kl >= 4 && !memcmp(sx->element[0]->str + kl - 4, ":sig", 4)) {
+      r->fast_queue[0] = '\0';
+      rc = drop_signals(r, q, es);
+      continue;
+    }
+    for (size_t k = 0; k < es->elements; k++) {
+      const redisReply *e = es->element[k];
+      if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+          e->element[0]->type != REDIS_REPLY_STRING)
+        continue;
+      const redisReply *id = field(e->element[1], "i"), *pay = field(e->element[1], "p");
+      if (id && pay && id->len > 0 && id->len < ORCA_ID_MAX && *got < max) {
+        fill_lease(slots[*got], q, r->fast_prio, e->element[0]->str, id->str, id->len, pay->str,
+                   pay->len, 1, until);
+        (*got)++;
+        continue;
+      }
+      if (!bad && !(bad = malloc(sizeof *bad * es->elements))) {
+        rc = ORCA_ENOMEM;
+        break;
+      }
+      bad[nbad++] = e->element[0];
+    }
+  }
+  if (nbad && !rc)
+    rc = bury(r, q, bad, nbad, orca_clock_now(clock));
+  free(bad);
+  orca__redis_free_replies(rep, 1);
+  return rc;
+}
+
+/* Remember (or forget) the fast path after a fetch script call: x is its
+ * reply, now the time it ran with. */
+static void fast_learn(orca__redis *r, const orca__backend *b, const orca__fetch_req *req,
+                       const redisReply *x, int64_t now, int64_t interval) {
+  r->fast_queue[0] = '\0';
+  const redisReply *prios = x->elements > 2 ? x->element[2] : NULL;
+  if (orca__redis_pinned(b) || req->nqueues != 1 || !prios || prios->type != REDIS_REPLY_ARRAY ||
+      prios->elements != 1 || prios->element[0]->type != REDIS_REPLY_STRING ||
+      prios->element[0]->len >= sizeof r->fast_prio)
+    return;
+  int64_t until = r->last_claim_us + interval, next_due = orca__redis_int(x->element[0]);
+  if (next_due >= 0 && next_due < until)
+    until = next_due;
+  if (until <= now)
+    return;
+  snprintf(r->fast_queue, sizeof r->fast_queue, "%s", req->queues[0]);
+  orca__redis_copy(prios->element[0], r->fast_prio, sizeof r->fast_prio);
+  r->fast_until_us = until;
+}
+
+int orca__redis_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease *const *slots,
+                      size_t max, size_t *got) {
+  orca__redis *r = (orca__redis *)b;
+  *got = 0;
+  if (max == 0 || req->nqueues == 0)
+    return 0;
+  for (size_t i = 0; i < req->nqueues; i++)
+    if (!orca__redis_queue_ok(req->queues[i]))
+      return ORCA_EINVAL;
+  if (!req->worker || !*req->worker)
+    return ORCA_EINVAL;
+  if (max > 4096)
+    max = 4096;
+  int64_t lease_us = req->lease_us > 0 ? req->lease_us : 30000000;
+  int64_t interval = claim_interval(lease_us);
+  int64_t deadline = orca_monotonic_us() + (req->wait_us > 0 ? req->wait_us : 0);
+  for (;;) {
+    int64_t now = orca_clock_now(b->clock);
+    if (fast_usable(r, req, now)) {
+      int64_t block = 0;
+      if (req->wait_us > 0) {
+        block = deadline - orca_monotonic_us();
+        if (block > r->fast_until_us - now)
+          block = r->fast_until_us - now;
+        if (block < 1000)
+          block = 1000;
+      }
+      int rc = fast_fetch(r, req, slots, max, got, block, lease_us, b->clock);
+      if (rc == ORCA_EAGAIN)
+        return 0; /* interrupted: return with nothing */
+      if (rc || *got > 0)
+        return rc;
+      if (r->fast_queue[0] && (req->wait_us <= 0 || orca_monotonic_us() >= deadline))
+        return 0;
+      continue; /* the fast path was dropped: run the fetch script now */
+    }
+    /* Reclaim scans run on the caller's clock, so an injected clock that
+     * jumps past a lease sees the redelivery at once. */
+    bool claim =
+        r->last_claim_us == 0 || now - r->last_claim_us >= interval || now < r->last_claim_us;
+    orca__rargs *a = &r->args;
+    orca__rargs_reset(a);
+    orca__rargs_cmd(a, ORCA__RS_FETCH);
+    orca__rargs_int(a, (int64_t)req->nqueues);
+    for (size_t i = 0; i < req->nqueues; i++)
+      orca__rargs_key(a, req->queues[i], "");
+    orca__rargs_str(a, req->worker);
+    orca__rargs_int(a, (int64_t)max);
+    orca__rargs_int(a, now);
+    orca__rargs_int(a, (now + lease_us) / 1000);
+    orca__rargs_str(a, claim ? "1" : "0");
+    orca__rargs_int(a, 1000);
+    orca__rargs_int(a, ORCA__REDIS_MAX_DELIVERIES);
+    orca__rargs_str(a, orca__redis_pinned(b) ? "1" : "0");
+    orca__rargs_int(a, orca__redis_ms_up(lease_us));
+    redisReply *rep[1];
+    int rc = orca__redis_exec(r, a, rep, 0);
+    if (rc)
+      return rc;
+    const redisReply *x = rep[0];
+    if ((rc = orca__redis_reply_error(r, x, "fetch script"))) {
+      orca__redis_free_replies(rep, 1);
+      return rc;
+    }
+    if (claim)
+      r->last_claim_us = now;
+    fast_learn(r, b, req, x, now, interval);
+    int64_t next_due = orca__redis_int(x->element[0]);
+    for (size_t e = 3; e + 6 <= x->elements && *got < max; e += 6) {
+      size_t qi = (size_t)orca__redis_int(x->element[e]);
+      if (qi < 1 || qi > req->nqueues)
+        continue;
+      fill(slots[*got], req->queues[qi - 1], (const redisReply *const *)&x->element[e],
+           now + lease_us);
+      (*got)++;
+    }
+    if (*got > 0 || req->wait_us <= 0) {
+      orca__redis_free_replies(rep, 1);
+      return 0;
+    }
+    int64_t left = deadline - orca_monotonic_us();
+    if (left <= 0) {
+      orca__redis_free_replies(rep, 1);
+      return 0;
+    }
+    if (fast_usable(r, req, orca_clock_now(b->clock))) {
+      orca__redis_free_replies(rep, 1);
+      continue; /* wait in XREADGROUP BLOCK */
+    }
+    int64_t block = left < interval ? left : interval;
+    if (next_due >= 0) {
+      int64_t until = next_due - orca_clock_now(b->clock);
+      if (until < block)
+        block = until;
+    }
+    if (block < 1000)
+      block = 1000;
+    rc = wait_new(r, req, x->element[1], block);
+    orca__redis_free_replies(rep, 1);
+    if (rc == ORCA_EAGAIN)
+      return 0; /* interrupted: return with nothing */
+    if (rc)
+      return rc;
+  }
+}

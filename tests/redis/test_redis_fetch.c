@@ -1,0 +1,315 @@
+/* test_redis_fetch.c — the Redis backend's fetch under the real clock: the
+ * fast path (a plain XREADGROUP once the fetch script has seen a queue with
+ * one priority stream), the wake-ups that drop it (a new priority stream,
+ * an earlier deferred task), garbage read by it, its recovery from a
+ * FLUSHALL, and the dead-consumer rule (a consumer silent for half the
+ * lease loses its entries before the lease ends; one that renews keeps
+ * them). Each case uses its own database of one private redis-server. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "backend/backend.h"
+#include "redis_server.h"
+
+static orca_test_redis srv;
+static int next_db = 1;
+
+typedef struct fx {
+  orca__backend *b;
+  int db;
+  orca__lease pool[8];
+  orca__lease *slots[8];
+} fx;
+
+static orca__backend *open_db(int db) {
+  orca__backend *b = NULL;
+  orca_err err = {0};
+  assert_int_equal(orca__backend_open(orca_test_redis_url(&srv, db), NULL, &b, &err), 0);
+  return b;
+}
+
+static int setup(void **state) {
+  fx *f = calloc(1, sizeof *f);
+  f->db = next_db++;
+  f->b = open_db(f->db);
+  for (int i = 0; i < 8; i++)
+    f->slots[i] = &f->pool[i];
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fx *f = *state;
+  for (int i = 0; i < 8; i++)
+    orca_buf_free(&f->pool[i].payload);
+  orca__backend_close(f->b);
+  free(f);
+  return 0;
+}
+
+/* Run a redis-cli command on the case's database; its output's first line
+ * as a number. */
+static long cli(const fx *f, const char *args) {
+  char cmd[512], line[256] = "";
+  snprintf(cmd, sizeof cmd, "redis-cli -p %d -n %d %s", srv.port, f->db, args);
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  if (!fgets(line, sizeof line, p))
+    line[0] = '\0';
+  assert_int_equal(pclose(p), 0);
+  return atol(line);
+}
+
+/* Calls of one command so far, from INFO commandstats ("fcall", …). */
+static long calls(const fx *f, const char *name) {
+  char cmd[256], line[512];
+  snprintf(cmd, sizeof cmd, "redis-cli -p %d INFO commandstats", srv.port);
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  long n = 0;
+  size_t len = strlen(name);
+  while (fgets(line, sizeof line, p))
+    if (!strncmp(line, "cmdstat_", 8) && !strncmp(line + 8, name, len) && line[8 + len] == ':')
+      n = atol(strstr(line, "calls=") + 6);
+  assert_int_equal(pclose(p), 0);
+  (void)f;
+  return n;
+}
+
+static void put(fx *f, const char *id, const char *queue, int32_t prio, int64_t eta_us) {
+  orca__job j = {.id = id,
+                 .task = "t",
+                 .queue = queue,
+                 .priority = prio,
+                 .eta_us = eta_us,
+                 .payload = (const uint8_t *)"pay",
+                 .payload_len = 3};
+  orca__enqueue_result r;
+  assert_int_equal(f->b->ops->enqueue(f->b, &j, 1, &r), 0);
+  assert_int_equal(r.status, 0);
+}
+
+static size_t take(fx *f, orca__backend *b, const char *queue, const char *worker, size_t max,
+                   int64_t lease_us, int64_t wait_us) {
+  const char *qs[1] = {queue};
+  orca__fetch_req req = {
+      .queues = qs, .nqueues = 1, .worker = worker, .lease_us = lease_us, .wait_us = wait_us};
+  size_t got = 0;
+  assert_int_equal(b->ops->fetch(b, &req, f->slots, max, &got), 0);
+  return got;
+}
+
+static void ack(fx *f, orca__backend *b, size_t n, const char *worker) {
+  orca__completion c[8];
+  for (size_t i = 0; i < n; i++)
+    c[i] = (orca__completion){.lease = f->slots[i],
+                              .outcome = ORCA__ACK,
+                              .state = ORCA_STATE_SUCCEEDED,
+                              .worker = worker,
+                              .attempt = 1,
+                              .ttl_us = 60000000};
+  assert_int_equal(b->ops->complete(b, c, n), 0);
+}
+
+#define LEASE (30 * 1000000LL)
+
+/* After one fetch script call a one-stream queue is fetched with plain
+ * XREADGROUP: further fetches run no script at all. */
+static void fast_path_runs_no_script(void **state) {
+  fx *f = *state;
+  put(f, "a1", "q", 0, 0);
+  assert_int_equal(take(f, f->b, "q", "w", 8, LEASE, 0), 1);
+  ack(f, f->b, 1, "w");
+  put(f, "a2", "q", 0, 0);
+  put(f, "a3", "q", 0, 0);
+  long before = calls(f, "fcall"), reads = calls(f, "xreadgroup");
+  assert_int_equal(take(f, f->b, "q", "w", 8, LEASE, 0), 2);
+  assert_string_equal(f->pool[0].id, "a2");
+  assert_string_equal(f->pool[1].id, "a3");
+  assert_int_equal(f->pool[0].deliveries, 1);
+  assert_int_equal(take(f, f->b, "q", "w", 8, LEASE, 0), 0);
+  assert_int_equal(calls(f, "fcall"), before);
+  assert_int_equal(calls(f, "xreadgroup"), reads + 2);
+}
+
+/* Garbage read by the fast path is dead-lettered with its reason; the real
+ * tasks around it are delivered. */
+static int count_dead(void *ud, const orca_task_info *i) {
+  assert_int_equal(i->state, ORCA_STATE_DEAD);
+  assert_non_null(strstr(i->error, "no payload field p"));
+  (*(int *)ud)++;
+  return 0;
+}
+
+static void fast_path_buries_garbage(void **state) {
+  fx *f = *state;
+  put(f, "b1", "g", 0, 0);
+  assert_int_equal(take(f, f->b, "g", "w", 8, LEASE, 0), 1);
+  ack(f, f->b, 1, "w");
+  cli(f, "XADD 'orca:{g}:p:0' '*' i only-an-id");
+  put(f, "b2", "g", 0, 0);
+  assert_int_equal(take(f, f->b, "g", "w", 8, LEASE, 0), 1);
+  assert_string_equal(f->pool[0].id, "b2");
+  int n = 0;
+  assert_int_equal(f->b->ops->dlq_list(f->b, "g", 0, 10, count_dead, &n), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(cli(f, "XLEN 'orca:{g}:p:0'"), 1); /* b2, still pending */
+}
+
+/* A task of a new priority reaches a worker that is on the fast path of the
+ * old stream: the new stream's creation signals it. */
+static void new_priority_is_seen(void **state) {
+  fx *f = *state;
+  put(f, "c1", "p", 0, 0);
+  assert_int_equal(take(f, f->b, "p", "w", 8, LEASE, 0), 1);
+  ack(f, f->b, 1, "w");
+  put(f, "hi1", "p", 5, 0);
+  put(f, "lo1", "p", 0, 0);
+  char seen[2][ORCA_ID_MAX];
+  for (int k = 0; k < 2; k++) {
+    assert_int_equal(take(f, f->b, "p", "w", 1, LEASE, 0), 1);
+    snprintf(seen[k], sizeof seen[k], "%s", f->pool[0].id);
+    ack(f, f->b, 1, "w");
+  }
+  assert_true((!strcmp(seen[0], "hi1") && !strcmp(seen[1], "lo1")) ||
+              (!strcmp(seen[0], "lo1") && !strcmp(seen[1], "hi1")));
+  /* Both streams known now: priority order holds. */
+  put(f, "lo2", "p", 0, 0);
+  put(f, "hi2", "p", 5, 0);
+  assert_int_equal(take(f, f->b, "p", "w", 1, LEASE, 0), 1);
+  assert_string_equal(f->pool[0].id, "hi2");
+}
+
+/* A deferred task due earlier than every other one signals the queue, and a
+ * waiting fetch delivers it once due. */
+static void earlier_deferred_task_signals(void **state) {
+  fx *f = *state;
+  put(f, "d0", "d", 0, 0);
+  assert_int_equal(take(f, f->b, "d", "w", 8, LEASE, 0), 1);
+  ack(f, f->b, 1, "w");
+  long sig = cli(f, "XLEN 'orca:{d}:sig'");
+  put(f, "late", "d", 0, orca_clock_now(&orca_clock_real) + 3600 * 1000000LL);
+  assert_int_equal(cli(f, "XLEN 'orca:{d}:sig'"), sig + 1);
+  put(f, "later", "d", 0, orca_clock_now(&orca_clock_real) + 7200 * 1000000LL);
+  assert_int_equal(cli(f, "XLEN 'orca:{d}:sig'"), sig + 1); /* not the earliest: no signal */
+  put(f, "soon", "d", 0, orca_clock_now(&orca_clock_real) + 100000);
+  assert_int_equal(cli(f, "XLEN 'orca:{d}:sig'"), sig + 2);
+  assert_int_equal(take(f, f->b, "d", "w", 8, LEASE, 10 * 1000000LL), 1);
+  assert_string_equal(f->pool[0].id, "soon");
+}
+
+/* FLUSHALL under a worker on the fast path: its XREADGROUP fails, it goes
+ * back to the fetch script and sees the new stream. */
+static void fast_path_survives_flush(void **state) {
+  fx *f = *state;
+  put(f, "e1", "f", 0, 0);
+  assert_int_equal(take(f, f->b, "f", "w", 8, LEASE, 0), 1);
+  ack(f, f->b, 1, "w");
+  cli(f, "FLUSHDB");
+  put(f, "e2", "f", 0, 0);
+  assert_int_equal(take(f, f->b, "f", "w", 8, LEASE, 0), 1);
+  assert_string_equal(f->pool[0].id, "e2");
+}
+
+/* A consumer that holds entries and says nothing for half the lease is
+ * presumed dead: another consumer gets its entries (second delivery)
+ * before the lease would have run out. */
+static void dead_consumer_loses_entries_early(void **state) {
+  fx *f = *state;
+  const int64_t lease = 4000000;
+  orca__backend *a = open_db(f->db);
+  put(f, "k1", "k", 0, 0);
+  put(f, "k2", "k", 0, 0);
+  assert_int_equal(take(f, a, "k", "dies", 8, lease, 0), 2);
+  int64_t until = f->pool[0].lease_until_us;
+  orca__backend_close(a); /* says nothing from now on */
+  size_t got = 0;
+  while (got == 0)
+    got = take(f, f->b, "k", "lives", 8, lease, 10 * 1000000LL);
+  int64_t at = orca_clock_now(&orca_clock_real);
+  assert_int_equal(got, 2);
+  assert_int_equal(f->pool[0].deliveries, 2);
+  assert_true(at < until);
+}
+
+/* A consumer that renews its leases keeps them however long it works,
+ * while another one keeps fetching. */
+typedef struct renewer {
+  fx *f;
+  orca__backend *b;
+  orca__lease lease;
+  int renewals;
+} renewer;
+
+static void *renew(void *arg) {
+  renewer *r = arg;
+  orca__lease *l = &r->lease;
+  for (int i = 0; i < r->renewals; i++) {
+    struct timespec ts = {0, 300 * 1000000L}; /* the handler's work between renewals */
+    nanosleep(&ts, NULL);
+    int status = -1;
+    assert_int_equal(r->b->ops->extend(r->b, &l, 1, "busy", 1200000, &status), 0);
+    assert_int_equal(status, 0);
+  }
+  return NULL;
+}
+
+static void renewing_consumer_keeps_entries(void **state) {
+  fx *f = *state;
+  renewer r = {.f = f, .b = open_db(f->db), .renewals = 8};
+  put(f, "m1", "m", 0, 0);
+  assert_int_equal(take(f, r.b, "m", "busy", 1, 1200000, 0), 1);
+  r.lease = f->pool[0];
+  memset(&f->pool[0].payload, 0, sizeof f->pool[0].payload); /* r owns the buffer now */
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, renew, &r), 0);
+  /* Fetch while the renewer works (2.4 s, twice the lease). */
+  int64_t end = orca_monotonic_us() + 2400000;
+  while (orca_monotonic_us() < end)
+    assert_int_equal(take(f, f->b, "m", "other", 8, 1200000, 200000), 0);
+  pthread_join(th, NULL);
+  orca__lease *lp = &r.lease;
+  orca__completion c = {.lease = lp,
+                        .outcome = ORCA__ACK,
+                        .state = ORCA_STATE_SUCCEEDED,
+                        .worker = "busy",
+                        .attempt = 1,
+                        .ttl_us = 60000000};
+  assert_int_equal(r.b->ops->complete(r.b, &c, 1), 0);
+  orca_task_info info = {0};
+  assert_int_equal(f->b->ops->state_get(f->b, "m1", &info), 0);
+  assert_int_equal(info.state, ORCA_STATE_SUCCEEDED);
+  assert_string_equal(info.worker, "busy");
+  orca_buf_free(&info.result);
+  orca_buf_free(&info.args);
+  orca_buf_free(&r.lease.payload);
+  orca__backend_close(r.b);
+}
+
+int main(void) {
+  if (!orca__redis_ops.open)
+    return 1;
+  if (orca_test_redis_start(&srv, false))
+    return 1;
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(fast_path_runs_no_script, setup, teardown),
+      cmocka_unit_test_setup_teardown(fast_path_buries_garbage, setup, teardown),
+      cmocka_unit_test_setup_teardown(new_priority_is_seen, setup, teardown),
+      cmocka_unit_test_setup_teardown(earlier_deferred_task_signals, setup, teardown),
+      cmocka_unit_test_setup_teardown(fast_path_survives_flush, setup, teardown),
+      cmocka_unit_test_setup_teardown(dead_consumer_loses_entries_early, setup, teardown),
+      cmocka_unit_test_setup_teardown(renewing_consumer_keeps_entries, setup, teardown),
+  };
+  int failed = cmocka_run_group_tests_name("redis/fetch", tests, NULL, NULL);
+  orca_test_redis_stop(&srv);
+  return failed ? 1 : 0;
+}
