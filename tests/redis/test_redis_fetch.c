@@ -2,9 +2,10 @@
  * fast path (a plain XREADGROUP once the fetch script has seen a queue with
  * one priority stream), the wake-ups that drop it (a new priority stream,
  * an earlier deferred task), garbage read by it, its recovery from a
- * FLUSHALL, and the dead-consumer rule (a consumer silent for half the
- * lease loses its entries before the lease ends; one that renews keeps
- * them). Each case uses its own database of one private redis-server. */
+ * FLUSHALL, the recovery of entries whose delivery interrupt() cut off, and
+ * the dead-consumer rule (a consumer silent for half the lease loses its
+ * entries before the lease ends; one that renews keeps them). Each case uses its own database of
+ * one private redis-server. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -295,6 +296,94 @@ static void renewing_consumer_keeps_entries(void **state) {
   orca__backend_close(r.b);
 }
 
+/* interrupt() cuts a blocked XREADGROUP by shutting the socket down; a
+ * reply the server sent just then is lost, and the entries it delivered sit
+ * in this consumer's pending list. The next fetch hands out exactly those
+ * (here: x2, claimed by hand for the consumer as a lost reply would), not
+ * the ones the handle already handed out (h1). */
+typedef struct blocked_fetch {
+  fx *f;
+  orca__lease pool[8];
+  orca__lease *slots[8];
+  size_t got;
+  int rc;
+} blocked_fetch;
+
+static void *fetch_blocking(void *arg) {
+  blocked_fetch *bf = arg;
+  const char *qs[1] = {"c"};
+  orca__fetch_req req = {
+      .queues = qs, .nqueues = 1, .worker = "w", .lease_us = LEASE, .wait_us = 20000000};
+  for (int i = 0; i < 8; i++)
+    bf->slots[i] = &bf->pool[i];
+  bf->rc = bf->f->b->ops->fetch(bf->f->b, &req, bf->slots, 8, &bf->got);
+  return NULL;
+}
+
+/* Wait until redis-server lists a client blocked in XREADGROUP. The server
+ * offers no notification for this, so the list is read every millisecond
+ * (for at most 10 s). */
+static void await_blocked_reader(const fx *f) {
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "redis-cli -p %d CLIENT LIST | grep -c 'flags=b.*cmd=xreadgroup'",
+           srv.port);
+  for (int i = 0; i < 10000; i++) {
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char line[32] = "";
+    if (!fgets(line, sizeof line, p))
+      line[0] = '\0';
+    pclose(p);
+    if (atoi(line) > 0)
+      return;
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+  (void)f;
+  fail_msg("no client blocked in XREADGROUP");
+}
+
+static void cut_delivery_is_recovered(void **state) {
+  fx *f = *state;
+  put(f, "h0", "c", 0, 0);
+  assert_int_equal(take(f, f->b, "c", "w", 8, LEASE, 0), 1); /* learns the fast path */
+  ack(f, f->b, 1, "w");
+  put(f, "h1", "c", 0, 0);
+  assert_int_equal(take(f, f->b, "c", "w", 1, LEASE, 0), 1); /* h1: held, not acked */
+  orca__lease h1 = f->pool[0];
+  memset(&f->pool[0].payload, 0, sizeof f->pool[0].payload);
+  put(f, "x2", "c", 0, 0);
+  cli(f, "XREADGROUP GROUP orca w COUNT 1 STREAMS 'orca:{c}:p:0' '>'"); /* the lost reply */
+  blocked_fetch bf = {.f = f};
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, fetch_blocking, &bf), 0);
+  await_blocked_reader(f);
+  f->b->ops->interrupt(f->b);
+  pthread_join(th, NULL);
+  assert_int_equal(bf.rc, 0);
+  assert_int_equal(bf.got, 0);
+  assert_int_equal(take(f, f->b, "c", "w", 8, LEASE, 0), 1);
+  assert_string_equal(f->pool[0].id, "x2");
+  assert_int_equal(take(f, f->b, "c", "w", 8, LEASE, 0), 0); /* recovered once */
+  orca__completion c[2] = {{.lease = &h1,
+                            .outcome = ORCA__ACK,
+                            .state = ORCA_STATE_SUCCEEDED,
+                            .worker = "w",
+                            .attempt = 1,
+                            .ttl_us = 60000000},
+                           {.lease = f->slots[0],
+                            .outcome = ORCA__ACK,
+                            .state = ORCA_STATE_SUCCEEDED,
+                            .worker = "w",
+                            .attempt = 1,
+                            .ttl_us = 60000000}};
+  assert_int_equal(f->b->ops->complete(f->b, c, 2), 0);
+  assert_int_equal(cli(f, "XLEN 'orca:{c}:p:0'"), 0);
+  orca_buf_free(&h1.payload);
+  for (int i = 0; i < 8; i++)
+    orca_buf_free(&bf.pool[i].payload);
+}
+
 int main(void) {
   if (!orca__redis_ops.open)
     return 1;
@@ -308,6 +397,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(fast_path_survives_flush, setup, teardown),
       cmocka_unit_test_setup_teardown(dead_consumer_loses_entries_early, setup, teardown),
       cmocka_unit_test_setup_teardown(renewing_consumer_keeps_entries, setup, teardown),
+      cmocka_unit_test_setup_teardown(cut_delivery_is_recovered, setup, teardown),
   };
   int failed = cmocka_run_group_tests_name("redis/fetch", tests, NULL, NULL);
   orca_test_redis_stop(&srv);

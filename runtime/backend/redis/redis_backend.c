@@ -68,6 +68,7 @@ static void redis_close(orca__backend *b) {
   close(r->wake[0]);
   close(r->wake[1]);
   pthread_mutex_destroy(&r->mu);
+  orca__redis_held_clear(&r->held);
   free(r);
 }
 

@@ -312,6 +312,7 @@ int orca__redis_exec(orca__redis *r, orca__rargs *a, redisReply **rep, int64_t b
   for (size_t k = 0; k < a->ncmds; k++)
     rep[k] = NULL;
   r->retried = false;
+  r->cut = false;
   int64_t deadline = orca_monotonic_us() + r->op_timeout_us + (block_us > 0 ? block_us : 0);
   for (int tries = 0;; tries++) {
     if (!r->c) {
@@ -346,9 +347,18 @@ int orca__redis_exec(orca__redis *r, orca__rargs *a, redisReply **rep, int64_t b
       r->interrupted = false;
       pthread_mutex_unlock(&r->mu);
       if (shut || intr) {
-        if (rc == 0)
-          orca__redis_free_replies(rep, a->ncmds);
-        orca__redis_disconnect(r); /* the socket was shut down under us */
+        if (shut)
+          orca__redis_disconnect(r); /* the socket was shut down under us */
+        if (rc == 0) {
+          /* A reply that arrived whole is kept (dropping an XREADGROUP's
+           * reply would strand the entries it delivered); the interrupt
+           * stays armed for the caller's next blocking call. */
+          pthread_mutex_lock(&r->mu);
+          r->interrupted = true;
+          pthread_mutex_unlock(&r->mu);
+          return 0;
+        }
+        r->cut = true;
         return ORCA_EAGAIN;
       }
       if (r->c)

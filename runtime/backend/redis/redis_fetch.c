@@ -187,6 +187,8 @@ static int fast_fetch(orca__redis *r, const orca__fetch_req *req, orca__lease *c
   orca__rargs_str(a, ">");
   redisReply *rep[1];
   int rc = orca__redis_exec(r, a, rep, block_us);
+  if (rc == ORCA_EAGAIN && r->cut)
+    r->fast_cut = true; /* the server may have delivered entries we never read */
   if (rc)
     return rc;
   const redisReply *x = rep[0];
@@ -219,6 +221,7 @@ static int fast_fetch(orca__redis *r, const orca__fetch_req *req, orca__lease *c
       if (id && pay && id->len > 0 && id->len < ORCA_ID_MAX && *got < max) {
         fill_lease(slots[*got], q, r->fast_prio, e->element[0]->str, id->str, id->len, pay->str,
                    pay->len, 1, until);
+        orca__redis_held_add(&r->held, slots[*got]->ref);
         (*got)++;
         continue;
       }
@@ -234,6 +237,61 @@ static int fast_fetch(orca__redis *r, const orca__fetch_req *req, orca__lease *c
   free(bad);
   orca__redis_free_replies(rep, 1);
   return rc;
+}
+
+/* After a cut XREADGROUP BLOCK: read this consumer's own pending entries
+ * (XREADGROUP ... 0) and hand out those this handle never handed out — the
+ * ones delivered by the cut call. Entries already deleted come back without
+ * fields and are skipped. */
+static int recover_cut(orca__redis *r, const orca__fetch_req *req, orca__lease *const *slots,
+                       size_t max, size_t *got, int64_t lease_us, const orca_clock *clock) {
+  r->fast_cut = false;
+  if (r->held.overflow)
+    return 0;
+  const char *q = req->queues[0];
+  orca__rargs *a = &r->args;
+  orca__rargs_reset(a);
+  orca__rargs_cmd(a, -1);
+  orca__rargs_str(a, "XREADGROUP");
+  orca__rargs_str(a, "GROUP");
+  orca__rargs_str(a, "orca");
+  orca__rargs_str(a, req->worker);
+  orca__rargs_str(a, "COUNT");
+  orca__rargs_int(a, (int64_t)(r->held.n + max + 16));
+  orca__rargs_str(a, "STREAMS");
+  char suffix[32];
+  snprintf(suffix, sizeof suffix, "p:%s", r->fast_prio);
+  orca__rargs_key(a, q, suffix);
+  orca__rargs_str(a, "0");
+  redisReply *rep[1];
+  int rc = orca__redis_exec(r, a, rep, 0);
+  if (rc)
+    return rc;
+  const redisReply *x = rep[0], *es = NULL;
+  if (x->type == REDIS_REPLY_ARRAY && x->elements == 1 &&
+      x->element[0]->type == REDIS_REPLY_ARRAY && x->element[0]->elements == 2)
+    es = x->element[0]->element[1];
+  int64_t until = orca_clock_now(clock) + lease_us;
+  for (size_t k = 0; es && es->type == REDIS_REPLY_ARRAY && k < es->elements && *got < max; k++) {
+    const redisReply *e = es->element[k];
+    if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+        e->element[0]->type != REDIS_REPLY_STRING)
+      continue;
+    char ref[64];
+    snprintf(ref, sizeof ref, "%s %s", r->fast_prio, e->element[0]->str);
+    const redisReply *id = field(e->element[1], "i"), *pay = field(e->element[1], "p");
+    if (orca__redis_held_has(&r->held, ref) || !id || !pay || id->len == 0 ||
+        id->len >= ORCA_ID_MAX)
+      continue; /* ours already, or garbage: the lease scan deals with it */
+    fill_lease(slots[*got], q, r->fast_prio, e->element[0]->str, id->str, id->len, pay->str,
+               pay->len, 1, until);
+    orca__redis_held_add(&r->held, slots[*got]->ref);
+    (*got)++;
+  }
+  if (*got == max)
+    r->fast_cut = true; /* there may be more */
+  orca__redis_free_replies(rep, 1);
+  return 0;
 }
 
 /* Remember (or forget) the fast path after a fetch script call: x is its
@@ -274,6 +332,12 @@ int orca__redis_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease 
   int64_t deadline = orca_monotonic_us() + (req->wait_us > 0 ? req->wait_us : 0);
   for (;;) {
     int64_t now = orca_clock_now(b->clock);
+    if (r->fast_cut && req->nqueues == 1 && r->fast_queue[0] &&
+        !strcmp(r->fast_queue, req->queues[0])) {
+      int rc = recover_cut(r, req, slots, max, got, lease_us, b->clock);
+      if (rc || *got > 0)
+        return rc;
+    }
     if (fast_usable(r, req, now)) {
       int64_t block = 0;
       if (req->wait_us > 0) {
@@ -330,6 +394,7 @@ int orca__redis_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease 
         continue;
       fill(slots[*got], req->queues[qi - 1], (const redisReply *const *)&x->element[e],
            now + lease_us);
+      orca__redis_held_add(&r->held, slots[*got]->ref);
       (*got)++;
     }
     if (*got > 0 || req->wait_us <= 0) {

@@ -86,6 +86,22 @@ void orca__rargs_key(orca__rargs *a, const char *q, const char *suffix);
 struct orca__job;
 void orca__redis_add_job(orca__rargs *a, const struct orca__job *j);
 
+/* Deliveries handed out by a handle and not completed yet (redis_held.c):
+ * hashes of their lease refs. Used only to recover entries whose delivery
+ * was cut short by interrupt(). Not thread-safe (one handle per thread). */
+#define ORCA__REDIS_HELD_MAX (1u << 20)
+typedef struct orca__redis_held {
+  uint64_t *slot;
+  size_t cap, n;
+  bool overflow; /* forgot entries: no recovery until empty again */
+} orca__redis_held;
+/* Add or remove ref ("PRIO ENTRYID"); a failed allocation sets overflow. */
+void orca__redis_held_add(orca__redis_held *s, const char *ref);
+void orca__redis_held_del(orca__redis_held *s, const char *ref);
+bool orca__redis_held_has(const orca__redis_held *s, const char *ref);
+/* Free the table (the set is then empty and usable again). */
+void orca__redis_held_clear(orca__redis_held *s);
+
 typedef struct orca__redis {
   orca__backend base;
   char host[256];
@@ -99,6 +115,7 @@ typedef struct orca__redis {
   int64_t backoff_us; /* next reconnect pause */
   bool down_logged;   /* "unreachable" was logged for this outage */
   bool retried;       /* the last exec had to resend after a reconnect */
+  bool cut;           /* the last exec's blocking command was cut by interrupt() */
 
   pthread_mutex_t mu; /* guards c->fd against interrupt, and the flags below */
   bool blocking;      /* a blocking command is in flight */
@@ -113,6 +130,8 @@ typedef struct orca__redis {
   char fast_queue[ORCA_NAME_MAX]; /* "" = no fast path known */
   char fast_prio[24];
   int64_t fast_until_us; /* run the fetch script again at this time */
+  bool fast_cut;         /* a fast XREADGROUP BLOCK was cut: recover_cut() next */
+  orca__redis_held held; /* deliveries not completed yet */
   orca__rargs args;      /* scratch pipeline */
   char **queues;         /* cache of the set orca:queues */
   size_t nqueues;

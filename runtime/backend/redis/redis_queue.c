@@ -231,6 +231,7 @@ int orca__redis_complete(orca__backend *b, const orca__completion *c, size_t n) 
       char p2[24];
       split_ref(c[i].lease->ref, p2, sizeof p2, &eid);
       add_completion(a, &c[i], eid, now);
+      orca__redis_held_del(&r->held, c[i].lease->ref);
     }
   }
   if (!a->ncmds)
@@ -303,6 +304,8 @@ int orca__redis_extend(orca__backend *b, orca__lease *const *leases, size_t n, c
       status[j] = (int)orca__redis_int(rep[k]->element[e]);
       if (status[j] == 0)
         leases[j]->lease_until_us = now + lease_us;
+      else if (status[j] == ORCA_ELOST)
+        orca__redis_held_del(&r->held, leases[j]->ref);
     }
   }
   orca__redis_free_replies(rep, ncmds);
