@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "orca/log.h"
 #include "redis_internal.h"
 
 /* How often fetch scans for expired leases (XAUTOCLAIM) and dead consumers
@@ -198,9 +199,9 @@ static int fast_fetch(orca__redis *r, const orca__fetch_req *req, orca__lease *c
     return 0;
   }
   size_t nbad = 0;
-  const redisReply **bad = NULL;
+  const redisReply **bad = NULL, *sig = NULL;
   int64_t until = orca_clock_now(clock) + lease_us;
-  for (size_t st = 0; x->type == REDIS_REPLY_ARRAY && st < x->elements && !rc; st++) {
+  for (size_t st = 0; x->type == REDIS_REPLY_ARRAY && st < x->elements; st++) {
     const redisReply *sx = x->element[st];
     if (sx->type != REDIS_REPLY_ARRAY || sx->elements != 2 ||
         sx->element[0]->type != REDIS_REPLY_STRING || sx->element[1]->type != REDIS_REPLY_ARRAY)
@@ -208,35 +209,38 @@ static int fast_fetch(orca__redis *r, const orca__fetch_req *req, orca__lease *c
     const redisReply *es = sx->element[1];
     size_t kl = sx->element[0]->len;
     if (kl >= 4 && !memcmp(sx->element[0]->str + kl - 4, ":sig", 4)) {
-      r->fast_queue[0] = '\0';
-      rc = drop_signals(r, q, es);
+      sig = es;
       continue;
     }
-    for (size_t k = 0; k < es->elements; k++) {
+    for (size_t k = 0; k < es->elements && *got < max; k++) {
       const redisReply *e = es->element[k];
       if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
           e->element[0]->type != REDIS_REPLY_STRING)
         continue;
       const redisReply *id = field(e->element[1], "i"), *pay = field(e->element[1], "p");
-      if (id && pay && id->len > 0 && id->len < ORCA_ID_MAX && *got < max) {
+      if (id && pay && id->len > 0 && id->len < ORCA_ID_MAX) {
         fill_lease(slots[*got], q, r->fast_prio, e->element[0]->str, id->str, id->len, pay->str,
                    pay->len, 1, until);
         orca__redis_held_add(&r->held, slots[*got]->ref);
         (*got)++;
-        continue;
-      }
-      if (!bad && !(bad = malloc(sizeof *bad * es->elements))) {
-        rc = ORCA_ENOMEM;
-        break;
-      }
-      bad[nbad++] = e->element[0];
+      } else if (bad || (bad = malloc(sizeof *bad * es->elements))) {
+        bad[nbad++] = e->element[0];
+      } /* else: out of memory; the entry stays pending and the lease scan buries it */
     }
   }
-  if (nbad && !rc)
-    rc = bury(r, q, bad, nbad, orca_clock_now(clock));
+  /* The tasks are handed out whatever happens below: a failed bury or
+   * signal acknowledgement leaves those entries pending, and the fetch
+   * script's lease scan deals with them later. */
+  if (nbad && bury(r, q, bad, nbad, orca_clock_now(clock)))
+    orca_log(ORCA_LOG_WARN, "redis %s:%d: cannot dead-letter %zu malformed entries of queue %s now",
+             r->host, r->port, nbad, q);
+  if (sig) {
+    r->fast_queue[0] = '\0'; /* a new priority stream or an earlier deferred task */
+    drop_signals(r, q, sig);
+  }
   free(bad);
   orca__redis_free_replies(rep, 1);
-  return rc;
+  return 0;
 }
 
 /* After a cut XREADGROUP BLOCK: read this consumer's own pending entries

@@ -1,0 +1,333 @@
+/* bench_worker.c — the worker-level benchmark: the full runtime on one
+ * backend, through the public API only. The producer enqueues N
+ * benchworker.noop tasks (one i64 argument) with orca_enqueue_many in
+ * batches; then one orca_worker (concurrency C, prefetch P) in this process
+ * runs them all: envelope decode, pump thread, handler threads, batched
+ * acks and state records. The worker stops itself after N finished tasks
+ * (orca_worker_opts.max_tasks).
+ *
+ * Checks, so a fast wrong run is not reported as a fast run: every seq
+ * 0..N-1 ran exactly once (a bitmap the handler fills), the worker stopped
+ * by max_tasks and not by an error, a sample of the tasks is in state
+ * succeeded, and no WARN/ERROR line came from liborca. A watchdog stops the
+ * worker when no task finishes for --stall seconds (a hang guard; the run
+ * then fails and says how far it got).
+ *
+ * Usage: bench_worker --url URL [--n N] [--concurrency C] [--prefetch P]
+ *                     [--batch B] [--stall SECS]
+ *   --n            tasks (default 50000)
+ *   --concurrency  handler threads (default 4)
+ *   --prefetch     orca_worker_opts.prefetch (default 0: the worker default)
+ *   --batch        tasks per orca_enqueue_many call (default 1000)
+ *   --stall        watchdog: seconds without a finished task (default 30)
+ * Prints `# ...` detail lines, then `RESULT worker_<backend>_enqueue_per_s X`
+ * and `RESULT worker_<backend>_process_per_s Y` (backend from the URL
+ * scheme). Exit 0, 1 when a check failed, 2 on usage errors. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "worker.orca.h"
+
+static const char *url;
+static long n_tasks = 50000;
+static long concurrency = 4;
+static long prefetch;
+static long batch = 1000;
+static long stall_s = 30;
+
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- what the handlers and the log callback share ------------------------ */
+
+typedef struct run_state {
+  atomic_uchar *seen;    /* seen[seq]: times seq ran (saturates at 255) */
+  atomic_long done;      /* handler calls */
+  atomic_long bad_seq;   /* seq out of 0..N-1 */
+  atomic_long repeats;   /* calls for a seq that had already run */
+  atomic_llong last_ns;  /* mono_ns() at the latest handler call */
+  atomic_long log_warns; /* WARN and ERROR lines from liborca */
+} run_state;
+
+static run_state st;
+
+/* benchworker.noop: record that seq ran; returns seq. Never fails. */
+static int noop(orca_ctx *ctx, const benchworker_noop_args *args, int64_t *result) {
+  (void)ctx;
+  int64_t seq = args->seq;
+  if (seq < 0 || seq >= n_tasks) {
+    atomic_fetch_add(&st.bad_seq, 1);
+  } else {
+    unsigned char prev = atomic_fetch_add(&st.seen[seq], 1);
+    if (prev != 0)
+      atomic_fetch_add(&st.repeats, 1);
+    if (prev == 255)
+      atomic_store(&st.seen[seq], 255);
+  }
+  atomic_store(&st.last_ns, mono_ns());
+  atomic_fetch_add(&st.done, 1);
+  *result = seq;
+  return 0;
+}
+
+static const benchworker_handlers handlers = {.noop = noop};
+
+/* liborca's log lines: WARN and above are counted (a clean run has none) and
+ * echoed to stderr, the first 20 only. */
+static void on_log(void *ud, orca_log_level level, const char *msg) {
+  (void)ud;
+  if (level < ORCA_LOG_WARN)
+    return;
+  long k = atomic_fetch_add(&st.log_warns, 1);
+  if (k < 20)
+    fprintf(stderr, "bench_worker: orca %s: %s\n", level == ORCA_LOG_WARN ? "WARN" : "ERROR",
+            msg);
+}
+
+/* ---- the watchdog ---------------------------------------------------------- */
+
+typedef struct watchdog {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  bool finished; /* orca_worker_run returned */
+  bool fired;    /* the watchdog stopped the worker */
+  orca_worker *w;
+} watchdog;
+
+/* Wait for the run to finish; stop the worker when no task finished for
+ * stall_s seconds (a guard against a hang, not a synchronization). */
+static void *watch(void *arg) {
+  watchdog *wd = arg;
+  pthread_mutex_lock(&wd->mu);
+  long last_done = -1;
+  int64_t last_change = mono_ns();
+  while (!wd->finished) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 1;
+    pthread_cond_timedwait(&wd->cv, &wd->mu, &until);
+    if (wd->finished)
+      break;
+    long d = atomic_load(&st.done);
+    if (d != last_done) {
+      last_done = d;
+      last_change = mono_ns();
+    } else if (mono_ns() - last_change > (int64_t)stall_s * 1000000000) {
+      fprintf(stderr, "bench_worker: no task finished for %ld s (%ld of %ld ran); stopping\n",
+              stall_s, d, n_tasks);
+      wd->fired = true;
+      orca_worker_stop(wd->w);
+      break;
+    }
+  }
+  pthread_mutex_unlock(&wd->mu);
+  return NULL;
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+static int usage(void) {
+  fprintf(stderr, "usage: bench_worker --url URL [--n N] [--concurrency C] [--prefetch P] "
+                  "[--batch B] [--stall SECS]\n");
+  return 2;
+}
+
+/* Parse a non-negative integer option value into *out; false when it is not one. */
+static bool parse_long(const char *s, long min, long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < min)
+    return false;
+  *out = v;
+  return true;
+}
+
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (i + 1 >= argc)
+      return usage();
+    const char *v = argv[++i];
+    bool ok = true;
+    if (!strcmp(a, "--url"))
+      url = v;
+    else if (!strcmp(a, "--n"))
+      ok = parse_long(v, 1, &n_tasks) && n_tasks <= 100000000;
+    else if (!strcmp(a, "--concurrency"))
+      ok = parse_long(v, 1, &concurrency) && concurrency <= 1024;
+    else if (!strcmp(a, "--prefetch"))
+      ok = parse_long(v, 0, &prefetch) && prefetch <= 100000;
+    else if (!strcmp(a, "--batch"))
+      ok = parse_long(v, 1, &batch) && batch <= 100000;
+    else if (!strcmp(a, "--stall"))
+      ok = parse_long(v, 1, &stall_s);
+    else
+      ok = false;
+    if (!ok)
+      return usage();
+  }
+  if (!url)
+    return usage();
+  const char *backend = !strncmp(url, "redis", 5) ? "redis" : "sqlite";
+
+  orca_log_set(on_log, NULL, ORCA_LOG_WARN);
+  st.seen = calloc((size_t)n_tasks, sizeof *st.seen);
+  benchworker_noop_args *args = calloc((size_t)batch, sizeof *args);
+  const void **argp = calloc((size_t)batch, sizeof *argp);
+  int *status = calloc((size_t)batch, sizeof *status);
+  char *ids = calloc((size_t)batch, ORCA_ID_MAX);
+  /* Ids of a sample of the tasks (every stride-th), inspected at the end. */
+  enum { SAMPLES = 64 };
+  long stride = n_tasks / SAMPLES + 1;
+  char(*sample)[ORCA_ID_MAX] = calloc(SAMPLES + 1, ORCA_ID_MAX);
+  size_t nsample = 0;
+  if (!st.seen || !args || !argp || !status || !ids || !sample) {
+    fprintf(stderr, "bench_worker: out of memory\n");
+    return 1;
+  }
+
+  /* 1. Enqueue N tasks in batches. */
+  orca_client *c = NULL;
+  orca_err err = {0};
+  orca_client_opts co = {.backend = url};
+  if (orca_client_open(&co, &c, &err)) {
+    fprintf(stderr, "bench_worker: client: %s\n", err.msg);
+    return 1;
+  }
+  long enq_failed = 0;
+  int64_t t0 = mono_ns();
+  for (long base = 0; base < n_tasks; base += batch) {
+    size_t k = (size_t)(n_tasks - base < batch ? n_tasks - base : batch);
+    for (size_t j = 0; j < k; j++) {
+      args[j].seq = base + (long)j;
+      argp[j] = &args[j];
+    }
+    int rc = orca_enqueue_many(c, &benchworker_noop__task, argp, k, NULL, ids, status, &err);
+    if (rc) {
+      fprintf(stderr, "bench_worker: enqueue_many at %ld: %s\n", base, err.msg);
+      return 1;
+    }
+    for (size_t j = 0; j < k; j++) {
+      if (status[j]) {
+        if (enq_failed++ < 5)
+          fprintf(stderr, "bench_worker: task %ld not enqueued: %s\n", base + (long)j,
+                  orca_strerror(status[j]));
+      } else if ((base + (long)j) % stride == 0 && nsample <= SAMPLES) {
+        memcpy(sample[nsample++], ids + j * ORCA_ID_MAX, ORCA_ID_MAX);
+      }
+    }
+  }
+  int64_t t1 = mono_ns();
+  double enq_s = (double)(t1 - t0) / 1e9;
+  printf("# %s: enqueued %ld in %.3f s (orca_enqueue_many, batches of %ld): %.0f/s\n", backend,
+         n_tasks, enq_s, batch, (double)n_tasks / enq_s);
+  if (enq_failed) {
+    fprintf(stderr, "bench_worker: %ld tasks not enqueued\n", enq_failed);
+    return 1;
+  }
+
+  /* 2. One worker runs them all and stops itself after N. */
+  orca_worker_opts wo = {.backend = url,
+                         .concurrency = (unsigned)concurrency,
+                         .prefetch = (unsigned)prefetch,
+                         .max_tasks = (unsigned)n_tasks};
+  orca_worker *w = NULL;
+  if (orca_worker_new(&wo, &w, &err)) {
+    fprintf(stderr, "bench_worker: worker: %s\n", err.msg);
+    return 1;
+  }
+  if (benchworker_register(w, &handlers)) {
+    fprintf(stderr, "bench_worker: register failed\n");
+    return 1;
+  }
+  watchdog wd = {.w = w};
+  pthread_mutex_init(&wd.mu, NULL);
+  pthread_cond_init(&wd.cv, NULL);
+  pthread_t wt;
+  if (pthread_create(&wt, NULL, watch, &wd)) {
+    fprintf(stderr, "bench_worker: watchdog thread\n");
+    return 1;
+  }
+  int64_t t2 = mono_ns();
+  int run_rc = orca_worker_run(w);
+  int64_t t3 = mono_ns();
+  pthread_mutex_lock(&wd.mu);
+  wd.finished = true;
+  pthread_cond_signal(&wd.cv);
+  pthread_mutex_unlock(&wd.mu);
+  pthread_join(wt, NULL);
+  orca_worker_free(w);
+
+  long done = atomic_load(&st.done);
+  int64_t last = atomic_load(&st.last_ns);
+  double run_s = (double)(t3 - t2) / 1e9;
+  double last_s = last > t2 ? (double)(last - t2) / 1e9 : 0;
+  printf("# %s: worker (concurrency %ld, prefetch %ld%s) ran %ld in %.3f s: %.0f/s (last "
+         "handler call at %.3f s, stop took %.3f s)\n",
+         backend, concurrency, prefetch, prefetch ? "" : " = default", done, run_s,
+         (double)done / run_s, last_s, run_s - last_s);
+
+  /* 3. Checks. */
+  int failed = 0;
+  if (run_rc) {
+    fprintf(stderr, "bench_worker: orca_worker_run returned %s\n", orca_strerror(run_rc));
+    failed = 1;
+  }
+  if (wd.fired)
+    failed = 1;
+  long missing = 0;
+  for (long i = 0; i < n_tasks; i++)
+    if (atomic_load(&st.seen[i]) == 0 && missing++ < 5)
+      fprintf(stderr, "bench_worker: seq %ld never ran\n", i);
+  long repeats = atomic_load(&st.repeats), bad = atomic_load(&st.bad_seq);
+  if (missing || repeats || bad) {
+    fprintf(stderr, "bench_worker: %ld of %ld never ran, %ld ran again, %ld unknown seq\n",
+            missing, n_tasks, repeats, bad);
+    failed = 1;
+  }
+  long not_ok = 0;
+  for (size_t i = 0; i < nsample; i++) {
+    orca_task_info info = {0};
+    int rc = orca_inspect(c, sample[i], &info, &err);
+    if (rc || info.state != ORCA_STATE_SUCCEEDED) {
+      if (not_ok++ < 5)
+        fprintf(stderr, "bench_worker: task %s: %s\n", sample[i],
+                rc ? orca_strerror(rc) : orca_state_name(info.state));
+    }
+    orca_buf_free(&info.result);
+    orca_buf_free(&info.args);
+  }
+  if (not_ok) {
+    fprintf(stderr, "bench_worker: %ld of %zu sampled tasks not succeeded\n", not_ok, nsample);
+    failed = 1;
+  }
+  long warns = atomic_load(&st.log_warns);
+  if (warns) {
+    fprintf(stderr, "bench_worker: %ld WARN/ERROR log lines from liborca\n", warns);
+    failed = 1;
+  }
+  orca_client_close(c);
+  printf("# %s: checks %s (%ld/%ld ran once, %zu sampled states, %ld log warnings)\n", backend,
+         failed ? "FAILED" : "ok", n_tasks - missing, n_tasks, nsample, warns);
+
+  printf("RESULT worker_%s_enqueue_per_s %.0f\n", backend, (double)n_tasks / enq_s);
+  printf("RESULT worker_%s_process_per_s %.0f\n", backend, (double)done / run_s);
+  free(st.seen);
+  free(args);
+  free(argp);
+  free(status);
+  free(ids);
+  free(sample);
+  return failed;
+}
