@@ -123,13 +123,21 @@ static void ack(fx *f, orca__backend *b, size_t n, const char *worker) {
 
 #define LEASE (30 * 1000000LL)
 
+/* Run one task of a new queue through worker "w", so the handle knows the
+ * queue's one stream and fetches it on the fast path from now on. */
+static void learn_fast_path(fx *f, const char *queue) {
+  char id[64];
+  snprintf(id, sizeof id, "%s-first", queue);
+  put(f, id, queue, 0, 0);
+  assert_int_equal(take(f, f->b, queue, "w", 8, LEASE, 0), 1);
+  ack(f, f->b, 1, "w");
+}
+
 /* After one fetch script call a one-stream queue is fetched with plain
  * XREADGROUP: further fetches run no script at all. */
 static void fast_path_runs_no_script(void **state) {
   fx *f = *state;
-  put(f, "a1", "q", 0, 0);
-  assert_int_equal(take(f, f->b, "q", "w", 8, LEASE, 0), 1);
-  ack(f, f->b, 1, "w");
+  learn_fast_path(f, "q");
   put(f, "a2", "q", 0, 0);
   put(f, "a3", "q", 0, 0);
   long before = calls(f, "fcall"), reads = calls(f, "xreadgroup");
@@ -153,9 +161,7 @@ static int count_dead(void *ud, const orca_task_info *i) {
 
 static void fast_path_buries_garbage(void **state) {
   fx *f = *state;
-  put(f, "b1", "g", 0, 0);
-  assert_int_equal(take(f, f->b, "g", "w", 8, LEASE, 0), 1);
-  ack(f, f->b, 1, "w");
+  learn_fast_path(f, "g");
   cli(f, "XADD 'orca:{g}:p:0' '*' i only-an-id");
   put(f, "b2", "g", 0, 0);
   assert_int_equal(take(f, f->b, "g", "w", 8, LEASE, 0), 1);
@@ -170,9 +176,7 @@ static void fast_path_buries_garbage(void **state) {
  * old stream: the new stream's creation signals it. */
 static void new_priority_is_seen(void **state) {
   fx *f = *state;
-  put(f, "c1", "p", 0, 0);
-  assert_int_equal(take(f, f->b, "p", "w", 8, LEASE, 0), 1);
-  ack(f, f->b, 1, "w");
+  learn_fast_path(f, "p");
   put(f, "hi1", "p", 5, 0);
   put(f, "lo1", "p", 0, 0);
   char seen[2][ORCA_ID_MAX];
@@ -194,9 +198,7 @@ static void new_priority_is_seen(void **state) {
  * waiting fetch delivers it once due. */
 static void earlier_deferred_task_signals(void **state) {
   fx *f = *state;
-  put(f, "d0", "d", 0, 0);
-  assert_int_equal(take(f, f->b, "d", "w", 8, LEASE, 0), 1);
-  ack(f, f->b, 1, "w");
+  learn_fast_path(f, "d");
   long sig = cli(f, "XLEN 'orca:{d}:sig'");
   put(f, "late", "d", 0, orca_clock_now(&orca_clock_real) + 3600 * 1000000LL);
   assert_int_equal(cli(f, "XLEN 'orca:{d}:sig'"), sig + 1);
@@ -212,9 +214,7 @@ static void earlier_deferred_task_signals(void **state) {
  * back to the fetch script and sees the new stream. */
 static void fast_path_survives_flush(void **state) {
   fx *f = *state;
-  put(f, "e1", "f", 0, 0);
-  assert_int_equal(take(f, f->b, "f", "w", 8, LEASE, 0), 1);
-  ack(f, f->b, 1, "w");
+  learn_fast_path(f, "f");
   cli(f, "FLUSHDB");
   put(f, "e2", "f", 0, 0);
   assert_int_equal(take(f, f->b, "f", "w", 8, LEASE, 0), 1);
@@ -345,9 +345,7 @@ static void await_blocked_reader(const fx *f) {
 
 static void cut_delivery_is_recovered(void **state) {
   fx *f = *state;
-  put(f, "h0", "c", 0, 0);
-  assert_int_equal(take(f, f->b, "c", "w", 8, LEASE, 0), 1); /* learns the fast path */
-  ack(f, f->b, 1, "w");
+  learn_fast_path(f, "c");
   put(f, "h1", "c", 0, 0);
   assert_int_equal(take(f, f->b, "c", "w", 1, LEASE, 0), 1); /* h1: held, not acked */
   orca__lease h1 = f->pool[0];

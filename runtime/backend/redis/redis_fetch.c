@@ -156,6 +156,48 @@ static int drop_signals(orca__redis *r, const char *queue, const redisReply *es)
   return rc;
 }
 
+/* Build "XREADGROUP GROUP orca WORKER COUNT n [BLOCK ms] STREAMS ..." in
+ * r->args for queue q's fast-path stream: with_signals reads new entries of
+ * the task and signal streams (">"), otherwise the consumer's own pending
+ * entries of the task stream ("0"). */
+static void xreadgroup(orca__redis *r, const char *q, const char *worker, int64_t count,
+                       int64_t block_us, bool with_signals) {
+  orca__rargs *a = &r->args;
+  orca__rargs_reset(a);
+  orca__rargs_cmd(a, -1);
+  orca__rargs_str(a, "XREADGROUP");
+  orca__rargs_str(a, "GROUP");
+  orca__rargs_str(a, "orca");
+  orca__rargs_str(a, worker);
+  orca__rargs_str(a, "COUNT");
+  orca__rargs_int(a, count);
+  if (block_us > 0) {
+    orca__rargs_str(a, "BLOCK");
+    orca__rargs_int(a, orca__redis_ms_up(block_us));
+  }
+  orca__rargs_str(a, "STREAMS");
+  char suffix[32];
+  snprintf(suffix, sizeof suffix, "p:%s", r->fast_prio);
+  orca__rargs_key(a, q, suffix);
+  if (with_signals) {
+    orca__rargs_key(a, q, "sig");
+    orca__rargs_str(a, ">");
+    orca__rargs_str(a, ">");
+  } else {
+    orca__rargs_str(a, "0");
+  }
+}
+
+/* The entry id, task id and payload of stream entry e, or false when e is
+ * not a task (malformed, deleted, garbage). */
+static bool entry_fields(const redisReply *e, const redisReply **id, const redisReply **pay) {
+  if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING)
+    return false;
+  *id = field(e->element[1], "i");
+  *pay = field(e->element[1], "p");
+  return *id && *pay && (*id)->len > 0 && (*id)->len < ORCA_ID_MAX;
+}
+
 /* XREADGROUP COUNT max [BLOCK] on the queue's one task stream and its
  * signal stream. New entries have one delivery and their lease starts now
  * (real clock: the pending list's idle time is the lease). A wake-up on the
@@ -167,25 +209,7 @@ static int fast_fetch(orca__redis *r, const orca__fetch_req *req, orca__lease *c
                       const orca_clock *clock) {
   const char *q = req->queues[0];
   orca__rargs *a = &r->args;
-  orca__rargs_reset(a);
-  orca__rargs_cmd(a, -1);
-  orca__rargs_str(a, "XREADGROUP");
-  orca__rargs_str(a, "GROUP");
-  orca__rargs_str(a, "orca");
-  orca__rargs_str(a, req->worker);
-  orca__rargs_str(a, "COUNT");
-  orca__rargs_int(a, (int64_t)max);
-  if (block_us > 0) {
-    orca__rargs_str(a, "BLOCK");
-    orca__rargs_int(a, orca__redis_ms_up(block_us));
-  }
-  orca__rargs_str(a, "STREAMS");
-  char suffix[32];
-  snprintf(suffix, sizeof suffix, "p:%s", r->fast_prio);
-  orca__rargs_key(a, q, suffix);
-  orca__rargs_key(a, q, "sig");
-  orca__rargs_str(a, ">");
-  orca__rargs_str(a, ">");
+  xreadgroup(r, q, req->worker, (int64_t)max, block_us, true);
   redisReply *rep[1];
   int rc = orca__redis_exec(r, a, rep, block_us);
   if (rc == ORCA_EAGAIN && r->cut)
@@ -213,17 +237,15 @@ static int fast_fetch(orca__redis *r, const orca__fetch_req *req, orca__lease *c
       continue;
     }
     for (size_t k = 0; k < es->elements && *got < max; k++) {
-      const redisReply *e = es->element[k];
-      if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-          e->element[0]->type != REDIS_REPLY_STRING)
-        continue;
-      const redisReply *id = field(e->element[1], "i"), *pay = field(e->element[1], "p");
-      if (id && pay && id->len > 0 && id->len < ORCA_ID_MAX) {
+      const redisReply *e = es->element[k], *id, *pay;
+      if (entry_fields(e, &id, &pay)) {
         fill_lease(slots[*got], q, r->fast_prio, e->element[0]->str, id->str, id->len, pay->str,
                    pay->len, 1, until);
         orca__redis_held_add(&r->held, slots[*got]->ref);
         (*got)++;
-      } else if (bad || (bad = malloc(sizeof *bad * es->elements))) {
+      } else if (e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
+                 e->element[0]->type == REDIS_REPLY_STRING &&
+                 (bad || (bad = malloc(sizeof *bad * es->elements)))) {
         bad[nbad++] = e->element[0];
       } /* else: out of memory; the entry stays pending and the lease scan buries it */
     }
@@ -253,22 +275,9 @@ static int recover_cut(orca__redis *r, const orca__fetch_req *req, orca__lease *
   if (r->held.overflow)
     return 0;
   const char *q = req->queues[0];
-  orca__rargs *a = &r->args;
-  orca__rargs_reset(a);
-  orca__rargs_cmd(a, -1);
-  orca__rargs_str(a, "XREADGROUP");
-  orca__rargs_str(a, "GROUP");
-  orca__rargs_str(a, "orca");
-  orca__rargs_str(a, req->worker);
-  orca__rargs_str(a, "COUNT");
-  orca__rargs_int(a, (int64_t)(r->held.n + max + 16));
-  orca__rargs_str(a, "STREAMS");
-  char suffix[32];
-  snprintf(suffix, sizeof suffix, "p:%s", r->fast_prio);
-  orca__rargs_key(a, q, suffix);
-  orca__rargs_str(a, "0");
+  xreadgroup(r, q, req->worker, (int64_t)(r->held.n + max + 16), 0, false);
   redisReply *rep[1];
-  int rc = orca__redis_exec(r, a, rep, 0);
+  int rc = orca__redis_exec(r, &r->args, rep, 0);
   if (rc)
     return rc;
   const redisReply *x = rep[0], *es = NULL;
@@ -277,16 +286,13 @@ static int recover_cut(orca__redis *r, const orca__fetch_req *req, orca__lease *
     es = x->element[0]->element[1];
   int64_t until = orca_clock_now(clock) + lease_us;
   for (size_t k = 0; es && es->type == REDIS_REPLY_ARRAY && k < es->elements && *got < max; k++) {
-    const redisReply *e = es->element[k];
-    if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-        e->element[0]->type != REDIS_REPLY_STRING)
-      continue;
+    const redisReply *e = es->element[k], *id, *pay;
+    if (!entry_fields(e, &id, &pay))
+      continue; /* deleted or garbage: the lease scan deals with it */
     char ref[64];
     snprintf(ref, sizeof ref, "%s %s", r->fast_prio, e->element[0]->str);
-    const redisReply *id = field(e->element[1], "i"), *pay = field(e->element[1], "p");
-    if (orca__redis_held_has(&r->held, ref) || !id || !pay || id->len == 0 ||
-        id->len >= ORCA_ID_MAX)
-      continue; /* ours already, or garbage: the lease scan deals with it */
+    if (orca__redis_held_has(&r->held, ref))
+      continue; /* handed out already */
     fill_lease(slots[*got], q, r->fast_prio, e->element[0]->str, id->str, id->len, pay->str,
                pay->len, 1, until);
     orca__redis_held_add(&r->held, slots[*got]->ref);

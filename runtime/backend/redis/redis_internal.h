@@ -156,15 +156,18 @@ int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err);
 int orca__redis_connect(orca__redis *r, orca_err *err);
 void orca__redis_disconnect(orca__redis *r);
 
-/* Send every command of a pipelined and read one reply per command into
+/* Send every command of a pipeline and read one reply per command into
  * rep[] (the caller frees them with orca__redis_free_replies). A connection
  * error reconnects (with back-off, logged) and resends the whole pipeline
- * until op_timeout has passed; a NOSCRIPT reply reloads that script and
- * resends that command. block_us > 0 marks the pipeline as blocking (it ends
- * with a command that waits up to block_us): the socket timeout is extended
- * and interrupt() can cut it short, which returns ORCA_EAGAIN. Returns 0 (a
- * reply may still be a Redis error: see orca__redis_reply_error), or
- * ORCA_ECONNECT / ORCA_ENOMEM / ORCA_EAGAIN with nothing in rep[]. */
+ * until op_timeout has passed; a "Function not found" reply reloads the
+ * library and resends that command. block_us > 0 marks the pipeline as
+ * blocking (it ends with a command that waits up to block_us): the socket
+ * timeout is extended and interrupt() can cut it short, which returns
+ * ORCA_EAGAIN and sets r->cut when the command had been sent (its reply is
+ * lost); a reply that arrived whole is returned and the interrupt stays
+ * armed for the next blocking call. Returns 0 (a reply may still be a Redis
+ * error: see orca__redis_reply_error), or ORCA_ECONNECT / ORCA_ENOMEM /
+ * ORCA_EAGAIN with nothing in rep[]. */
 int orca__redis_exec(orca__redis *r, orca__rargs *a, redisReply **rep, int64_t block_us);
 void orca__redis_free_replies(redisReply **rep, size_t n);
 
