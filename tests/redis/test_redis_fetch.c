@@ -221,6 +221,19 @@ static void fast_path_survives_flush(void **state) {
   assert_string_equal(f->pool[0].id, "e2");
 }
 
+/* A server that lost the Lua library (FUNCTION FLUSH; or a restart without
+ * persistence) gets it again on the next call that needs it. */
+static void library_reloaded_when_lost(void **state) {
+  fx *f = *state;
+  cli(f, "FUNCTION FLUSH");
+  assert_int_equal(cli(f, "FUNCTION LIST LIBRARYNAME 'orca_*' | grep -c library_name; true"), 0);
+  put(f, "l1", "l", 0, 0);
+  assert_int_equal(take(f, f->b, "l", "w", 8, LEASE, 0), 1);
+  assert_string_equal(f->pool[0].id, "l1");
+  ack(f, f->b, 1, "w");
+  assert_int_equal(cli(f, "FUNCTION LIST LIBRARYNAME 'orca_*' | grep -c library_name; true"), 1);
+}
+
 /* A consumer that holds entries and says nothing for half the lease is
  * presumed dead: another consumer gets its entries (second delivery)
  * before the lease would have run out. */
@@ -393,6 +406,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(new_priority_is_seen, setup, teardown),
       cmocka_unit_test_setup_teardown(earlier_deferred_task_signals, setup, teardown),
       cmocka_unit_test_setup_teardown(fast_path_survives_flush, setup, teardown),
+      cmocka_unit_test_setup_teardown(library_reloaded_when_lost, setup, teardown),
       cmocka_unit_test_setup_teardown(dead_consumer_loses_entries_early, setup, teardown),
       cmocka_unit_test_setup_teardown(renewing_consumer_keeps_entries, setup, teardown),
       cmocka_unit_test_setup_teardown(cut_delivery_is_recovered, setup, teardown),
