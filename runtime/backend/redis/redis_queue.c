@@ -1,6 +1,6 @@
 /* redis_queue.c — the write side of the Redis backend's hot path:
  * enqueue, complete, extend and promote, each one pipeline of script calls
- * per batch (one EVALSHA per run of jobs of one queue, at most
+ * per batch (one FCALL per run of jobs of one queue, at most
  * ORCA__REDIS_CHUNK per call), so the number of round trips does not grow
  * with the batch. Fetch is in redis_fetch.c. */
 #include <stdio.h>
