@@ -8,7 +8,9 @@
  * one private redis-server. */
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -395,6 +397,90 @@ static void cut_delivery_is_recovered(void **state) {
     orca_buf_free(&bf.pool[i].payload);
 }
 
+/* Interrupts at random moments while tasks trickle in: no task is stranded
+ * in the consumer's pending list (each would come back only after the 60 s
+ * lease, past the test's deadline) and none runs twice. SIGPIPE is put back
+ * to its default, so a write to a socket interrupt() shut down would kill
+ * the test. */
+#define STORM 1500
+typedef struct storm {
+  fx *f;
+  atomic_int done, stop;
+  unsigned char seen[STORM];
+} storm;
+
+static void *storm_consumer(void *arg) {
+  storm *st = arg;
+  orca__lease pool[16] = {0};
+  orca__lease *slots[16];
+  for (int i = 0; i < 16; i++)
+    slots[i] = &pool[i];
+  const char *qs[1] = {"s"};
+  orca__fetch_req req = {
+      .queues = qs, .nqueues = 1, .worker = "w", .lease_us = 60000000, .wait_us = 1000000};
+  int64_t deadline = orca_monotonic_us() + 50000000;
+  while (atomic_load(&st->done) < STORM && orca_monotonic_us() < deadline) {
+    size_t got = 0;
+    if (st->f->b->ops->fetch(st->f->b, &req, slots, 16, &got))
+      continue;
+    orca__completion c[16];
+    for (size_t i = 0; i < got; i++) {
+      int k = atoi(pool[i].id + 1);
+      if (k >= 0 && k < STORM)
+        st->seen[k]++;
+      c[i] = (orca__completion){.lease = slots[i],
+                                .outcome = ORCA__ACK,
+                                .state = ORCA_STATE_SUCCEEDED,
+                                .worker = "w",
+                                .attempt = 1,
+                                .ttl_us = 60000000};
+    }
+    if (got && st->f->b->ops->complete(st->f->b, c, got) == 0)
+      atomic_fetch_add(&st->done, (int)got);
+  }
+  for (int i = 0; i < 16; i++)
+    orca_buf_free(&pool[i].payload);
+  return NULL;
+}
+
+static void *storm_interrupter(void *arg) {
+  storm *st = arg;
+  for (unsigned i = 0; !atomic_load(&st->stop); i++) {
+    st->f->b->ops->interrupt(st->f->b);
+    struct timespec ts = {0, (long)(20000 + (i * 7919) % 300000)}; /* pacing, 20-320 us */
+    nanosleep(&ts, NULL);
+  }
+  return NULL;
+}
+
+static void interrupt_storm(void **state) {
+  fx *f = *state;
+  signal(SIGPIPE, SIG_DFL);
+  learn_fast_path(f, "s");
+  orca__backend *prod = open_db(f->db);
+  storm *st = calloc(1, sizeof *st);
+  st->f = f;
+  pthread_t c, i;
+  assert_int_equal(pthread_create(&c, NULL, storm_consumer, st), 0);
+  assert_int_equal(pthread_create(&i, NULL, storm_interrupter, st), 0);
+  for (int k = 0; k < STORM; k++) {
+    char id[16];
+    snprintf(id, sizeof id, "s%d", k);
+    orca__job j = {
+        .id = id, .task = "t", .queue = "s", .payload = (const uint8_t *)"p", .payload_len = 1};
+    orca__enqueue_result r;
+    assert_int_equal(prod->ops->enqueue(prod, &j, 1, &r), 0);
+  }
+  pthread_join(c, NULL);
+  atomic_store(&st->stop, 1);
+  pthread_join(i, NULL);
+  assert_int_equal(atomic_load(&st->done), STORM);
+  for (int k = 0; k < STORM; k++)
+    assert_int_equal(st->seen[k], 1);
+  free(st);
+  orca__backend_close(prod);
+}
+
 int main(void) {
   if (!orca__redis_ops.open)
     return 1;
@@ -410,6 +496,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(dead_consumer_loses_entries_early, setup, teardown),
       cmocka_unit_test_setup_teardown(renewing_consumer_keeps_entries, setup, teardown),
       cmocka_unit_test_setup_teardown(cut_delivery_is_recovered, setup, teardown),
+      cmocka_unit_test_setup_teardown(interrupt_storm, setup, teardown),
   };
   int failed = cmocka_run_group_tests_name("redis/fetch", tests, NULL, NULL);
   orca_test_redis_stop(&srv);

@@ -8,6 +8,7 @@
  * known queue in one pipeline instead of writing an id->queue index per task
  * (which would cost a command and ~70 bytes per task on the hot path). */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,25 @@
 
 #define DEFAULT_TIMEOUT_US 5000000
 
+/* A write to a connection the server closed raises SIGPIPE, whose default
+ * action ends the process; hiredis writes with write(2), which cannot be
+ * told otherwise per call. So opening a redis:// backend ignores SIGPIPE
+ * when it is still at its default (a handler the program installed is left
+ * alone); the write then fails with EPIPE, which is a reconnect. */
+static pthread_once_t sigpipe_once = PTHREAD_ONCE_INIT;
+static void ignore_default_sigpipe(void) {
+  struct sigaction old;
+  if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+      !(old.sa_flags & SA_SIGINFO)) {
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, NULL);
+  }
+}
+
 static int redis_open(const char *url, const orca__backend_opts *opts, orca__backend **out,
                       orca_err *err) {
+  pthread_once(&sigpipe_once, ignore_default_sigpipe);
   *out = NULL;
   orca__redis *r = calloc(1, sizeof *r);
   if (!r)

@@ -266,11 +266,33 @@ static bool is_loading(const redisReply *rep) {
   return rep && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "LOADING", 7) == 0;
 }
 
-/* One attempt: send all, read all. ORCA_ECONNECT on a broken connection. */
-static int attempt(orca__redis *r, orca__rargs *a, redisReply **rep) {
+/* Write the buffered commands out, then arm interrupt(): from now on it
+ * may shut the socket down, since nothing is left to write (a shutdown
+ * before the write would make it fail with EPIPE). An interrupt that came
+ * in while writing cuts the command here. */
+static int arm_blocking(orca__redis *r) {
+  int done = 0;
+  while (!done)
+    if (redisBufferWrite(r->c, &done) != REDIS_OK)
+      return ORCA_ECONNECT;
+  pthread_mutex_lock(&r->mu);
+  if (r->interrupted && !r->shut) {
+    shutdown(r->c->fd, SHUT_RDWR);
+    r->shut = true;
+  }
+  r->blocking = true;
+  pthread_mutex_unlock(&r->mu);
+  return 0;
+}
+
+/* One attempt: send all, read all. ORCA_ECONNECT on a broken connection.
+ * blocking: the pipeline ends with a blocking command (see arm_blocking). */
+static int attempt(orca__redis *r, orca__rargs *a, redisReply **rep, bool blocking) {
   for (size_t k = 0; k < a->ncmds; k++)
     if (send_one(r, a, k))
       return ORCA_ECONNECT;
+  if (blocking && arm_blocking(r))
+    return ORCA_ECONNECT;
   for (size_t k = 0; k < a->ncmds; k++) {
     void *p = NULL;
     if (redisGetReply(r->c, &p) != REDIS_OK) {
@@ -332,13 +354,12 @@ int orca__redis_exec(orca__redis *r, orca__rargs *a, redisReply **rep, int64_t b
       pthread_mutex_lock(&r->mu);
       bool intr = r->interrupted;
       r->interrupted = false;
-      r->blocking = !intr;
       pthread_mutex_unlock(&r->mu);
       if (intr)
-        return ORCA_EAGAIN;
+        return ORCA_EAGAIN; /* nothing sent */
       redisSetTimeout(r->c, tv_of(r->op_timeout_us + block_us));
     }
-    int rc = attempt(r, a, rep);
+    int rc = attempt(r, a, rep, block_us > 0);
     if (block_us > 0) {
       pthread_mutex_lock(&r->mu);
       r->blocking = false;
