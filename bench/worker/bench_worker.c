@@ -14,11 +14,14 @@
  * then fails and says how far it got).
  *
  * Usage: bench_worker --url URL [--n N] [--concurrency C] [--prefetch P]
- *                     [--batch B] [--stall SECS]
+ *                     [--batch B] [--live 0|1] [--stall SECS]
  *   --n            tasks (default 50000)
  *   --concurrency  handler threads (default 4)
  *   --prefetch     orca_worker_opts.prefetch (default 0: the worker default)
  *   --batch        tasks per orca_enqueue_many call (default 1000)
+ *   --live 1       enqueue from a second thread while the worker runs (the
+ *                  worker starts on an empty queue; its rate is then end to
+ *                  end); default 0: enqueue everything first
  *   --stall        watchdog: seconds without a finished task (default 30)
  * Prints `# ...` detail lines, then `RESULT worker_<backend>_enqueue_per_s X`
  * and `RESULT worker_<backend>_process_per_s Y` (backend from the URL
@@ -41,6 +44,7 @@ static long concurrency = 4;
 static long prefetch;
 static long batch = 1000;
 static long stall_s = 30;
+static long live; /* 1: enqueue beside the running worker */
 
 static int64_t mono_ns(void) {
   struct timespec ts;
@@ -90,8 +94,7 @@ static void on_log(void *ud, orca_log_level level, const char *msg) {
     return;
   long k = atomic_fetch_add(&st.log_warns, 1);
   if (k < 20)
-    fprintf(stderr, "bench_worker: orca %s: %s\n", level == ORCA_LOG_WARN ? "WARN" : "ERROR",
-            msg);
+    fprintf(stderr, "bench_worker: orca %s: %s\n", level == ORCA_LOG_WARN ? "WARN" : "ERROR", msg);
 }
 
 /* ---- the watchdog ---------------------------------------------------------- */
@@ -134,11 +137,78 @@ static void *watch(void *arg) {
   return NULL;
 }
 
+/* ---- the producer ---------------------------------------------------------- */
+
+/* The enqueue side: its client (used by one thread at a time), batch
+ * scratch, the ids of a sample of the tasks (every stride-th) and the
+ * outcome. */
+enum { SAMPLES = 64 };
+typedef struct producer_state {
+  orca_client *c;
+  benchworker_noop_args *args;
+  const void **argp;
+  int *status;
+  char *ids;
+  char (*sample)[ORCA_ID_MAX];
+  size_t nsample;
+  long enq_failed;
+  int rc;         /* orca_enqueue_many's error that stopped it, 0 = none */
+  int64_t t0, t1; /* mono_ns() around the enqueues */
+} producer_state;
+
+/* Enqueue tasks 0..N-1 in batches of `batch` with orca_enqueue_many. Never
+ * fails as a whole: a per-task status is counted in enq_failed, a batch error
+ * stops it with rc set. Returns NULL (a thread body). */
+static void *producer(void *arg) {
+  producer_state *p = arg;
+  orca_err err = {0};
+  long stride = n_tasks / SAMPLES + 1;
+  p->t0 = mono_ns();
+  for (long base = 0; base < n_tasks; base += batch) {
+    size_t k = (size_t)(n_tasks - base < batch ? n_tasks - base : batch);
+    for (size_t j = 0; j < k; j++) {
+      p->args[j].seq = base + (long)j;
+      p->argp[j] = &p->args[j];
+    }
+    int rc =
+        orca_enqueue_many(p->c, &benchworker_noop__task, p->argp, k, NULL, p->ids, p->status, &err);
+    if (rc) {
+      fprintf(stderr, "bench_worker: enqueue_many at %ld: %s\n", base, err.msg);
+      p->rc = rc;
+      break;
+    }
+    for (size_t j = 0; j < k; j++) {
+      if (p->status[j]) {
+        if (p->enq_failed++ < 5)
+          fprintf(stderr, "bench_worker: task %ld not enqueued: %s\n", base + (long)j,
+                  orca_strerror(p->status[j]));
+      } else if ((base + (long)j) % stride == 0 && p->nsample <= SAMPLES) {
+        memcpy(p->sample[p->nsample++], p->ids + j * ORCA_ID_MAX, ORCA_ID_MAX);
+      }
+    }
+  }
+  p->t1 = mono_ns();
+  return NULL;
+}
+
+/* Print the enqueue line; returns 1 when the producer failed, else 0. */
+static int report_enqueue(const producer_state *p, const char *backend) {
+  double enq_s = (double)(p->t1 - p->t0) / 1e9;
+  printf("# %s: enqueued %ld in %.3f s (orca_enqueue_many, batches of %ld%s): %.0f/s\n", backend,
+         n_tasks, enq_s, batch, live ? ", beside the running worker" : "", (double)n_tasks / enq_s);
+  if (p->rc || p->enq_failed) {
+    fprintf(stderr, "bench_worker: %ld tasks not enqueued%s\n", p->enq_failed,
+            p->rc ? ", and a batch failed" : "");
+    return 1;
+  }
+  return 0;
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 static int usage(void) {
   fprintf(stderr, "usage: bench_worker --url URL [--n N] [--concurrency C] [--prefetch P] "
-                  "[--batch B] [--stall SECS]\n");
+                  "[--batch B] [--live 0|1] [--stall SECS]\n");
   return 2;
 }
 
@@ -170,6 +240,8 @@ int main(int argc, char **argv) {
       ok = parse_long(v, 0, &prefetch) && prefetch <= 100000;
     else if (!strcmp(a, "--batch"))
       ok = parse_long(v, 1, &batch) && batch <= 100000;
+    else if (!strcmp(a, "--live"))
+      ok = parse_long(v, 0, &live) && live <= 1;
     else if (!strcmp(a, "--stall"))
       ok = parse_long(v, 1, &stall_s);
     else
@@ -183,21 +255,17 @@ int main(int argc, char **argv) {
 
   orca_log_set(on_log, NULL, ORCA_LOG_WARN);
   st.seen = calloc((size_t)n_tasks, sizeof *st.seen);
-  benchworker_noop_args *args = calloc((size_t)batch, sizeof *args);
-  const void **argp = calloc((size_t)batch, sizeof *argp);
-  int *status = calloc((size_t)batch, sizeof *status);
-  char *ids = calloc((size_t)batch, ORCA_ID_MAX);
-  /* Ids of a sample of the tasks (every stride-th), inspected at the end. */
-  enum { SAMPLES = 64 };
-  long stride = n_tasks / SAMPLES + 1;
-  char(*sample)[ORCA_ID_MAX] = calloc(SAMPLES + 1, ORCA_ID_MAX);
-  size_t nsample = 0;
-  if (!st.seen || !args || !argp || !status || !ids || !sample) {
+  producer_state pr = {.args = calloc((size_t)batch, sizeof *pr.args),
+                       .argp = calloc((size_t)batch, sizeof *pr.argp),
+                       .status = calloc((size_t)batch, sizeof *pr.status),
+                       .ids = calloc((size_t)batch, ORCA_ID_MAX),
+                       .sample = calloc(SAMPLES + 1, ORCA_ID_MAX)};
+  if (!st.seen || !pr.args || !pr.argp || !pr.status || !pr.ids || !pr.sample) {
     fprintf(stderr, "bench_worker: out of memory\n");
     return 1;
   }
 
-  /* 1. Enqueue N tasks in batches. */
+  /* 1. Enqueue N tasks in batches (with --live: in step 2, beside the worker). */
   orca_client *c = NULL;
   orca_err err = {0};
   orca_client_opts co = {.backend = url};
@@ -205,36 +273,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_worker: client: %s\n", err.msg);
     return 1;
   }
-  long enq_failed = 0;
-  int64_t t0 = mono_ns();
-  for (long base = 0; base < n_tasks; base += batch) {
-    size_t k = (size_t)(n_tasks - base < batch ? n_tasks - base : batch);
-    for (size_t j = 0; j < k; j++) {
-      args[j].seq = base + (long)j;
-      argp[j] = &args[j];
-    }
-    int rc = orca_enqueue_many(c, &benchworker_noop__task, argp, k, NULL, ids, status, &err);
-    if (rc) {
-      fprintf(stderr, "bench_worker: enqueue_many at %ld: %s\n", base, err.msg);
+  pr.c = c;
+  if (!live) {
+    producer(&pr);
+    if (report_enqueue(&pr, backend))
       return 1;
-    }
-    for (size_t j = 0; j < k; j++) {
-      if (status[j]) {
-        if (enq_failed++ < 5)
-          fprintf(stderr, "bench_worker: task %ld not enqueued: %s\n", base + (long)j,
-                  orca_strerror(status[j]));
-      } else if ((base + (long)j) % stride == 0 && nsample <= SAMPLES) {
-        memcpy(sample[nsample++], ids + j * ORCA_ID_MAX, ORCA_ID_MAX);
-      }
-    }
-  }
-  int64_t t1 = mono_ns();
-  double enq_s = (double)(t1 - t0) / 1e9;
-  printf("# %s: enqueued %ld in %.3f s (orca_enqueue_many, batches of %ld): %.0f/s\n", backend,
-         n_tasks, enq_s, batch, (double)n_tasks / enq_s);
-  if (enq_failed) {
-    fprintf(stderr, "bench_worker: %ld tasks not enqueued\n", enq_failed);
-    return 1;
   }
 
   /* 2. One worker runs them all and stops itself after N. */
@@ -260,8 +303,18 @@ int main(int argc, char **argv) {
     return 1;
   }
   int64_t t2 = mono_ns();
+  pthread_t pt;
+  if (live && pthread_create(&pt, NULL, producer, &pr)) {
+    fprintf(stderr, "bench_worker: producer thread\n");
+    return 1;
+  }
   int run_rc = orca_worker_run(w);
   int64_t t3 = mono_ns();
+  if (live) {
+    pthread_join(pt, NULL);
+    if (report_enqueue(&pr, backend))
+      return 1;
+  }
   pthread_mutex_lock(&wd.mu);
   wd.finished = true;
   pthread_cond_signal(&wd.cv);
@@ -292,24 +345,24 @@ int main(int argc, char **argv) {
       fprintf(stderr, "bench_worker: seq %ld never ran\n", i);
   long repeats = atomic_load(&st.repeats), bad = atomic_load(&st.bad_seq);
   if (missing || repeats || bad) {
-    fprintf(stderr, "bench_worker: %ld of %ld never ran, %ld ran again, %ld unknown seq\n",
-            missing, n_tasks, repeats, bad);
+    fprintf(stderr, "bench_worker: %ld of %ld never ran, %ld ran again, %ld unknown seq\n", missing,
+            n_tasks, repeats, bad);
     failed = 1;
   }
   long not_ok = 0;
-  for (size_t i = 0; i < nsample; i++) {
+  for (size_t i = 0; i < pr.nsample; i++) {
     orca_task_info info = {0};
-    int rc = orca_inspect(c, sample[i], &info, &err);
+    int rc = orca_inspect(c, pr.sample[i], &info, &err);
     if (rc || info.state != ORCA_STATE_SUCCEEDED) {
       if (not_ok++ < 5)
-        fprintf(stderr, "bench_worker: task %s: %s\n", sample[i],
+        fprintf(stderr, "bench_worker: task %s: %s\n", pr.sample[i],
                 rc ? orca_strerror(rc) : orca_state_name(info.state));
     }
     orca_buf_free(&info.result);
     orca_buf_free(&info.args);
   }
   if (not_ok) {
-    fprintf(stderr, "bench_worker: %ld of %zu sampled tasks not succeeded\n", not_ok, nsample);
+    fprintf(stderr, "bench_worker: %ld of %zu sampled tasks not succeeded\n", not_ok, pr.nsample);
     failed = 1;
   }
   long warns = atomic_load(&st.log_warns);
@@ -319,15 +372,16 @@ int main(int argc, char **argv) {
   }
   orca_client_close(c);
   printf("# %s: checks %s (%ld/%ld ran once, %zu sampled states, %ld log warnings)\n", backend,
-         failed ? "FAILED" : "ok", n_tasks - missing, n_tasks, nsample, warns);
+         failed ? "FAILED" : "ok", n_tasks - missing, n_tasks, pr.nsample, warns);
 
-  printf("RESULT worker_%s_enqueue_per_s %.0f\n", backend, (double)n_tasks / enq_s);
+  printf("RESULT worker_%s_enqueue_per_s %.0f\n", backend,
+         (double)n_tasks * 1e9 / (double)(pr.t1 - pr.t0));
   printf("RESULT worker_%s_process_per_s %.0f\n", backend, (double)done / run_s);
   free(st.seen);
-  free(args);
-  free(argp);
-  free(status);
-  free(ids);
-  free(sample);
+  free(pr.args);
+  free(pr.argp);
+  free(pr.status);
+  free(pr.ids);
+  free(pr.sample);
   return failed;
 }
