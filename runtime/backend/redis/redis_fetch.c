@@ -156,14 +156,13 @@ static int drop_signals(orca__redis *r, const char *queue, const redisReply *es)
   return rc;
 }
 
-/* Build "XREADGROUP GROUP orca WORKER COUNT n [BLOCK ms] STREAMS ..." in
+/* Append "XREADGROUP GROUP orca WORKER COUNT n [BLOCK ms] STREAMS ..." to
  * r->args for queue q's fast-path stream: with_signals reads new entries of
  * the task and signal streams (">"), otherwise the consumer's own pending
  * entries of the task stream ("0"). */
 static void xreadgroup(orca__redis *r, const char *q, const char *worker, int64_t count,
                        int64_t block_us, bool with_signals) {
   orca__rargs *a = &r->args;
-  orca__rargs_reset(a);
   orca__rargs_cmd(a, -1);
   orca__rargs_str(a, "XREADGROUP");
   orca__rargs_str(a, "GROUP");
@@ -198,33 +197,22 @@ static bool entry_fields(const redisReply *e, const redisReply **id, const redis
   return *id && *pay && (*id)->len > 0 && (*id)->len < ORCA_ID_MAX;
 }
 
-/* XREADGROUP COUNT max [BLOCK] on the queue's one task stream and its
- * signal stream. New entries have one delivery and their lease starts now
- * (real clock: the pending list's idle time is the lease). A wake-up on the
- * signal stream (a new priority stream, an earlier deferred task) drops the
- * fast path, so the next round runs the fetch script. Any error reply (the
- * group vanished, a FLUSHALL) drops it too and returns 0. */
-static int fast_fetch(orca__redis *r, const orca__fetch_req *req, orca__lease *const *slots,
-                      size_t max, size_t *got, int64_t block_us, int64_t lease_us,
-                      const orca_clock *clock) {
-  const char *q = req->queues[0];
-  orca__rargs *a = &r->args;
-  xreadgroup(r, q, req->worker, (int64_t)max, block_us, true);
-  redisReply *rep[1];
-  int rc = orca__redis_exec(r, a, rep, block_us);
-  if (rc == ORCA_EAGAIN && r->cut)
-    r->fast_cut = true; /* the server may have delivered entries we never read */
-  if (rc)
-    return rc;
-  const redisReply *x = rep[0];
+/* Hand out the tasks of a fast-path XREADGROUP reply x (task stream and
+ * signal stream of queue q). New entries have one delivery and their lease
+ * starts now (real clock: the pending list's idle time is the lease). A
+ * signal (a new priority stream, an earlier deferred task) drops the fast
+ * path, so the next round runs the fetch script; so does an error reply
+ * (the group vanished, a FLUSHALL). Entries that are not tasks go to the
+ * bury function. */
+static void take_fast_reply(orca__redis *r, const char *q, const redisReply *x,
+                            orca__lease *const *slots, size_t max, size_t *got, int64_t until,
+                            const orca_clock *clock) {
   if (x->type == REDIS_REPLY_ERROR) {
     r->fast_queue[0] = '\0';
-    orca__redis_free_replies(rep, 1);
-    return 0;
+    return;
   }
   size_t nbad = 0;
   const redisReply **bad = NULL, *sig = NULL;
-  int64_t until = orca_clock_now(clock) + lease_us;
   for (size_t st = 0; x->type == REDIS_REPLY_ARRAY && st < x->elements; st++) {
     const redisReply *sx = x->element[st];
     if (sx->type != REDIS_REPLY_ARRAY || sx->elements != 2 ||
@@ -257,10 +245,29 @@ static int fast_fetch(orca__redis *r, const orca__fetch_req *req, orca__lease *c
     orca_log(ORCA_LOG_WARN, "redis %s:%d: cannot dead-letter %zu malformed entries of queue %s now",
              r->host, r->port, nbad, q);
   if (sig) {
-    r->fast_queue[0] = '\0'; /* a new priority stream or an earlier deferred task */
+    r->fast_queue[0] = '\0';
     drop_signals(r, q, sig);
   }
   free(bad);
+}
+
+/* XREADGROUP COUNT max [BLOCK] on the queue's one task stream and its
+ * signal stream (take_fast_reply). A call that failed or was cut may have
+ * delivered entries whose reply never arrived: the next fetch recovers them
+ * (recover_cut). */
+static int fast_fetch(orca__redis *r, const orca__fetch_req *req, orca__lease *const *slots,
+                      size_t max, size_t *got, int64_t block_us, int64_t lease_us,
+                      const orca_clock *clock) {
+  orca__rargs_reset(&r->args);
+  xreadgroup(r, req->queues[0], req->worker, (int64_t)max, block_us, true);
+  redisReply *rep[1];
+  int rc = orca__redis_exec(r, &r->args, rep, block_us);
+  if (rc == ORCA_ECONNECT || (rc == ORCA_EAGAIN && r->cut))
+    r->fast_cut = true;
+  if (rc)
+    return rc;
+  take_fast_reply(r, req->queues[0], rep[0], slots, max, got, orca_clock_now(clock) + lease_us,
+                  clock);
   orca__redis_free_replies(rep, 1);
   return 0;
 }
@@ -275,6 +282,7 @@ static int recover_cut(orca__redis *r, const orca__fetch_req *req, orca__lease *
   if (r->held.overflow)
     return 0;
   const char *q = req->queues[0];
+  orca__rargs_reset(&r->args);
   xreadgroup(r, q, req->worker, (int64_t)(r->held.n + max + 16), 0, false);
   redisReply *rep[1];
   int rc = orca__redis_exec(r, &r->args, rep, 0);

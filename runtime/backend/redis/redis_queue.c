@@ -188,13 +188,9 @@ static bool same_run(const orca__completion *c, const orca__completion *f, const
          !strcmp(prio, fprio);
 }
 
-int orca__redis_complete(orca__backend *b, const orca__completion *c, size_t n) {
-  orca__redis *r = (orca__redis *)b;
-  if (n == 0)
-    return 0;
-  int64_t now = orca_clock_now(b->clock);
+/* Append the complete-script calls for c[0..n) to r->args (not reset). */
+static void add_completions(orca__redis *r, const orca__completion *c, size_t n, int64_t now) {
   orca__rargs *a = &r->args;
-  orca__rargs_reset(a);
   char prio[24];
   const char *eid;
   size_t i = 0;
@@ -231,18 +227,34 @@ int orca__redis_complete(orca__backend *b, const orca__completion *c, size_t n) 
       char p2[24];
       split_ref(c[i].lease->ref, p2, sizeof p2, &eid);
       add_completion(a, &c[i], eid, now);
-      orca__redis_held_del(&r->held, c[i].lease->ref);
     }
   }
-  if (!a->ncmds)
+}
+
+/* The completions reached the server: forget their deliveries. */
+static void completed(orca__redis *r, const orca__completion *c, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (c[i].lease)
+      orca__redis_held_del(&r->held, c[i].lease->ref);
+}
+
+int orca__redis_complete(orca__backend *b, const orca__completion *c, size_t n) {
+  orca__redis *r = (orca__redis *)b;
+  if (n == 0)
     return 0;
-  size_t ncmds = a->ncmds;
+  orca__rargs_reset(&r->args);
+  add_completions(r, c, n, orca_clock_now(b->clock));
+  size_t ncmds = r->args.ncmds;
+  if (!ncmds)
+    return 0;
   redisReply **rep = calloc(ncmds, sizeof *rep);
   if (!rep)
     return ORCA_ENOMEM;
-  int rc = orca__redis_exec(r, a, rep, 0);
+  int rc = orca__redis_exec(r, &r->args, rep, 0);
   for (size_t k = 0; rc == 0 && k < ncmds; k++)
     rc = orca__redis_reply_error(r, rep[k], "complete script");
+  if (rc == 0)
+    completed(r, c, n);
   orca__redis_free_replies(rep, ncmds);
   free(rep);
   return rc;
