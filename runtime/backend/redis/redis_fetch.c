@@ -109,8 +109,9 @@ static const redisReply *field(const redisReply *f, const char *name) {
   return NULL;
 }
 
-/* Hand entries that are not tasks (wake markers, garbage written by hand)
- * to the bury script, which drops or dead-letters them. */
+/* Hand entries that are not tasks (garbage written into the stream by
+ * hand or by another program) to the bury function, which dead-letters them
+ * with the reason. */
 static int bury(orca__redis *r, const char *queue, const redisReply *const *bad, size_t nbad,
                 int64_t now) {
   orca__rargs *a = &r->args;

@@ -29,13 +29,16 @@
  * the priorities in use, P.."d" deferred set (score = due time in us),
  * P.."t:"..ID state hash, P.."n:"..ID waiter notify list, P.."u:"..KEY
  * unique key, P.."dlq" dead-letter set, P.."stats" counters, P.."exp"
- * expiry index of finished records, P.."waiting" ids with a state_wait.
+ * expiry index of finished records, P.."waiting" ids with a state_wait,
+ * P.."sig" signal stream (group "orca") that wakes fast-path fetches.
  *
- * State hash fields: s state (orca_state number), k task, y priority,
- * a attempt, e enqueued us, t eta us, l state ttl ms, u unique key, r stream
- * ref "PRIO ENTRYID", d payload while deferred or dead, w worker, b started
- * us, f finished us, x error, o result, xp expiry us, wt waiter count,
- * cx cancel flag, g garbage marker. Single letters keep the hash small.
+ * State hash fields: s state (orca_state number), m "ENQUEUED_US TTL_MS
+ * TASK", y priority, a attempt, t eta us, u unique key, r stream ref
+ * "PRIO ENTRYID", d payload while deferred or dead, w worker, b started us,
+ * f finished us, x error, o result, xp expiry us, c "ATTEMPT STARTED
+ * FINISHED EXPIRY WORKER" (a plain ack; wins over a, b, f, xp, w), wt
+ * waiter count, cx cancel flag, g garbage marker. Single letters and packed
+ * fields keep the hash small and cheap to write.
  *
  * This file is generated from one .lua file per script by a one-off
  * converter; edit the Lua text here directly. */
