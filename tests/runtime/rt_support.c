@@ -1,6 +1,8 @@
 /* rt_support.c — shared fixtures of the runtime tests (see rt_support.h). */
 #include "rt_support.h"
 
+#include "redis_server.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,9 +20,32 @@
  * makes sure the SQLite backend is linked into the tests. */
 const orca__backend_ops *const rt_force_sqlite = &orca__sqlite_ops;
 
+/* ORCA_RT_BACKEND=redis runs the same tests on a private redis-server
+ * (started on first use, one database per environment, stopped at exit by
+ * the process that started it). */
+static orca_test_redis rt_redis;
+static pid_t rt_redis_owner;
+static int rt_redis_db;
+
+static void rt_redis_stop(void) {
+  if (getpid() == rt_redis_owner)
+    orca_test_redis_stop(&rt_redis);
+}
+
 void rt_env_init(rt_env *e) {
   snprintf(e->dir, sizeof e->dir, "/tmp/orca-rt-XXXXXX");
   assert_non_null(mkdtemp(e->dir));
+  const char *be = getenv("ORCA_RT_BACKEND");
+  if (be && !strcmp(be, "redis")) {
+    if (!rt_redis_owner) {
+      assert_int_equal(orca_test_redis_start(&rt_redis, false), 0);
+      rt_redis_owner = getpid();
+      atexit(rt_redis_stop);
+    }
+    assert_true(rt_redis_db < 15); /* databases 1..15, one per environment */
+    snprintf(e->url, sizeof e->url, "%s", orca_test_redis_url(&rt_redis, ++rt_redis_db));
+    return;
+  }
   snprintf(e->url, sizeof e->url, "sqlite:%s/orca.db", e->dir);
 }
 

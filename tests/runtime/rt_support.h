@@ -1,4 +1,5 @@
-/* rt_support.h — what the runtime tests share: a temp SQLite database, an
+/* rt_support.h — what the runtime tests share: a temp SQLite database (or,
+ * with ORCA_RT_BACKEND=redis, a database of a private redis-server), an
  * injectable clock, a worker running on a background thread, hand-written
  * task descriptors (as orcac emits them) and the events their handlers
  * signal, and a log sink tests can wait on. */
@@ -23,7 +24,8 @@ typedef struct rt_env {
   char url[300];
 } rt_env;
 
-/* Make a fresh temp dir with a database URL in it; rt_env_done removes it. */
+/* Make a fresh temp dir and a backend URL (SQLite in the dir, or a fresh
+ * Redis database with ORCA_RT_BACKEND=redis); rt_env_done removes the dir. */
 void rt_env_init(rt_env *e);
 void rt_env_done(rt_env *e);
 
