@@ -73,7 +73,7 @@ static long cli(const fx *f, const char *args) {
 }
 
 /* Calls of one command so far, from INFO commandstats ("fcall", …). */
-static long calls(const fx *f, const char *name) {
+static long calls(const char *name) {
   char cmd[256], line[512];
   snprintf(cmd, sizeof cmd, "redis-cli -p %d INFO commandstats", srv.port);
   FILE *p = popen(cmd, "r");
@@ -84,7 +84,6 @@ static long calls(const fx *f, const char *name) {
     if (!strncmp(line, "cmdstat_", 8) && !strncmp(line + 8, name, len) && line[8 + len] == ':')
       n = atol(strstr(line, "calls=") + 6);
   assert_int_equal(pclose(p), 0);
-  (void)f;
   return n;
 }
 
@@ -142,14 +141,14 @@ static void fast_path_runs_no_script(void **state) {
   learn_fast_path(f, "q");
   put(f, "a2", "q", 0, 0);
   put(f, "a3", "q", 0, 0);
-  long before = calls(f, "fcall"), reads = calls(f, "xreadgroup");
+  long before = calls("fcall"), reads = calls("xreadgroup");
   assert_int_equal(take(f, f->b, "q", "w", 8, LEASE, 0), 2);
   assert_string_equal(f->pool[0].id, "a2");
   assert_string_equal(f->pool[1].id, "a3");
   assert_int_equal(f->pool[0].deliveries, 1);
   assert_int_equal(take(f, f->b, "q", "w", 8, LEASE, 0), 0);
-  assert_int_equal(calls(f, "fcall"), before);
-  assert_int_equal(calls(f, "xreadgroup"), reads + 2);
+  assert_int_equal(calls("fcall"), before);
+  assert_int_equal(calls("xreadgroup"), reads + 2);
 }
 
 /* Garbage read by the fast path is dead-lettered with its reason; the real
@@ -341,7 +340,7 @@ static void *fetch_blocking(void *arg) {
 /* Wait until redis-server lists a client blocked in XREADGROUP. The server
  * offers no notification for this, so the list is read every millisecond
  * (for at most 10 s). */
-static void await_blocked_reader(const fx *f) {
+static void await_blocked_reader(void) {
   char cmd[256];
   snprintf(cmd, sizeof cmd, "redis-cli -p %d CLIENT LIST | grep -c 'flags=b.*cmd=xreadgroup'",
            srv.port);
@@ -357,7 +356,6 @@ static void await_blocked_reader(const fx *f) {
     struct timespec ts = {0, 1000000};
     nanosleep(&ts, NULL);
   }
-  (void)f;
   fail_msg("no client blocked in XREADGROUP");
 }
 
@@ -373,7 +371,7 @@ static void cut_delivery_is_recovered(void **state) {
   blocked_fetch bf = {.f = f};
   pthread_t th;
   assert_int_equal(pthread_create(&th, NULL, fetch_blocking, &bf), 0);
-  await_blocked_reader(f);
+  await_blocked_reader();
   f->b->ops->interrupt(f->b);
   pthread_join(th, NULL);
   assert_int_equal(bf.rc, 0);

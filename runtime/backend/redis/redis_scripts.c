@@ -424,12 +424,14 @@ static const char s_fetch[] =
 /* complete: one call per (queue, priority stream, worker) run of at most
  * ORCA__REDIS_CHUNK completions. ARGV: consumer, now, prio, lowest and
  * highest entry id of the run, then one record per completion: either
- *   'a' EID ID STATE ATTEMPT STARTED RESULT EXPIRY      (a plain ack)
+ *   'a' EID ID STATE PACKED RESULT EXPIRY               (a plain ack)
  * or
  *   'g' EID ID OUTCOME STATE ATTEMPT STARTED ERROR RESULT TTL PAYLOAD
  *       RETRY_AT UNIQUE_KEY UNIQUE_TTL EXPIRY                (anything else)
  * Only entries this consumer still holds (XPENDING over [lowest, highest])
- * are recorded; the rest lost their lease and belong to someone else. */
+ * are recorded; the rest lost their lease and belong to someone else.
+ * PACKED is the state hash's c field, "ATTEMPT STARTED FINISHED EXPIRY
+ * WORKER", built by the client (orca__redis_info_from_hash reads it). */
 static const char s_complete[] =
     "local p, consumer, now, prio = KEYS[1], ARGV[1], ARGV[2], ARGV[3]\n"
     "local s = sk(p, prio)\n"
@@ -449,11 +451,7 @@ static const char s_complete[] =
     "    if owned[eid] then\n"
     "      owned[eid] = nil\n"
     "      mine[#mine + 1] = eid\n"
-    "      local st, res, xp = ARGV[b + 3], ARGV[b + 6], ARGV[b + 7]\n"
-    "      -- One packed field c = 'ATTEMPT STARTED FINISHED EXPIRY WORKER' (each\n"
-    "      -- field of a hash costs ~1.4 us in HSET): see orca__redis_info_from_hash.\n"
-    "      local c = ARGV[b + 4] .. ' ' .. ARGV[b + 5] .. ' ' .. now .. ' ' .. xp .. ' ' .. "
-    "consumer\n"
+    "      local st, c, res, xp = ARGV[b + 3], ARGV[b + 4], ARGV[b + 5], ARGV[b + 6]\n"
     "      if res ~= '' then\n"
     "        redis.call('HSET', t, 's', st, 'c', c, 'o', res)\n"
     "      else\n"
@@ -463,7 +461,7 @@ static const char s_complete[] =
     "      if anyw then notify(p, id, t) end\n"
     "      if st == '4' then ok = ok + 1 end\n"
     "    end\n"
-    "    b = b + 8\n"
+    "    b = b + 7\n"
     "  else\n"
     "    if owned[eid] then\n"
     "      owned[eid] = nil\n"
