@@ -27,20 +27,20 @@ typedef struct orca__header {
 } orca__header;
 
 typedef struct orca__envelope {
-  uint32_t v;              /* format version */
-  orca__str id;            /* task id */
-  orca__str task;          /* qualified task name */
-  uint64_t fingerprint;    /* fingerprint of the args schema */
+  uint32_t v;           /* format version */
+  orca__str id;         /* task id */
+  orca__str task;       /* qualified task name */
+  uint64_t fingerprint; /* fingerprint of the args schema */
   orca__str queue;
   int32_t priority;
-  uint32_t attempt;        /* attempts made before this delivery (0 first) */
+  uint32_t attempt; /* attempts made before this delivery (0 first) */
   int64_t enqueued_us;
-  int64_t eta_us;          /* 0 = immediately */
-  int64_t deadline_us;     /* absolute; 0 = none */
-  orca__str unique_key;    /* cache/unique key, empty if none */
+  int64_t eta_us;       /* 0 = immediately */
+  int64_t deadline_us;  /* absolute; 0 = none */
+  orca__str unique_key; /* cache/unique key, empty if none */
   size_t nheaders;
   orca__header headers[ORCA__MAX_HEADERS];
-  const uint8_t *args;     /* msgpack of the args struct */
+  const uint8_t *args; /* msgpack of the args struct */
   size_t args_len;
 } orca__envelope;
 
@@ -50,5 +50,12 @@ int orca__envelope_encode(const orca__envelope *e, orca_buf *out);
 /* Decode data[0..len) into *e (zero-copy, pointers into data). Returns 0, or
  * ORCA_EDECODE with err naming the bad field. */
 int orca__envelope_decode(const uint8_t *data, size_t len, orca__envelope *e, orca_err *err);
+
+/* Append the encoded arguments (the msgpack of the args struct) held by the
+ * envelope data[0..len) to out: what orca_task_info.args promises. Bytes
+ * that are not an envelope append nothing. Used by every backend's
+ * state_get so that they all report the same bytes. Returns 0, or
+ * ORCA_ENOMEM (out unchanged). */
+int orca__envelope_args_append(const uint8_t *data, size_t len, orca_buf *out);
 
 #endif

@@ -42,6 +42,9 @@ id=$("$orca" enqueue --schema "$schema" charge \
   '{"order":{"id":"cli-1","items":[{"sku":"tea","qty":2,"price":1.5}],"tier":"PRO"}}')
 [ -n "$id" ] && ok "enqueue prints an id" || bad "enqueue prints an id"
 "$orca" inspect "$id" --json | grep -q '"state":"pending"' && ok "inspect pending" || bad "inspect pending"
+out=$("$orca" inspect "$id" --json --schema "$schema")
+echo "$out" | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["args"]["order"]["id"]=="cli-1", r; assert r["deliveries"]==0, r' \
+  && ok "inspect shows the arguments" || bad "inspect args: $out"
 cancel_id=$("$orca" enqueue --schema "$schema" shop.price '{"sku":"gone"}' --in 1h)
 "$orca" cancel "$cancel_id" >/dev/null && ok "cancel deferred" || bad "cancel deferred"
 "$orca" inspect "$cancel_id" --json | grep -q '"state":"cancelled"' && ok "cancelled state" || bad "cancelled state"
@@ -53,6 +56,8 @@ dead_id=$("$orca" enqueue --schema "$schema" shop.notify '{"to":"bounce@x.test",
 out=$("$orca" wait "$id" --timeout 10s --schema "$schema" --json)
 echo "$out" | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["state"]=="succeeded", r; assert r["result"]["order_id"]=="cli-1", r; assert r["result"]["cents"]==270, r' \
   && ok "wait returns the typed result" || bad "wait: $out"
+"$orca" inspect "$id" | grep -q "^delivered 1 time$" && ok "inspect shows deliveries" \
+  || bad "inspect deliveries: $("$orca" inspect "$id")"
 "$orca" wait "$dead_id" --timeout 10s >/dev/null 2>&1
 [ $? -eq 1 ] && ok "wait on a dead task exits 1" || bad "wait on a dead task exits 1"
 

@@ -285,6 +285,75 @@ static void release_gives_back(void **state) {
   assert_string_equal(f->slots[0]->id, "rel");
 }
 
+static uint32_t deliveries_of(cf *f, const char *id, orca_state want) {
+  orca_task_info info;
+  cf_state(f, id, &info);
+  assert_int_equal(info.state, want);
+  uint32_t n = info.deliveries;
+  cf_info_free(&info);
+  return n;
+}
+
+/* The record counts deliveries: each fetch of the task, including a second
+ * one after a lease ran out, across retries; a release takes its own back;
+ * a requeue from the dead-letter queue starts afresh. */
+static void deliveries_counted(void **state) {
+  cf *f = *state;
+  orca__job j = cf_job("dv", "q", 0, 0, "p");
+  cf_enqueue1(f, &j, 0);
+  assert_int_equal(deliveries_of(f, "dv", ORCA_STATE_PENDING), 0);
+  assert_int_equal(cf_fetch1(f, "q", "w1", 5 * CF_SEC, 1), 1);
+  assert_int_equal(deliveries_of(f, "dv", ORCA_STATE_RUNNING), 1);
+  cf_advance(f, 6 * CF_SEC); /* w1 lost its lease: w2 runs the same attempt */
+  assert_int_equal(cf_fetch1(f, "q", "w2", 5 * CF_SEC, 1), 1);
+  assert_int_equal(f->slots[0]->deliveries, 2);
+  orca_task_info info;
+  cf_state(f, "dv", &info);
+  assert_int_equal(info.attempt, 1);
+  assert_int_equal(info.deliveries, 2);
+  cf_info_free(&info);
+
+  orca__completion c = cf_done(f->slots[0], ORCA__RETRY, "w2");
+  c.error = "again";
+  c.payload = (const uint8_t *)"p";
+  c.payload_len = 1;
+  c.retry_at_us = cf_now(f) + CF_SEC;
+  assert_int_equal(f->ops->complete(f->b, &c, 1), 0);
+  cf_state(f, "dv", &info);
+  assert_true(info.state == ORCA_STATE_FAILED || info.state == ORCA_STATE_SCHEDULED);
+  assert_int_equal(info.deliveries, 2);
+  cf_info_free(&info);
+  cf_advance(f, CF_SEC);
+  int64_t next;
+  assert_true(f->ops->promote(f->b, cf_now(f), 10, &next) >= 0);
+  assert_int_equal(cf_fetch1(f, "q", "w3", 5 * CF_SEC, 1), 1);
+  assert_int_equal(deliveries_of(f, "dv", ORCA_STATE_RUNNING), 3);
+  c = cf_done(f->slots[0], ORCA__RELEASE, "w3");
+  assert_int_equal(f->ops->complete(f->b, &c, 1), 0);
+  assert_int_equal(deliveries_of(f, "dv", ORCA_STATE_PENDING), 2);
+  assert_int_equal(cf_fetch1(f, "q", "w4", 5 * CF_SEC, 1), 1);
+  c = cf_done(f->slots[0], ORCA__ACK, "w4");
+  c.attempt = 2;
+  assert_int_equal(f->ops->complete(f->b, &c, 1), 0);
+  cf_state(f, "dv", &info);
+  assert_int_equal(info.state, ORCA_STATE_SUCCEEDED);
+  assert_int_equal(info.attempt, 2);
+  assert_int_equal(info.deliveries, 3);
+  cf_info_free(&info);
+
+  orca__job d = cf_job("dv-dead", "q", 0, 0, "p");
+  cf_enqueue1(f, &d, 0);
+  assert_int_equal(cf_fetch1(f, "q", "w", 5 * CF_SEC, 1), 1);
+  c = cf_done(f->slots[0], ORCA__DEAD, "w");
+  c.error = "no";
+  assert_int_equal(f->ops->complete(f->b, &c, 1), 0);
+  assert_int_equal(deliveries_of(f, "dv-dead", ORCA_STATE_DEAD), 1);
+  size_t n = 0;
+  assert_int_equal(f->ops->dlq_requeue(f->b, "q", "dv-dead", &n), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(deliveries_of(f, "dv-dead", ORCA_STATE_PENDING), 0);
+}
+
 /* dlq_list callback of dead_letter: count entries, check they are dead. */
 typedef struct dl_seen {
   int n;
@@ -352,6 +421,7 @@ const struct CMUnitTest cf_queue_cases[] = {
     CASE(stale_completion_skipped),
     CASE(retry_new_payload_and_eta),
     CASE(release_gives_back),
+    CASE(deliveries_counted),
     CASE(dead_letter),
 };
 const size_t cf_queue_ncases = sizeof cf_queue_cases / sizeof cf_queue_cases[0];

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "envelope.h"
 #include "fixture.h"
 
 static void state_transitions(void **state) {
@@ -77,6 +78,92 @@ static void state_transitions(void **state) {
   cf_info_free(&info);
   /* An id whose record expired can be used again. */
   cf_enqueue1(f, &j, 0);
+}
+
+/* An envelope of task conf.task with id and the given argument bytes. */
+static void envelope_of(const char *id, const char *args, orca_buf *out) {
+  orca__envelope e = {0};
+  e.v = ORCA__ENVELOPE_VERSION;
+  e.id = (orca__str){id, strlen(id)};
+  e.task = (orca__str){"conf.task", 9};
+  e.queue = (orca__str){"q", 1};
+  e.enqueued_us = CF_T0;
+  e.args = (const uint8_t *)args;
+  e.args_len = strlen(args);
+  orca_buf_reset(out);
+  assert_int_equal(orca__envelope_encode(&e, out), 0);
+}
+
+static void assert_args(cf *f, const char *id, const char *args) {
+  orca_task_info info;
+  cf_state(f, id, &info);
+  if (info.args.len != strlen(args) || memcmp(info.args.data, args, info.args.len) != 0)
+    fail_msg("%s (%s): info.args has %zu bytes, want the %zu argument bytes", id,
+             orca_state_name(info.state), info.args.len, strlen(args));
+  cf_info_free(&info);
+}
+
+static int dead_args(void *ud, const orca_task_info *info) {
+  const char *want = ud;
+  assert_int_equal(info->args.len, strlen(want));
+  assert_memory_equal(info->args.data, want, info->args.len);
+  return 0;
+}
+
+/* info.args is the encoded arguments, never the whole envelope: while the
+ * task waits, runs, waits for a retry and lies dead. After it ended a
+ * backend may have dropped them. */
+static void info_args_are_the_arguments(void **state) {
+  cf *f = *state;
+  const char *args = "\x92\x2a\xa3"
+                     "abc"; /* msgpack [42, "abc"] */
+  orca_buf env = ORCA_BUF_INIT, env2 = ORCA_BUF_INIT;
+  envelope_of("ar", args, &env);
+  orca__job j = cf_job("ar", "q", 0, 0, NULL);
+  j.payload = env.data;
+  j.payload_len = env.len;
+  cf_enqueue1(f, &j, 0);
+  orca__job later = j;
+  later.id = "ar-later";
+  later.eta_us = cf_now(f) + 3600 * CF_SEC;
+  cf_enqueue1(f, &later, 0);
+  assert_args(f, "ar", args);       /* pending */
+  assert_args(f, "ar-later", args); /* scheduled */
+
+  assert_int_equal(cf_fetch1(f, "q", "w", 30 * CF_SEC, 1), 1);
+  assert_args(f, "ar", args); /* running */
+  orca__completion c = cf_done(f->slots[0], ORCA__RETRY, "w");
+  c.error = "again";
+  envelope_of("ar", args, &env2);
+  c.payload = env2.data;
+  c.payload_len = env2.len;
+  c.retry_at_us = cf_now(f) + 10 * CF_SEC;
+  assert_int_equal(f->ops->complete(f->b, &c, 1), 0);
+  assert_args(f, "ar", args); /* failed, retry waiting */
+
+  cf_advance(f, 10 * CF_SEC);
+  int64_t next;
+  assert_true(f->ops->promote(f->b, cf_now(f), 10, &next) >= 0);
+  assert_int_equal(cf_fetch1(f, "q", "w", 30 * CF_SEC, 1), 1);
+  c = cf_done(f->slots[0], ORCA__DEAD, "w");
+  c.error = "out of attempts";
+  assert_int_equal(f->ops->complete(f->b, &c, 1), 0);
+  assert_args(f, "ar", args); /* dead */
+  assert_int_equal(f->ops->dlq_list(f->b, "q", 0, 10, dead_args, (void *)args), 0);
+
+  size_t n = 0;
+  assert_int_equal(f->ops->dlq_requeue(f->b, "q", "ar", &n), 0);
+  assert_int_equal(cf_fetch1(f, "q", "w", 30 * CF_SEC, 1), 1);
+  c = cf_done(f->slots[0], ORCA__ACK, "w");
+  assert_int_equal(f->ops->complete(f->b, &c, 1), 0);
+  orca_task_info info;
+  cf_state(f, "ar", &info);
+  assert_int_equal(info.state, ORCA_STATE_SUCCEEDED);
+  assert_true(info.args.len == 0 ||
+              (info.args.len == strlen(args) && !memcmp(info.args.data, args, info.args.len)));
+  cf_info_free(&info);
+  orca_buf_free(&env);
+  orca_buf_free(&env2);
 }
 
 typedef struct completer {
@@ -396,8 +483,10 @@ static void bad_urls(void **state) {
 
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, cf_setup, cf_teardown)
 const struct CMUnitTest cf_state_cases[] = {
-    CASE(state_transitions),     CASE(state_wait_wakes),       CASE(cancel_cases),
-    CASE(stats_counts),          CASE(schedules_crud),         CASE(schedule_fire_cas),
-    CASE(interrupt_wakes_fetch), CASE(fetch_wakes_on_enqueue), cmocka_unit_test(bad_urls),
+    CASE(state_transitions),      CASE(info_args_are_the_arguments),
+    CASE(state_wait_wakes),       CASE(cancel_cases),
+    CASE(stats_counts),           CASE(schedules_crud),
+    CASE(schedule_fire_cas),      CASE(interrupt_wakes_fetch),
+    CASE(fetch_wakes_on_enqueue), cmocka_unit_test(bad_urls),
 };
 const size_t cf_state_ncases = sizeof cf_state_cases / sizeof cf_state_cases[0];

@@ -14,8 +14,8 @@ int cmd_enqueue(cli *c, int argc, char **argv) {
     return CLI_OK;
   }
   const char *queue = NULL, *in = NULL, *at = NULL, *id = NULL, *prio = NULL;
-  cli_opt opts[] = {{"--queue", &queue}, {"--in", &in}, {"--at", &at}, {"--id", &id},
-                {"--priority", &prio}};
+  cli_opt opts[] = {
+      {"--queue", &queue}, {"--in", &in}, {"--at", &at}, {"--id", &id}, {"--priority", &prio}};
   int n = cli_take_opts(c, argc, argv, opts, sizeof opts / sizeof opts[0]);
   if (n < 0)
     return CLI_USAGE;
@@ -117,7 +117,8 @@ int cmd_wait(cli *c, int argc, char **argv) {
 int cmd_inspect(cli *c, int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
     printf("usage: orca inspect ID [--schema FILE.orca] [--json]\n"
-           "Prints the task's state, attempts, timestamps, error, arguments and result.\n");
+           "Prints the task's state, attempts, deliveries, timestamps, error, arguments and\n"
+           "result.\n");
     return CLI_OK;
   }
   int n = cli_take_opts(c, argc, argv, NULL, 0);

@@ -56,11 +56,12 @@ void cli_print_info(const cli *c, const orca_task_info *info, const orca_task_de
     json_str(stdout, info->task);
     printf(",\"queue\":");
     json_str(stdout, info->queue);
-    printf(",\"state\":\"%s\",\"attempt\":%" PRIu32 ",\"priority\":%" PRId32
-           ",\"enqueued_us\":%" PRId64 ",\"eta_us\":%" PRId64 ",\"started_us\":%" PRId64
-           ",\"finished_us\":%" PRId64 ",\"expires_us\":%" PRId64 ",\"worker\":",
-           orca_state_name(info->state), info->attempt, info->priority, info->enqueued_us,
-           info->eta_us, info->started_us, info->finished_us, info->expires_us);
+    printf(",\"state\":\"%s\",\"attempt\":%" PRIu32 ",\"deliveries\":%" PRIu32
+           ",\"priority\":%" PRId32 ",\"enqueued_us\":%" PRId64 ",\"eta_us\":%" PRId64
+           ",\"started_us\":%" PRId64 ",\"finished_us\":%" PRId64 ",\"expires_us\":%" PRId64
+           ",\"worker\":",
+           orca_state_name(info->state), info->attempt, info->deliveries, info->priority,
+           info->enqueued_us, info->eta_us, info->started_us, info->finished_us, info->expires_us);
     json_str(stdout, info->worker);
     printf(",\"error\":");
     json_str(stdout, info->error);
@@ -68,10 +69,11 @@ void cli_print_info(const cli *c, const orca_task_info *info, const orca_task_de
            has_result ? (char *)result.data : "null");
   } else {
     printf("id        %s\ntask      %s\nqueue     %s (priority %" PRId32 ")\nstate     %s\n"
-           "attempt   %" PRIu32 "\nenqueued  %s\ndue       %s\nstarted   %s\nfinished  %s\n"
-           "expires   %s\n",
+           "attempt   %" PRIu32 "\ndelivered %" PRIu32 " time%s\nenqueued  %s\ndue       %s\n"
+           "started   %s\nfinished  %s\nexpires   %s\n",
            info->id, info->task, info->queue, info->priority, orca_state_name(info->state),
-           info->attempt, when(info->enqueued_us, b1, sizeof b1), when(info->eta_us, b2, sizeof b2),
+           info->attempt, info->deliveries, info->deliveries == 1 ? "" : "s",
+           when(info->enqueued_us, b1, sizeof b1), when(info->eta_us, b2, sizeof b2),
            when(info->started_us, b3, sizeof b3), when(info->finished_us, b4, sizeof b4),
            when(info->expires_us, b1, sizeof b1));
     if (info->worker[0])

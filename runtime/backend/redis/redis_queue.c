@@ -146,9 +146,10 @@ static void add_completion(orca__rargs *a, const orca__completion *c, const char
   if (c->outcome == ORCA__ACK && !c->error && !c->unique_key && c->ttl_us > 0) {
     /* The state hash's packed c field, so the script only stores it (each
      * hash field costs ~1.4 us in HSET; see orca__redis_info_from_hash). */
-    char packed[64 + ORCA_NAME_MAX];
-    snprintf(packed, sizeof packed, "%" PRIu32 " %" PRId64 " %" PRId64 " %" PRId64 " %s",
-             c->attempt, c->started_us, now, now + c->ttl_us, worker_of(c));
+    char packed[80 + ORCA_NAME_MAX];
+    snprintf(packed, sizeof packed,
+             "%" PRIu32 "/%" PRIu32 " %" PRId64 " %" PRId64 " %" PRId64 " %s", c->attempt,
+             l->deliveries, c->started_us, now, now + c->ttl_us, worker_of(c));
     orca__rargs_str(a, "a");
     orca__rargs_str(a, eid);
     orca__rargs_str(a, l->id);

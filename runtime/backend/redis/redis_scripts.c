@@ -36,7 +36,9 @@
  * TASK", y priority, a attempt, t eta us, u unique key, r stream ref
  * "PRIO ENTRYID", d payload while deferred or dead, w worker, b started us,
  * f finished us, x error, o result, xp expiry us, c "ATTEMPT STARTED
- * FINISHED EXPIRY WORKER" (a plain ack; wins over a, b, f, xp, w), wt
+ * FINISHED EXPIRY WORKER" (a plain ack; wins over a, b, f, xp, w; ATTEMPT
+ * may read "ATTEMPT/DELIVERIES", the deliveries of the acked entry), dl
+ * deliveries of the task's earlier stream entries (retries, releases), wt
  * waiter count, cx cancel flag, g garbage marker. Single letters and packed
  * fields keep the hash small and cheap to write.
  *
@@ -298,6 +300,7 @@ static const char s_fetch[] =
     "    return 0\n"
     "  end\n"
     "  if dl > maxd then\n"
+    "    redis.call('HINCRBY', tk(p, id), 'dl', dl - 1)\n"
     "    redis.call('XACK', s, G, e[1])\n"
     "    redis.call('XDEL', s, e[1])\n"
     "    bury_task(p, id, pay, 'delivered ' .. dl .. ' times without finishing (poison task)', "
@@ -430,15 +433,17 @@ static const char s_fetch[] =
  *       RETRY_AT UNIQUE_KEY UNIQUE_TTL EXPIRY                (anything else)
  * Only entries this consumer still holds (XPENDING over [lowest, highest])
  * are recorded; the rest lost their lease and belong to someone else.
- * PACKED is the state hash's c field, "ATTEMPT STARTED FINISHED EXPIRY
- * WORKER", built by the client (orca__redis_info_from_hash reads it). */
+ * PACKED is the state hash's c field, "ATTEMPT/DELIVERIES STARTED FINISHED
+ * EXPIRY WORKER", built by the client (orca__redis_info_from_hash reads it).
+ * The general form adds the entry's delivery count (from XPENDING) to the
+ * record's dl field. */
 static const char s_complete[] =
     "local p, consumer, now, prio = KEYS[1], ARGV[1], ARGV[2], ARGV[3]\n"
     "local s = sk(p, prio)\n"
     "local owned = {}\n"
     "local pe = redis.pcall('XPENDING', s, G, ARGV[4], ARGV[5], 100000, consumer)\n"
     "if type(pe) == 'table' then\n"
-    "  for _, e in ipairs(pe) do owned[e[1]] = true end\n"
+    "  for _, e in ipairs(pe) do owned[e[1]] = tonumber(e[4]) or 1 end\n"
     "end\n"
     "sweep(p, now, 512)\n"
     "local ok, failed, seen, mine, exp = 0, 0, {}, {}, {}\n"
@@ -464,11 +469,16 @@ static const char s_complete[] =
     "    b = b + 7\n"
     "  else\n"
     "    if owned[eid] then\n"
+    "      -- dl: deliveries of the task's earlier stream entries (a release\n"
+    "      -- does not count its own).\n"
+    "      local dn = owned[eid]\n"
     "      owned[eid] = nil\n"
     "      mine[#mine + 1] = eid\n"
     "      local oc, st, er, res, pay = ARGV[b + 3], ARGV[b + 4], ARGV[b + 7], ARGV[b + 8], ARGV[b "
     "+ 10]\n"
-    "      if oc == '2' then st = 5 elseif oc == '3' then st = 6 end\n"
+    "      if oc == '2' then st = 5 elseif oc == '3' then st = 6 elseif oc == '4' then dn = dn - 1 "
+    "end\n"
+    "      if dn > 0 then redis.call('HINCRBY', t, 'dl', dn) end\n"
     "      local f = {'HSET', t, 's', st, 'a', ARGV[b + 5], 'w', consumer, 'b', ARGV[b + 6], 'f', "
     "now}\n"
     "      if er ~= '' then f[#f + 1] = 'x'; f[#f + 1] = er end\n"
@@ -585,10 +595,8 @@ static const char s_get[] =
     "if m.r and not pay and (s == 2 or s == 3) then\n"
     "  local prio, eid = m.r:match('^(%S+) (%S+)$')\n"
     "  if eid then\n"
-    "    if s == 2 then\n"
-    "      local pe = redis.pcall('XPENDING', sk(p, prio), G, eid, eid, 1)\n"
-    "      if type(pe) == 'table' and pe[1] then pel = {pe[1][2], pe[1][3]} end\n"
-    "    end\n"
+    "    local pe = redis.pcall('XPENDING', sk(p, prio), G, eid, eid, 1)\n"
+    "    if type(pe) == 'table' and pe[1] then pel = {pe[1][2], pe[1][3], pe[1][4]} end\n"
     "    local e = redis.call('XRANGE', sk(p, prio), eid, eid)\n"
     "    if e[1] then\n"
     "      local f = e[1][2]\n"
@@ -643,7 +651,7 @@ static const char s_dlq_requeue[] =
     "  local v = redis.call('HMGET', t, 'd', 'y', 'g')\n"
     "  if v[1] and not v[3] then\n"
     "    redis.call('HSET', t, 's', 2, 'a', 0, 'r', push(p, id, v[2] or '0', v[1], seen))\n"
-    "    redis.call('HDEL', t, 'd', 'x', 'f')\n"
+    "    redis.call('HDEL', t, 'd', 'x', 'f', 'dl')\n"
     "    redis.call('ZREM', p .. 'dlq', id)\n"
     "    n = n + 1\n"
     "  end\n"

@@ -17,20 +17,16 @@
 #include "envelope.h"
 #include "redis_internal.h"
 
-/* The envelope codec lives in core; referenced weakly so this backend links
- * (without the args in orca_task_info) into a tree that lacks it. */
-#pragma weak orca__envelope_decode
-
 static bool field_is(const redisReply *k, const char *name) {
   size_t n = strlen(name);
   return k->type == REDIS_REPLY_STRING && k->len == n && memcmp(k->str, name, n) == 0;
 }
 
 /* Packed fields of the state hash (redis_scripts.c): m = "ENQUEUED_US
- * TTL_MS TASK" written at enqueue, c = "ATTEMPT STARTED_US FINISHED_US
- * EXPIRY_US WORKER" written by a plain ack. The last part takes the rest
- * of the string. Malformed numbers read as 0. */
-static const char *next_num(const char *p, const char *end, int64_t *out) {
+ * TTL_MS TASK" written at enqueue, c = "ATTEMPT[/DELIVERIES] STARTED_US
+ * FINISHED_US EXPIRY_US WORKER" written by a plain ack. The last part takes
+ * the rest of the string. Malformed numbers read as 0. */
+static const char *digits_of(const char *p, const char *end, int64_t *out) {
   uint64_t v = 0;
   bool neg = p < end && *p == '-';
   if (neg)
@@ -39,9 +35,17 @@ static const char *next_num(const char *p, const char *end, int64_t *out) {
     if (digits++ < 18)
       v = v * 10 + (uint64_t)(*p - '0');
   *out = neg ? -(int64_t)v : (int64_t)v;
+  return p;
+}
+
+static const char *skip_part(const char *p, const char *end) {
   while (p < end && *p != ' ')
     p++;
   return p < end ? p + 1 : end;
+}
+
+static const char *next_num(const char *p, const char *end, int64_t *out) {
+  return skip_part(digits_of(p, end, out), end);
 }
 
 static void copy_rest(const char *p, const char *end, char *out, size_t outlen) {
@@ -58,15 +62,21 @@ static void unpack_meta(const redisReply *v, orca_task_info *info) {
   copy_rest(p, end, info->task, sizeof info->task);
 }
 
-static void unpack_completion(const redisReply *v, orca_task_info *info) {
+/* Returns the deliveries of the acked stream entry (1 when the record
+ * predates that part). */
+static uint32_t unpack_completion(const redisReply *v, orca_task_info *info) {
   const char *p = v->str, *end = v->str + v->len;
-  int64_t attempt;
-  p = next_num(p, end, &attempt);
+  int64_t attempt, deliveries = 1;
+  p = digits_of(p, end, &attempt);
+  if (p < end && *p == '/')
+    p = digits_of(p + 1, end, &deliveries);
+  p = skip_part(p, end);
   info->attempt = (uint32_t)attempt;
   p = next_num(p, end, &info->started_us);
   p = next_num(p, end, &info->finished_us);
   p = next_num(p, end, &info->expires_us);
   copy_rest(p, end, info->worker, sizeof info->worker);
+  return (uint32_t)deliveries;
 }
 
 void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *id,
@@ -111,26 +121,31 @@ void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *
       info->expires_us = orca__redis_int(v);
     else if (field_is(k, "o"))
       orca_buf_append(&info->result, v->str, v->len);
+    else if (field_is(k, "dl"))
+      info->deliveries = (uint32_t)orca__redis_int(v);
+    else if (field_is(k, "d") && v->type == REDIS_REPLY_STRING)
+      orca__envelope_args_append((const uint8_t *)v->str, v->len, &info->args);
   }
+  /* dl counts the deliveries of earlier stream entries; a plain ack
+   * carries those of the last one. */
   if (packed)
-    unpack_completion(packed, info);
+    info->deliveries += unpack_completion(packed, info);
   if (!orca_state_is_final(info->state))
     info->finished_us = 0;
 }
 
-/* The args of an envelope, appended to out when the codec is linked. */
-static void append_args(const redisReply *pay, orca_buf *out) {
-  if (!orca__envelope_decode || !pay || pay->type != REDIS_REPLY_STRING)
-    return;
-  orca__envelope env;
-  if (orca__envelope_decode((const uint8_t *)pay->str, pay->len, &env, NULL) == 0 && env.args)
-    orca_buf_append(out, env.args, env.args_len);
+/* The args of the envelope in reply pay, appended to out. */
+static int append_args(const redisReply *pay, orca_buf *out) {
+  if (!pay || pay->type != REDIS_REPLY_STRING)
+    return 0;
+  return orca__envelope_args_append((const uint8_t *)pay->str, pay->len, out);
 }
 
 /* Run the get script for id in queue qi; arm registers a waiter. Fills info
  * and returns 0, or ORCA_ENOTFOUND / an error. */
 static int get_one(orca__redis *r, size_t qi, const char *id, bool arm, orca_task_info *info) {
   const char *q = r->queues[qi];
+  size_t alen = info->args.len;
   orca__rargs *a = &r->args;
   orca__rargs_reset(a);
   orca__rargs_cmd(a, ORCA__RS_GET);
@@ -152,18 +167,24 @@ static int get_one(orca__redis *r, size_t qi, const char *id, bool arm, orca_tas
     char qname[ORCA_NAME_MAX];
     snprintf(qname, sizeof qname, "%s", q);
     orca__redis_info_from_hash(x->element[0], qname, id, info);
-    /* Real clock: running is derived from the pending list (consumer, idle
-     * ms) rather than written by fetch. */
+    /* The stream entry's pending-list entry (consumer, idle ms, deliveries).
+     * Real clock: running is derived from it rather than written by fetch. */
     const redisReply *pel = x->element[1];
-    if (info->state == ORCA_STATE_PENDING && pel->type == REDIS_REPLY_ARRAY && pel->elements == 2) {
+    bool delivered = pel->type == REDIS_REPLY_ARRAY && pel->elements == 3;
+    if (info->state == ORCA_STATE_PENDING && delivered) {
       info->state = ORCA_STATE_RUNNING;
       orca__redis_copy(pel->element[0], info->worker, sizeof info->worker);
       info->started_us = now - orca__redis_int(pel->element[1]) * 1000;
     }
+    if (delivered)
+      info->deliveries += (uint32_t)orca__redis_int(pel->element[2]);
     /* 'a' counts attempts that ended; a running one is the next. */
     if (info->state == ORCA_STATE_RUNNING)
       info->attempt += 1;
-    append_args(x->element[2], &info->args);
+    /* Deferred and dead records hold the payload (d, read above); queued
+     * and running ones have it in their stream entry. */
+    if (info->args.len == alen)
+      rc = append_args(x->element[2], &info->args);
   }
   orca__redis_free_replies(rep, 1);
   return rc;

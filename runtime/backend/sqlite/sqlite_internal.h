@@ -139,7 +139,7 @@ int orca__sq_next_due(orca__sqlite *s, int64_t *next_us);
  * ORCA_ENOMEM. */
 #define ORCA__SQ_INFO_COLS                                                                         \
   "id, task, queue, worker, state, attempt, priority, enqueued_at, eta, started_at, "              \
-  "finished_at, expires_at, error, result, payload"
+  "finished_at, expires_at, error, result, payload, deliveries"
 int orca__sq_fill_info(sqlite3_stmt *st, orca_task_info *info);
 
 /* Notifier (notify.c). open creates and maps PATH-notify; close unmaps it.

@@ -6,6 +6,8 @@
  * treated as gone even before the lazy purge (complete.c) deletes them. */
 #include "sqlite_internal.h"
 
+#include "envelope.h"
+
 #include <string.h>
 
 int orca__sq_fill_info(sqlite3_stmt *st, orca_task_info *info) {
@@ -26,11 +28,11 @@ int orca__sq_fill_info(sqlite3_stmt *st, orca_task_info *info) {
   int rlen = sqlite3_column_bytes(st, 13);
   if (rlen > 0 && orca_buf_append(&info->result, r, (size_t)rlen))
     return ORCA_ENOMEM;
+  info->deliveries = (uint32_t)sqlite3_column_int64(st, 15);
+  /* The row keeps the whole envelope; info.args is only its arguments. */
   const void *p = sqlite3_column_blob(st, 14);
   int plen = sqlite3_column_bytes(st, 14);
-  if (plen > 0 && orca_buf_append(&info->args, p, (size_t)plen))
-    return ORCA_ENOMEM;
-  return 0;
+  return plen > 0 ? orca__envelope_args_append(p, (size_t)plen, &info->args) : 0;
 }
 
 int orca__sq_state_get(orca__backend *b, const char *id, orca_task_info *info) {
@@ -46,7 +48,7 @@ int orca__sq_state_get(orca__backend *b, const char *id, orca_task_info *info) {
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? ORCA_ENOTFOUND : orca__sq_map(rc);
   }
-  int q = sqlite3_column_int(st, 15);
+  int q = sqlite3_column_int(st, 16);
   if (q == ORCA__Q_NONE && sqlite3_column_type(st, 11) != SQLITE_NULL &&
       sqlite3_column_int64(st, 11) <= orca__sq_now(s)) {
     sqlite3_reset(st);

@@ -32,28 +32,37 @@ typedef enum orca_state {
   ORCA_STATE_EXPIRED,   /* not started before its deadline */
 } orca_state;
 
-
-#define ORCA_ID_MAX 128    /* task ids, including the NUL */
-#define ORCA_NAME_MAX 128  /* queue, task, schedule and worker names, including the NUL */
+#define ORCA_ID_MAX 128   /* task ids, including the NUL */
+#define ORCA_NAME_MAX 128 /* queue, task, schedule and worker names, including the NUL */
 #define ORCA_ERRTEXT_MAX 512
 
-/* What the StateKeeper knows of one task. Filled by orca_client_inspect() and
- * the backends; strings are truncated to their arrays. `result` and `args`
- * are caller-owned buffers the call appends to (the msgpack of the result and
- * of the arguments); pass them empty. */
+/* What the StateKeeper knows of one task. Filled by orca_inspect() and the
+ * backends; strings are truncated to their arrays. `result` and `args` are
+ * caller-owned buffers the call appends to; pass them empty. `result` is the
+ * msgpack of the result (succeeded tasks). `args` is the msgpack of the
+ * arguments (the task's args struct, never the envelope around it) while the
+ * task is scheduled, pending, running, waiting for a retry or dead; once it
+ * has ended a backend may have dropped them (Redis does, SQLite keeps them).
+ *
+ * `attempt` counts the attempts the retry policy has started; `deliveries`
+ * counts every time a worker was handed the task, so it is larger than
+ * `attempt` when a lease ran out (a worker crashed, hung or was stopped) and
+ * the same attempt ran again elsewhere. A release at shutdown counts as
+ * neither. */
 typedef struct orca_task_info {
   char id[ORCA_ID_MAX];
   char task[ORCA_NAME_MAX];
   char queue[ORCA_NAME_MAX];
   char worker[ORCA_NAME_MAX]; /* last worker that ran it, "" if none */
   orca_state state;
-  uint32_t attempt;   /* attempts started so far */
+  uint32_t attempt;    /* attempts started so far */
+  uint32_t deliveries; /* times handed to a worker: attempts plus redeliveries */
   int32_t priority;
-  int64_t enqueued_us;  /* 0 when unknown */
-  int64_t eta_us;       /* when it is (was) due */
-  int64_t started_us;   /* last attempt's start */
-  int64_t finished_us;  /* when it reached its current final state */
-  int64_t expires_us;   /* when the record goes away (result TTL) */
+  int64_t enqueued_us;          /* 0 when unknown */
+  int64_t eta_us;               /* when it is (was) due */
+  int64_t started_us;           /* last attempt's start */
+  int64_t finished_us;          /* when it reached its current final state */
+  int64_t expires_us;           /* when the record goes away (result TTL) */
   char error[ORCA_ERRTEXT_MAX]; /* last error, "" if none */
   orca_buf result;
   orca_buf args;
@@ -63,10 +72,9 @@ typedef struct orca_task_info {
 typedef struct orca_queue_stats {
   char queue[ORCA_NAME_MAX];
   uint64_t pending, running, scheduled, dead;
-  uint64_t succeeded, failed;  /* totals kept by the backend (may be approximate) */
-  double done_per_sec;         /* over the last minute, when the backend knows */
+  uint64_t succeeded, failed; /* totals kept by the backend (may be approximate) */
+  double done_per_sec;        /* over the last minute, when the backend knows */
 } orca_queue_stats;
-
 
 /* "pending", "running", … ; "unknown" for anything else. */
 const char *orca_state_name(orca_state s);
