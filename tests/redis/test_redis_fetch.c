@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "backend/backend.h"
+#include "orca/log.h"
 #include "redis_server.h"
 
 static orca_test_redis srv;
@@ -320,6 +321,8 @@ static void renewing_consumer_keeps_entries(void **state) {
  * the ones the handle already handed out (h1). */
 typedef struct blocked_fetch {
   fx *f;
+  orca__backend *b; /* NULL: the case's handle */
+  const char *queue;
   orca__lease pool[8];
   orca__lease *slots[8];
   size_t got;
@@ -328,12 +331,13 @@ typedef struct blocked_fetch {
 
 static void *fetch_blocking(void *arg) {
   blocked_fetch *bf = arg;
-  const char *qs[1] = {"c"};
+  const char *qs[1] = {bf->queue};
   orca__fetch_req req = {
       .queues = qs, .nqueues = 1, .worker = "w", .lease_us = LEASE, .wait_us = 20000000};
   for (int i = 0; i < 8; i++)
     bf->slots[i] = &bf->pool[i];
-  bf->rc = bf->f->b->ops->fetch(bf->f->b, &req, bf->slots, 8, &bf->got);
+  orca__backend *b = bf->b ? bf->b : bf->f->b;
+  bf->rc = b->ops->fetch(b, &req, bf->slots, 8, &bf->got);
   return NULL;
 }
 
@@ -368,7 +372,7 @@ static void cut_delivery_is_recovered(void **state) {
   memset(&f->pool[0].payload, 0, sizeof f->pool[0].payload);
   put(f, "x2", "c", 0, 0);
   cli(f, "XREADGROUP GROUP orca w COUNT 1 STREAMS 'orca:{c}:p:0' '>'"); /* the lost reply */
-  blocked_fetch bf = {.f = f};
+  blocked_fetch bf = {.f = f, .queue = "c"};
   pthread_t th;
   assert_int_equal(pthread_create(&th, NULL, fetch_blocking, &bf), 0);
   await_blocked_reader();
@@ -396,6 +400,85 @@ static void cut_delivery_is_recovered(void **state) {
   orca_buf_free(&h1.payload);
   for (int i = 0; i < 8; i++)
     orca_buf_free(&bf.pool[i].payload);
+}
+
+/* Log lines that mention NOGROUP (a fetch that failed on a missing group). */
+static atomic_int nogroup_logged;
+static void count_nogroup(void *ud, orca_log_level lvl, const char *msg) {
+  (void)ud;
+  (void)lvl;
+  if (strstr(msg, "NOGROUP"))
+    atomic_fetch_add(&nogroup_logged, 1);
+  fprintf(stderr, "orca: %s\n", msg);
+}
+
+static size_t take2(fx *f, const char *q1, const char *q2) {
+  const char *qs[2] = {q1, q2};
+  orca__fetch_req req = {.queues = qs, .nqueues = 2, .worker = "w", .lease_us = LEASE};
+  size_t got = 0;
+  assert_int_equal(f->b->ops->fetch(f->b, &req, f->slots, 8, &got), 0);
+  return got;
+}
+
+/* Someone deleted a queue's stream (and its consumer group with it) while
+ * the queue's priority set still names it; the next enqueue's XADD makes a
+ * new stream without the group. A fetch that meets NOGROUP creates the
+ * group again and goes on, on the fast path (a plain XREADGROUP, which
+ * hands over to the fetch script) as on the script path, and logs nothing:
+ * new tasks are delivered at once instead of staying pending forever. */
+static void deleted_stream_gets_its_group_back(void **state) {
+  fx *f = *state;
+  atomic_store(&nogroup_logged, 0);
+  orca_log_set(count_nogroup, NULL, ORCA_LOG_INFO);
+  /* Fast path: the handle knows the queue's one stream. */
+  learn_fast_path(f, "ds");
+  cli(f, "DEL 'orca:{ds}:p:0'");
+  assert_int_equal(take(f, f->b, "ds", "w", 8, LEASE, 0), 0); /* gone, nothing to do */
+  cli(f, "DEL 'orca:{ds}:p:0'");
+  put(f, "n1", "ds", 0, 0);
+  assert_int_equal(cli(f, "XINFO GROUPS 'orca:{ds}:p:0' | grep -c orca; true"), 0);
+  assert_int_equal(take(f, f->b, "ds", "w", 8, LEASE, 0), 1);
+  assert_string_equal(f->pool[0].id, "n1");
+  ack(f, f->b, 1, "w");
+  put(f, "n2", "ds", 0, 0);
+  long before = calls("fcall");
+  assert_int_equal(take(f, f->b, "ds", "w", 8, LEASE, 0), 1); /* fast again */
+  assert_string_equal(f->pool[0].id, "n2");
+  assert_int_equal(calls("fcall"), before);
+  ack(f, f->b, 1, "w");
+
+  /* A worker waiting in XREADGROUP BLOCK on the fast path when the stream
+   * goes: the task enqueued next reaches it (a 20 s wait bounds the test).
+   * It has its own handle, on the fast path after one fetch. */
+  orca__backend *b2 = open_db(f->db);
+  assert_int_equal(take(f, b2, "ds", "w2", 8, LEASE, 0), 0);
+  blocked_fetch bf = {.f = f, .b = b2, .queue = "ds"};
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, fetch_blocking, &bf), 0);
+  await_blocked_reader();
+  cli(f, "DEL 'orca:{ds}:p:0'");
+  put(f, "n3", "ds", 0, 0);
+  pthread_join(th, NULL);
+  assert_int_equal(bf.rc, 0);
+  assert_int_equal(bf.got, 1);
+  assert_string_equal(bf.pool[0].id, "n3");
+  for (int i = 0; i < 8; i++)
+    orca_buf_free(&bf.pool[i].payload);
+  orca__backend_close(b2);
+
+  /* Script path: two queues per fetch never take the fast path. */
+  put(f, "m1", "dt", 0, 0);
+  assert_int_equal(take2(f, "dt", "ds"), 1);
+  ack(f, f->b, 1, "w");
+  cli(f, "DEL 'orca:{dt}:p:0'");
+  assert_int_equal(take2(f, "dt", "ds"), 0);
+  cli(f, "DEL 'orca:{dt}:p:0'");
+  put(f, "m2", "dt", 0, 0);
+  assert_int_equal(take2(f, "dt", "ds"), 1);
+  assert_string_equal(f->pool[0].id, "m2");
+  ack(f, f->b, 1, "w");
+  orca_log_set(NULL, NULL, ORCA_LOG_INFO);
+  assert_int_equal(atomic_load(&nogroup_logged), 0);
 }
 
 /* Interrupts at random moments while tasks trickle in: no task is stranded
@@ -494,6 +577,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(earlier_deferred_task_signals, setup, teardown),
       cmocka_unit_test_setup_teardown(fast_path_survives_flush, setup, teardown),
       cmocka_unit_test_setup_teardown(library_reloaded_when_lost, setup, teardown),
+      cmocka_unit_test_setup_teardown(deleted_stream_gets_its_group_back, setup, teardown),
       cmocka_unit_test_setup_teardown(dead_consumer_loses_entries_early, setup, teardown),
       cmocka_unit_test_setup_teardown(renewing_consumer_keeps_entries, setup, teardown),
       cmocka_unit_test_setup_teardown(cut_delivery_is_recovered, setup, teardown),

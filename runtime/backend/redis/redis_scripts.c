@@ -89,6 +89,21 @@
   "local function wake(p)\n"                                                                       \
   "  redis.call('XADD', p .. 'sig', 'MAXLEN', '~', 64, '*', 'w', '1')\n"                           \
   "end\n"                                                                                          \
+  "-- A consumer-group command on stream s. A stream deleted under its queue\n"                    \
+  "-- (DEL, while P..'prios' still names it) lost its group, and the next\n"                       \
+  "-- XADD makes a stream without one: on NOGROUP create the group (and the\n"                     \
+  "-- stream) again, from '0' so entries added since are delivered, and repeat.\n"                 \
+  "local function gcall(s, ...)\n"                                                                 \
+  "  local r = redis.pcall(...)\n"                                                                 \
+  "  if type(r) == 'table' and r.err then\n"                                                       \
+  "    if not string.find(r.err, 'NOGROUP', 1, true) then error(r) end\n"                          \
+  "    redis.call('XGROUP', 'CREATE', s, G, '0', 'MKSTREAM')\n"                                    \
+  "    redis.log(redis.LOG_WARNING, 'orca: ' .. s .. ' had no consumer group ' .. G ..\n"          \
+  "              ' (stream deleted?); created it again')\n"                                        \
+  "    r = redis.call(...)\n"                                                                      \
+  "  end\n"                                                                                        \
+  "  return r\n"                                                                                   \
+  "end\n"                                                                                          \
   "local function ensure(p, prio, seen)\n"                                                         \
   "  if seen[p .. prio] then return end\n"                                                         \
   "  seen[p .. prio] = true\n"                                                                     \
@@ -317,7 +332,7 @@ static const char s_fetch[] =
     "-- Hand out entries whose lease ran out (by the caller's clock), with their\n"
     "-- delivery count; XAUTOCLAIM scans at most 10 x COUNT pending entries.\n"
     "local function reclaim(qi, p, prio, s)\n"
-    "  local r = redis.call('XAUTOCLAIM', s, G, consumer, istr(minidle), '0-0', 'COUNT', want - "
+    "  local r = gcall(s, 'XAUTOCLAIM', s, G, consumer, istr(minidle), '0-0', 'COUNT', want - "
     "got)\n"
     "  for _, e in ipairs(r[2]) do\n"
     "    local pe = redis.call('XPENDING', s, G, e[1], e[1], 1)\n"
@@ -384,8 +399,8 @@ static const char s_fetch[] =
     "      -- Read again while garbage entries took places of the batch.\n"
     "      while got < want do\n"
     "        local ask = want - got\n"
-    "        local r = redis.call('XREADGROUP', 'GROUP', G, consumer, 'COUNT', ask,\n"
-    "                             'STREAMS', s, '>')\n"
+    "        local r = gcall(s, 'XREADGROUP', 'GROUP', G, consumer, 'COUNT', ask,\n"
+    "                        'STREAMS', s, '>')\n"
     "        local es = r and r[1][2] or {}\n"
     "        for _, e in ipairs(es) do got = got + take(qi, p, prio, s, e, 1) end\n"
     "        if #es < ask then break end\n"
