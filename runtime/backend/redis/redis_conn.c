@@ -1,8 +1,7 @@
 /* redis_conn.c — the connection layer of the Redis backend: the pipelined
- * argument builder, connecting (AUTH, SELECT, FUNCTION LOAD of the Lua
- * library), reconnecting with back-off, executing a pipeline (reloading the
- * library when the server lost it), and cutting a blocking command short
- * from another thread.
+ * argument builder, connecting (the handshake of redis_hello.c, then
+ * FUNCTION LOAD of the Lua library), reconnecting with back-off, executing a pipeline (reloading
+ * the library when the server lost it), and cutting a blocking command short from another thread.
  *
  * Why resending a pipeline after a reconnect is safe: every operation is
  * either read-only, or a script whose effect does not repeat (enqueue
@@ -11,7 +10,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,39 +115,23 @@ static struct timeval tv_of(int64_t us) {
 }
 
 /* FUNCTION LOAD the library; one that is there already (loaded by another
- * handle or process of the same version) is fine. */
-static int load_library(orca__redis *r) {
+ * handle or process of the same version) is fine. Returns 0, or
+ * ORCA_ECONNECT (no reply) / ORCA_EBACKEND (refused, with the server's
+ * reason) with err. */
+static int load_library(orca__redis *r, orca_err *err) {
   const char *lib = orca__redis_library();
   if (!lib)
-    return ORCA_ENOMEM;
+    return orca_err_set(err, ORCA_ENOMEM, "redis %s:%d: out of memory", r->host, r->port);
   redisReply *rep = redisCommand(r->c, "FUNCTION LOAD %s", lib);
   if (!rep)
-    return ORCA_ECONNECT;
+    return orca__redis_describe_io(r, "FUNCTION LOAD", err);
   int rc = 0;
-  if (rep->type == REDIS_REPLY_ERROR && !strstr(rep->str, "already exists")) {
-    orca_log(ORCA_LOG_ERROR, "redis %s:%d: FUNCTION LOAD of the orca library failed: %s%s", r->host,
-             r->port, rep->str,
-             strstr(rep->str, "unknown command") ? " (Redis 7.0 or later is needed)" : "");
-    rc = ORCA_EBACKEND;
-  } else {
+  if (rep->type == REDIS_REPLY_ERROR && !strstr(rep->str, "already exists"))
+    rc = orca_err_set(err, ORCA_EBACKEND, "redis %s:%d: loading the orca Lua library failed: %s%s",
+                      r->host, r->port, rep->str,
+                      strstr(rep->str, "unknown command") ? " (Redis 7.0 or later is needed)" : "");
+  else
     r->lib_loaded = true;
-  }
-  freeReplyObject(rep);
-  return rc;
-}
-
-static int simple(orca__redis *r, orca_err *err, const char *what, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  redisReply *rep = redisvCommand(r->c, fmt, ap);
-  va_end(ap);
-  if (!rep)
-    return orca_err_set(err, ORCA_ECONNECT, "redis %s:%d: %s: %s", r->host, r->port, what,
-                        r->c->errstr);
-  int rc = 0;
-  if (rep->type == REDIS_REPLY_ERROR)
-    rc = orca_err_set(err, ORCA_EBACKEND, "redis %s:%d: %s refused: %s", r->host, r->port, what,
-                      rep->str);
   freeReplyObject(rep);
   return rc;
 }
@@ -170,16 +152,9 @@ int orca__redis_connect(orca__redis *r, orca_err *err) {
   r->c = c;
   r->shut = false;
   pthread_mutex_unlock(&r->mu);
-  int rc = 0;
-  if (r->password[0])
-    rc = simple(r, err, "AUTH", "AUTH %s", r->password);
-  if (!rc && r->db)
-    rc = simple(r, err, "SELECT", "SELECT %d", r->db);
-  if (!rc && !r->lib_loaded && load_library(r))
-    rc = orca_err_set(err, ORCA_EBACKEND,
-                      "redis %s:%d: loading the orca Lua library failed (Redis 7.0 or later is "
-                      "needed)",
-                      r->host, r->port);
+  int rc = orca__redis_hello(r, err);
+  if (!rc && !r->lib_loaded)
+    rc = load_library(r, err);
   if (rc)
     orca__redis_disconnect(r);
   return rc;
@@ -310,7 +285,10 @@ static int attempt(orca__redis *r, orca__rargs *a, redisReply **rep, bool blocki
     if (!is_noscript(rep[k]))
       continue;
     int s = a->cmds[k].script;
-    if (s < 0 || load_library(r)) {
+    orca_err e = {0};
+    if (s < 0 || load_library(r, &e)) {
+      if (e.msg[0])
+        orca_log(ORCA_LOG_ERROR, "%s", e.msg);
       orca__redis_free_replies(rep, a->ncmds);
       return ORCA_ECONNECT;
     }

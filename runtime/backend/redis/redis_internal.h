@@ -112,6 +112,7 @@ typedef struct orca__redis {
 
   redisContext *c;    /* NULL while disconnected */
   bool lib_loaded;    /* this handle loaded (or found) the library */
+  bool version_ok;    /* INFO server said 7.0 or later (or would not say) */
   int64_t backoff_us; /* next reconnect pause */
   bool down_logged;   /* "unreachable" was logged for this outage */
   bool retried;       /* the last exec had to resend after a reconnect */
@@ -154,6 +155,17 @@ int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err);
 /* Connect now (used by open). Returns 0 or ORCA_ECONNECT / ORCA_EBACKEND
  * with err saying host:port and why. */
 int orca__redis_connect(orca__redis *r, orca_err *err);
+/* The handshake on the fresh connection r->c (redis_hello.c): AUTH with the
+ * URL's password, INFO server until a version check passed, SELECT. The
+ * first reply is peeked at, so a server that is not Redis, never answers or
+ * hangs up is named as such. Returns 0, ORCA_ECONNECT (no Redis answer) or
+ * ORCA_EBACKEND (NOAUTH, WRONGPASS, a Redis older than 7.0, SELECT
+ * refused), with err saying what, never the password. */
+int orca__redis_hello(orca__redis *r, orca_err *err);
+/* Describe in err why r->c failed while waiting for the reply to `what`
+ * (closed, no answer within the op timeout, not the Redis protocol).
+ * Returns ORCA_ECONNECT. */
+int orca__redis_describe_io(orca__redis *r, const char *what, orca_err *err);
 void orca__redis_disconnect(orca__redis *r);
 
 /* Send every command of a pipeline and read one reply per command into
