@@ -12,7 +12,9 @@
  * Delivery is at-least-once. A fetched task is leased to one worker until
  * lease_until; if the lease runs out (the worker died or hung) a later fetch
  * by any worker hands it out again with `deliveries` incremented. Only
- * complete() removes a task from its queue.
+ * complete() removes a task from its queue, and only while the completing
+ * worker still holds that delivery: a worker resumed after its lease ran out
+ * cannot overwrite the record of the worker that took the task over.
  *
  * The backend stores envelopes as opaque bytes (runtime/core/envelope.h); it
  * reads only the fields copied into orca__job. It also holds the StateKeeper
@@ -51,12 +53,12 @@ typedef struct orca__backend_opts {
 
 /* One task to store. Strings are copied; nothing is kept after the call. */
 typedef struct orca__job {
-  const char *id;    /* unique task id (< ORCA_ID_MAX) */
-  const char *task;  /* qualified task name, for stats and inspect */
-  const char *queue; /* (< ORCA_NAME_MAX) */
-  int32_t priority;  /* higher is fetched first within a queue */
-  int64_t eta_us;    /* due time; <= now means ready now, later means deferred */
-  uint32_t attempt;  /* attempts already made (0 for a new task) */
+  const char *id;         /* unique task id (< ORCA_ID_MAX) */
+  const char *task;       /* qualified task name, for stats and inspect */
+  const char *queue;      /* (< ORCA_NAME_MAX) */
+  int32_t priority;       /* higher is fetched first within a queue */
+  int64_t eta_us;         /* due time; <= now means ready now, later means deferred */
+  uint32_t attempt;       /* attempts already made (0 for a new task) */
   const uint8_t *payload; /* encoded envelope */
   size_t payload_len;
   const char *unique_key; /* NULL, or: refuse if this key is held (see enqueue) */
@@ -76,18 +78,20 @@ typedef struct orca__enqueue_result {
 typedef struct orca__lease {
   char id[ORCA_ID_MAX];
   char queue[ORCA_NAME_MAX];
-  char ref[64];            /* backend handle of this delivery (row id, stream entry id, …) */
-  uint32_t deliveries;     /* 1 on first delivery; more after lease expiries */
-  int64_t lease_until_us;  /* absolute */
-  orca_buf payload;        /* the envelope bytes */
+  char ref[64];           /* backend handle of this delivery (row id, stream entry id, …) */
+  uint32_t deliveries;    /* 1 on first delivery; more after lease expiries */
+  int64_t lease_until_us; /* absolute (backend clock): until then no other worker can be
+                             handed this delivery, so a task not started by then must not
+                             start (the worker releases it instead); fetch and extend set it */
+  orca_buf payload;       /* the envelope bytes */
 } orca__lease;
 
 typedef struct orca__fetch_req {
   const char *const *queues; /* in the order to try: first non-empty wins first */
   size_t nqueues;
-  const char *worker;        /* worker id, recorded as lease owner */
-  int64_t lease_us;          /* lease length */
-  int64_t wait_us;           /* block up to this long when nothing is ready; 0 = don't */
+  const char *worker; /* worker id, recorded as lease owner */
+  int64_t lease_us;   /* lease length */
+  int64_t wait_us;    /* block up to this long when nothing is ready; 0 = don't */
 } orca__fetch_req;
 
 typedef enum orca__outcome {
@@ -101,14 +105,14 @@ typedef enum orca__outcome {
 typedef struct orca__completion {
   const orca__lease *lease;
   orca__outcome outcome;
-  orca_state state;   /* the state to record */
+  orca_state state; /* the state to record */
   const char *worker;
-  uint32_t attempt;   /* attempt number that ran (1-based) */
+  uint32_t attempt; /* attempt number that ran (1-based) */
   int64_t started_us;
-  const char *error;  /* NULL or the failure / dead-letter reason */
+  const char *error;     /* NULL or the failure / dead-letter reason */
   const uint8_t *result; /* SUCCEEDED: encoded result, may be NULL */
   size_t result_len;
-  int64_t ttl_us;        /* state and result kept this long */
+  int64_t ttl_us;         /* state and result kept this long */
   const uint8_t *payload; /* RETRY: the rewritten envelope (attempt + 1) */
   size_t payload_len;
   int64_t retry_at_us;    /* RETRY: due time */
@@ -120,7 +124,7 @@ typedef struct orca__schedule_rec {
   char name[ORCA_NAME_MAX];
   int64_t next_fire_us; /* the fire the TimeKeeper expects next */
   bool paused;
-  orca_buf spec;        /* encoded schedule definition (timekeeper/schedule_codec) */
+  orca_buf spec; /* encoded schedule definition (timekeeper/schedule_codec) */
 } orca__schedule_rec;
 
 typedef int (*orca__info_cb)(void *ud, const orca_task_info *info); /* non-zero stops */
@@ -132,8 +136,7 @@ struct orca__backend_ops {
   /* Open the backend named by url (scheme already matched). Returns 0 and a
    * handle the caller closes with ops->close, or ORCA_EURL / ORCA_ECONNECT /
    * ORCA_EIO with err saying what and where. */
-  int (*open)(const char *url, const orca__backend_opts *opts, orca__backend **out,
-              orca_err *err);
+  int (*open)(const char *url, const orca__backend_opts *opts, orca__backend **out, orca_err *err);
   /* Release the handle. Leases held are not released (they expire). */
   void (*close)(orca__backend *b);
   /* Make a blocking call on another thread return early (ORCA_EAGAIN or with
@@ -152,8 +155,8 @@ struct orca__backend_ops {
    * priority first within a queue, queues in the order given. Marks them
    * running under req->worker. Blocks up to req->wait_us when none is ready.
    * Returns 0 with *got (possibly 0), or an error (nothing leased). */
-  int (*fetch)(orca__backend *b, const orca__fetch_req *req, orca__lease *const *slots,
-               size_t max, size_t *got);
+  int (*fetch)(orca__backend *b, const orca__fetch_req *req, orca__lease *const *slots, size_t max,
+               size_t *got);
 
   /* Record the end of n deliveries in one transaction/round trip. A
    * completion whose lease is no longer held by this worker (it expired and

@@ -54,6 +54,7 @@ typedef struct orca__slot {
   /* Control. */
   bool held;         /* leased and not yet completed (pump thread only) */
   atomic_int cancel; /* the backend reported a cancel request for it */
+  atomic_bool lost;  /* extend said ELOST: the lease is someone else's now */
   bool abandoned;    /* released at shutdown while its handler still runs (mu) */
 } orca__slot;
 

@@ -162,6 +162,7 @@ static void extend_leases(orca_worker *w) {
         }
       }
     } else if (w->ext_status[i] == ORCA_ELOST) {
+      atomic_store(&s->lost, true); /* not started yet: it never will be */
       orca_log(ORCA_LOG_WARN,
                "worker %s: lease of task %s was lost (expired and handed out again); its "
                "completion will be ignored",
@@ -207,6 +208,7 @@ static int fetch(orca_worker *w, size_t want, bool wait) {
     if (i < got) {
       s->held = true;
       atomic_store(&s->cancel, 0);
+      atomic_store(&s->lost, false);
       s->abandoned = false;
       if (w->ready_tail)
         w->ready_tail->next = s;

@@ -3,6 +3,7 @@
  *   decode args (fingerprint-aware) -> invoke -> encode result -> decide the
  *   outcome (succeeded, retry with back-off, dead, cancelled, expired,
  *   released).
+ * A delivery whose lease ran out before it started is released, not run.
  * Every problem turns into an outcome with a reason; nothing here can stop
  * the worker. Memory: the thread's arena (reset per task) holds args,
  * result and headers; the slot's buffers (reused) hold the encoded result and
@@ -98,6 +99,29 @@ static void fail(orca__hthread *ht, orca__slot *s, const orca_task_desc *t,
   end(s, ORCA__DEAD, ORCA_STATE_DEAD);
 }
 
+/* A delivery that waited for a thread (prefetched) past its lease, or whose
+ * renewal found it lost, may have been handed to another worker already: a
+ * worker that was stopped (SIGSTOP, a debugger, a VM pause) or starved
+ * longer than the lease must not run what it no longer holds. It is
+ * released instead: the backend takes it back if it is still this worker's
+ * and ignores the release if someone else has it. Returns true when so. */
+static bool lease_gone(orca_worker *w, orca__slot *s) {
+  bool lost = atomic_load(&s->lost);
+  int64_t late = s->started_us - s->lease.lease_until_us;
+  if (!lost && late < 0)
+    return false;
+  if (lost)
+    orca_log(ORCA_LOG_WARN, "worker %s: task %s not started: its lease was lost while it waited",
+             w->id, s->lease.id);
+  else
+    orca_log(ORCA_LOG_WARN,
+             "worker %s: task %s not started: its lease ran out %lld ms before a thread was "
+             "free (was the worker stopped?); released",
+             w->id, s->lease.id, (long long)(late / 1000));
+  end(s, ORCA__RELEASE, ORCA_STATE_PENDING);
+  return true;
+}
+
 void orca__task_run(orca__hthread *ht, orca__slot *s) {
   orca_worker *w = ht->w;
   orca_arena_reset(&ht->arena);
@@ -110,6 +134,8 @@ void orca__task_run(orca__hthread *ht, orca__slot *s) {
   s->started_us = orca_clock_now(w->clock);
   s->ttl_us = ORCA__DEFAULT_RESULT_TTL_US;
   s->attempt = 1;
+  if (lease_gone(w, s))
+    return;
 
   orca__envelope env;
   orca_err e = {0};

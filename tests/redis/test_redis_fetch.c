@@ -238,15 +238,19 @@ static void library_reloaded_when_lost(void **state) {
 
 /* A consumer that holds entries and says nothing for half the lease is
  * presumed dead: another consumer gets its entries (second delivery)
- * before the lease would have run out. */
+ * before the lease would have run out, but not before the lease end the
+ * holder was told (lease_until_us: half the lease, so a stopped worker
+ * knows not to start them). */
 static void dead_consumer_loses_entries_early(void **state) {
   fx *f = *state;
   const int64_t lease = 4000000;
   orca__backend *a = open_db(f->db);
   put(f, "k1", "k", 0, 0);
   put(f, "k2", "k", 0, 0);
+  int64_t t0 = orca_clock_now(&orca_clock_real);
   assert_int_equal(take(f, a, "k", "dies", 8, lease, 0), 2);
   int64_t until = f->pool[0].lease_until_us;
+  assert_true(until >= t0 + lease / 2 && until < t0 + lease);
   orca__backend_close(a); /* says nothing from now on */
   size_t got = 0;
   while (got == 0)
@@ -254,7 +258,8 @@ static void dead_consumer_loses_entries_early(void **state) {
   int64_t at = orca_clock_now(&orca_clock_real);
   assert_int_equal(got, 2);
   assert_int_equal(f->pool[0].deliveries, 2);
-  assert_true(at < until);
+  assert_true(at < t0 + lease);
+  assert_true(at + 2000 >= until); /* Redis counts idle time in whole ms */
 }
 
 /* A consumer that renews its leases keeps them however long it works,

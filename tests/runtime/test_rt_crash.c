@@ -2,7 +2,9 @@
  * in the middle of a batch loses nothing: after its leases expire another worker finishes
  * every task, and only tasks the dead worker held (at most its slots:
  * concurrency + prefetch) may run twice. A worker program that gets SIGTERM
- * finishes what it runs, releases the rest and exits 0. */
+ * finishes what it runs, releases the rest and exits 0. A worker SIGSTOPped
+ * past its leases starts none of its prefetched tasks when it resumes, and
+ * the backend refuses the completion of the one it was running. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -11,12 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
+#include "backend/backend.h"
 #include "rt_support.h"
 
 enum { N = 200, CHILD_CONC = 2, CHILD_PREFETCH = 4 };
@@ -235,10 +240,217 @@ static void test_sigterm_graceful(void **st) {
   rt_env_done(&e);
 }
 
+/* ---- a worker stopped past its leases ---- */
+
+enum { HELD = 9, SENTINEL = 99 }; /* one running + 8 prefetched; the last task */
+static int go_pipe = -1;          /* child: task 0 waits for a byte here */
+
+/* t.stall: reports its start; task 0 then waits until the parent says go. */
+static int h_stall(orca_ctx *ctx, const rt_args *a, int64_t *r) {
+  (void)ctx;
+  char line[32];
+  int len = snprintf(line, sizeof line, "%lld\n", (long long)a->n);
+  if (write(run_pipe, line, (size_t)len) != len)
+    _exit(3);
+  char go;
+  if (a->n == 0 && read(go_pipe, &go, 1) != 1)
+    _exit(3);
+  *r = 1000 + a->n;
+  return 0;
+}
+
+static const orca_task_desc stall = {.name = "t.stall",
+                                     .queue = "default",
+                                     .args = &rt_args_desc,
+                                     .args_type = &rt_args_type,
+                                     .result = &orca_type_i64,
+                                     .invoke = invoke,
+                                     .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false}};
+
+/* SIGSTOP the worker process pid. SIGSTOP lands anywhere, and a process
+ * stopped inside an SQLite write transaction (its TimeKeeper's first
+ * promote, say) keeps the write lock, so every other process waits for it:
+ * a limit of SQLite's single writer. On SQLite the test holds the write
+ * lock itself while it stops the worker, so the worker holds none. */
+static void stop_worker(pid_t pid, const char *url) {
+  sqlite3 *db = NULL;
+  bool sqlite = !strncmp(url, "sqlite:", 7);
+  if (sqlite) {
+    assert_int_equal(sqlite3_open(url + 7, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 30000);
+    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+  }
+  assert_int_equal(kill(pid, SIGSTOP), 0);
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
+  assert_true(WIFSTOPPED(status));
+  if (sqlite) {
+    assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+  }
+}
+
+/* Assert the record of id: state, last worker, deliveries, attempt 1, and
+ * the result bytes when result is not NULL. */
+static void check_record(orca_client *c, const char *id, orca_state state, const char *worker,
+                         uint32_t deliveries, const char *result) {
+  orca_task_info info;
+  memset(&info, 0, sizeof info);
+  orca_err err = {0};
+  assert_int_equal(orca_inspect(c, id, &info, &err), 0);
+  if (info.state != state || strcmp(info.worker, worker) || info.deliveries != deliveries)
+    fail_msg("task %s: %s by '%s', %u deliveries; want %s by '%s', %u", id,
+             orca_state_name(info.state), info.worker, info.deliveries, orca_state_name(state),
+             worker, deliveries);
+  assert_int_equal(info.attempt, 1);
+  if (result) {
+    assert_int_equal(info.result.len, strlen(result));
+    assert_memory_equal(info.result.data, result, info.result.len);
+  }
+  orca_buf_free(&info.result);
+  orca_buf_free(&info.args);
+}
+
+/* A worker process holds HELD tasks (task 0 running, 8 prefetched) when it
+ * is SIGSTOPped. Its leases run out (the shared injected clock moves 60 s
+ * past a 30 s lease) and another worker ("thief", the backend driven
+ * directly) takes all of them, finishes 1..8 and still runs 0. On SIGCONT
+ * the stopped worker finishes task 0, whose completion the backend must
+ * refuse, and must start none of 1..8: it releases them (the backend
+ * ignores releases of deliveries it no longer holds). Then it runs one new
+ * task (the sentinel: the worker stops after two tasks ended) and exits.
+ * The records show the thief's runs with two deliveries each. */
+static void test_sigstop_past_lease(void **st) {
+  (void)st;
+  rt_env e;
+  rt_env_init(&e);
+  rt_clock *clk =
+      mmap(NULL, sizeof *clk, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  assert_true(clk != MAP_FAILED);
+  rt_clock_init(clk, T0);
+  orca_client *c = rt_client(&e, &clk->clock);
+  char ids[HELD][ORCA_ID_MAX], sentinel[ORCA_ID_MAX];
+  for (int i = 0; i < HELD; i++)
+    assert_int_equal(rt_enqueue(c, &stall, i, "", NULL, ids[i]), 0);
+
+  int runs[2], go[2];
+  assert_int_equal(pipe(runs), 0);
+  assert_int_equal(pipe(go), 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    close(runs[0]);
+    close(go[1]);
+    run_pipe = runs[1];
+    go_pipe = go[0];
+    orca_log_set(NULL, NULL, ORCA_LOG_OFF);
+    orca_worker_opts o = {.backend = e.url,
+                          .concurrency = 1,
+                          .prefetch = HELD - 1,
+                          .lease_us = 30 * SEC,
+                          .max_tasks = 2,
+                          .clock = &clk->clock,
+                          .worker_id = "stopped"};
+    orca_worker *w = NULL;
+    if (orca_worker_new(&o, &w, NULL) || orca_worker_handle(w, &stall, (orca_fn)h_stall))
+      _exit(2);
+    int rc = orca_worker_run(w);
+    orca_worker_free(w);
+    _exit(rc ? 4 : 0);
+  }
+  close(runs[1]);
+  close(go[0]);
+  char buf[256];
+  size_t len = 0;
+  while (!memchr(buf, '\n', len)) {
+    ssize_t k = read(runs[0], buf + len, sizeof buf - 1 - len);
+    assert_true(k > 0);
+    len += (size_t)k;
+  }
+  assert_true(len == 2 && buf[0] == '0'); /* task 0 runs; 1..8 wait in its slots */
+  for (int i = 1; i < HELD; i++)
+    check_record(c, ids[i], ORCA_STATE_RUNNING, "stopped", 1, NULL);
+  stop_worker(pid, e.url);
+
+  rt_clock_advance(clk, 60 * SEC);
+  orca__backend *thief = NULL;
+  orca__backend_opts bo = {.clock = &clk->clock};
+  orca_err err = {0};
+  assert_int_equal(orca__backend_open(e.url, &bo, &thief, &err), 0);
+  orca__lease pool[16] = {0}, *slots[16];
+  for (int i = 0; i < 16; i++)
+    slots[i] = &pool[i];
+  const char *qs[1] = {"default"};
+  orca__fetch_req req = {.queues = qs, .nqueues = 1, .worker = "thief", .lease_us = 30 * SEC};
+  size_t got = 0;
+  assert_int_equal(thief->ops->fetch(thief, &req, slots, 16, &got), 0);
+  assert_int_equal(got, HELD);
+  orca__completion done[HELD];
+  size_t nd = 0;
+  orca__lease *zero = NULL;
+  for (size_t i = 0; i < got; i++) {
+    assert_int_equal(pool[i].deliveries, 2);
+    if (!strcmp(pool[i].id, ids[0])) {
+      zero = &pool[i]; /* the thief is still running this one */
+      continue;
+    }
+    done[nd++] = (orca__completion){.lease = &pool[i],
+                                    .outcome = ORCA__ACK,
+                                    .state = ORCA_STATE_SUCCEEDED,
+                                    .worker = "thief",
+                                    .attempt = 1,
+                                    .result = (const uint8_t *)"T",
+                                    .result_len = 1,
+                                    .ttl_us = 3600 * SEC};
+  }
+  assert_non_null(zero);
+  assert_int_equal(thief->ops->complete(thief, done, nd), 0);
+  assert_int_equal(rt_enqueue(c, &stall, SENTINEL, "", NULL, sentinel), 0);
+
+  /* Resume: task 0 ends, then the stopped worker may run only the sentinel. */
+  assert_int_equal(kill(pid, SIGCONT), 0);
+  assert_int_equal(write(go[1], "g", 1), 1);
+  len = 0;
+  for (ssize_t k; (k = read(runs[0], buf + len, sizeof buf - 1 - len)) > 0;)
+    len += (size_t)k;
+  buf[len] = '\0';
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  close(runs[0]);
+  close(go[1]);
+  if (strcmp(buf, "99\n") != 0)
+    fail_msg("after SIGCONT the worker started tasks it no longer held: \"%s\"", buf);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+
+  /* Task 0: the resumed worker's completion was refused; the thief's counts. */
+  check_record(c, ids[0], ORCA_STATE_RUNNING, "thief", 2, NULL);
+  orca__completion last = {.lease = zero,
+                           .outcome = ORCA__ACK,
+                           .state = ORCA_STATE_SUCCEEDED,
+                           .worker = "thief",
+                           .attempt = 1,
+                           .result = (const uint8_t *)"T",
+                           .result_len = 1,
+                           .ttl_us = 3600 * SEC};
+  assert_int_equal(thief->ops->complete(thief, &last, 1), 0);
+  for (int i = 0; i < HELD; i++)
+    check_record(c, ids[i], ORCA_STATE_SUCCEEDED, "thief", 2, "T");
+  check_record(c, sentinel, ORCA_STATE_SUCCEEDED, "stopped", 1, NULL);
+  for (int i = 0; i < 16; i++)
+    orca_buf_free(&pool[i].payload);
+  orca__backend_close(thief);
+  orca_client_close(c);
+  munmap(clk, sizeof *clk);
+  rt_env_done(&e);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sigkill_mid_batch),
       cmocka_unit_test(test_sigterm_graceful),
+      cmocka_unit_test(test_sigstop_past_lease),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -267,8 +267,8 @@ static int fast_fetch(orca__redis *r, const orca__fetch_req *req, orca__lease *c
     r->fast_cut = true;
   if (rc)
     return rc;
-  take_fast_reply(r, req->queues[0], rep[0], slots, max, got, orca_clock_now(clock) + lease_us,
-                  clock);
+  take_fast_reply(r, req->queues[0], rep[0], slots, max, got,
+                  orca__redis_lease_end(&r->base, orca_clock_now(clock), lease_us), clock);
   orca__redis_free_replies(rep, 1);
   return 0;
 }
@@ -293,7 +293,7 @@ static int recover_cut(orca__redis *r, const orca__fetch_req *req, orca__lease *
   if (x->type == REDIS_REPLY_ARRAY && x->elements == 1 &&
       x->element[0]->type == REDIS_REPLY_ARRAY && x->element[0]->elements == 2)
     es = x->element[0]->element[1];
-  int64_t until = orca_clock_now(clock) + lease_us;
+  int64_t until = orca__redis_lease_end(&r->base, orca_clock_now(clock), lease_us);
   for (size_t k = 0; es && es->type == REDIS_REPLY_ARRAY && k < es->elements && *got < max; k++) {
     const redisReply *e = es->element[k], *id, *pay;
     if (!entry_fields(e, &id, &pay))
@@ -412,7 +412,7 @@ int orca__redis_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease 
       if (qi < 1 || qi > req->nqueues)
         continue;
       fill(slots[*got], req->queues[qi - 1], (const redisReply *const *)&x->element[e],
-           now + lease_us);
+           orca__redis_lease_end(b, now, lease_us));
       orca__redis_held_add(&r->held, slots[*got]->ref);
       (*got)++;
     }

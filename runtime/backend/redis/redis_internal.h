@@ -148,6 +148,15 @@ static inline bool orca__redis_pinned(const orca__backend *b) {
   return b->clock != &orca_clock_real;
 }
 
+/* The lease end a delivery's holder can count on (orca__lease.lease_until_us)
+ * for a lease of lease_us taken or renewed at now. Real clock: the fetch
+ * script claims the entries of a consumer silent for half the lease (the
+ * dead-consumer rule, redis_scripts.c), so a holder that says nothing is
+ * safe only that long. Injected clock: the pinned lease itself. */
+static inline int64_t orca__redis_lease_end(const orca__backend *b, int64_t now, int64_t lease_us) {
+  return now + (orca__redis_pinned(b) ? lease_us : lease_us / 2);
+}
+
 /* Parse "redis://[:PASSWORD@]HOST:PORT[/DB]" into r's host, port, db and
  * password. Returns 0 or ORCA_EURL with err naming the bad part. */
 int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err);

@@ -321,7 +321,7 @@ int orca__redis_extend(orca__backend *b, orca__lease *const *leases, size_t n, c
     for (size_t e = 0; e < rep[k]->elements && j < n; e++, j++) {
       status[j] = (int)orca__redis_int(rep[k]->element[e]);
       if (status[j] == 0)
-        leases[j]->lease_until_us = now + lease_us;
+        leases[j]->lease_until_us = orca__redis_lease_end(b, now, lease_us);
       else if (status[j] == ORCA_ELOST)
         orca__redis_held_del(&r->held, leases[j]->ref);
     }
