@@ -132,62 +132,49 @@ static void assert_says(const char *msg, const char *what) {
     fail_msg("'%s' does not say '%s'", msg, what);
 }
 
-static void http_server(void **state) {
-  (void)state;
+/* Open a backend on a listener that plays part p: expect code and a message
+ * that names the listener's address and says each of says[] (NULL-ended). */
+static void expect_wrong(part p, int code, const char *const *says) {
   listener l;
-  listen_as(&l, HTTP);
+  listen_as(&l, p);
   orca_err err;
-  const char *m = open_fails(l.port, "", ORCA_ECONNECT, &err);
+  const char *m = open_fails(l.port, "", code, &err);
   listener_done(&l);
-  assert_says(m, "not a Redis server");
-  assert_says(m, "\"HTTP/1.1 400 Bad Request\"");
   char where[32];
   snprintf(where, sizeof where, "127.0.0.1:%d", l.port);
   assert_says(m, where);
+  for (; *says; says++)
+    assert_says(m, *says);
 }
 
+static void http_server(void **state) {
+  (void)state;
+  expect_wrong(HTTP, ORCA_ECONNECT,
+               (const char *[]){"not a Redis server", "\"HTTP/1.1 400 Bad Request\"", NULL});
+}
+
+/* A few bytes, made printable; the line break ends them. */
 static void garbage_listener(void **state) {
   (void)state;
-  listener l;
-  listen_as(&l, GARBAGE);
-  orca_err err;
-  const char *m = open_fails(l.port, "", ORCA_ECONNECT, &err);
-  listener_done(&l);
-  assert_says(m, "not a Redis server");
-  /* A few bytes, made printable; the line break ends them. */
-  assert_says(m, "\"\\x01\\x02hello\\x7f\\x22there\\x22 \\xff\\xfe and more\"");
+  expect_wrong(GARBAGE, ORCA_ECONNECT,
+               (const char *[]){"not a Redis server",
+                                "\"\\x01\\x02hello\\x7f\\x22there\\x22 \\xff\\xfe and more\"",
+                                NULL});
 }
 
 static void silent_listener(void **state) {
   (void)state;
-  listener l;
-  listen_as(&l, SILENT);
-  orca_err err;
-  const char *m = open_fails(l.port, "", ORCA_ECONNECT, &err);
-  listener_done(&l);
-  assert_says(m, "no answer");
-  assert_says(m, "within 300 ms");
+  expect_wrong(SILENT, ORCA_ECONNECT, (const char *[]){"no answer", "within 300 ms", NULL});
 }
 
 static void hang_up(void **state) {
   (void)state;
-  listener l;
-  listen_as(&l, HANG_UP);
-  orca_err err;
-  const char *m = open_fails(l.port, "", ORCA_ECONNECT, &err);
-  listener_done(&l);
-  assert_says(m, "closed the connection");
+  expect_wrong(HANG_UP, ORCA_ECONNECT, (const char *[]){"closed the connection", NULL});
 }
 
 static void old_redis(void **state) {
   (void)state;
-  listener l;
-  listen_as(&l, OLD_REDIS);
-  orca_err err;
-  const char *m = open_fails(l.port, "", ORCA_EBACKEND, &err);
-  listener_done(&l);
-  assert_says(m, "Redis 6.2.14 is too old");
-  assert_says(m, "7.0");
+  expect_wrong(OLD_REDIS, ORCA_EBACKEND, (const char *[]){"Redis 6.2.14 is too old", "7.0", NULL});
 }
 
 /* ---- a real redis-server with requirepass ---- */

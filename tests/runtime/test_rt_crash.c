@@ -28,14 +28,19 @@ enum { N = 200, CHILD_CONC = 2, CHILD_PREFETCH = 4 };
 
 static int run_pipe = -1; /* child: where its handler reports each start */
 
+/* Child: report the start of task n as "n\n" on run_pipe. */
+static void report_start(int64_t n) {
+  char line[32];
+  int len = snprintf(line, sizeof line, "%lld\n", (long long)n);
+  if (write(run_pipe, line, (size_t)len) != len)
+    _exit(3);
+}
+
 /* t.crashy: reports "n\n" to the pipe (child) or the run log (parent). */
 static int h_crashy(orca_ctx *ctx, const rt_args *a, int64_t *r) {
   (void)ctx;
   if (run_pipe >= 0) {
-    char line[32];
-    int len = snprintf(line, sizeof line, "%lld\n", (long long)a->n);
-    if (write(run_pipe, line, (size_t)len) != len)
-      _exit(3);
+    report_start(a->n);
     /* Some work, so the kill lands while tasks are running. */
     struct timespec ts = {0, 2000000};
     nanosleep(&ts, NULL);
@@ -51,13 +56,18 @@ static int invoke(orca_fn fn, orca_ctx *ctx, const void *args, void *result) {
   return ((int (*)(orca_ctx *, const rt_args *, int64_t *))fn)(ctx, args, result);
 }
 
-static const orca_task_desc crashy = {.name = "t.crashy",
-                                      .queue = "default",
-                                      .args = &rt_args_desc,
-                                      .args_type = &rt_args_type,
-                                      .result = &orca_type_i64,
-                                      .invoke = invoke,
-                                      .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false}};
+/* A task of this file, as orcac would emit it: rt_args in, an i64 out, one
+ * attempt, queue "default". */
+#define CRASH_TASK(var, tname)                                                                     \
+  static const orca_task_desc var = {.name = tname,                                                \
+                                     .queue = "default",                                           \
+                                     .args = &rt_args_desc,                                        \
+                                     .args_type = &rt_args_type,                                   \
+                                     .result = &orca_type_i64,                                     \
+                                     .invoke = invoke,                                             \
+                                     .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false}}
+
+CRASH_TASK(crashy, "t.crashy");
 
 static void child(const char *url, int fd) {
   run_pipe = fd;
@@ -167,23 +177,14 @@ static void test_sigkill_mid_batch(void **st) {
 /* t.slow: reports its start to the pipe, then works 200 ms. */
 static int h_slow(orca_ctx *ctx, const rt_args *a, int64_t *r) {
   (void)ctx;
-  char line[32];
-  int len = snprintf(line, sizeof line, "%lld\n", (long long)a->n);
-  if (write(run_pipe, line, (size_t)len) != len)
-    _exit(3);
+  report_start(a->n);
   struct timespec ts = {0, 200000000};
   nanosleep(&ts, NULL);
   *r = a->n;
   return 0;
 }
 
-static const orca_task_desc slow = {.name = "t.slow",
-                                    .queue = "default",
-                                    .args = &rt_args_desc,
-                                    .args_type = &rt_args_type,
-                                    .result = &orca_type_i64,
-                                    .invoke = invoke,
-                                    .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false}};
+CRASH_TASK(slow, "t.slow");
 
 static int reg_slow(orca_worker *w, void *ud) {
   (void)ud;
@@ -248,10 +249,7 @@ static int go_pipe = -1;          /* child: task 0 waits for a byte here */
 /* t.stall: reports its start; task 0 then waits until the parent says go. */
 static int h_stall(orca_ctx *ctx, const rt_args *a, int64_t *r) {
   (void)ctx;
-  char line[32];
-  int len = snprintf(line, sizeof line, "%lld\n", (long long)a->n);
-  if (write(run_pipe, line, (size_t)len) != len)
-    _exit(3);
+  report_start(a->n);
   char go;
   if (a->n == 0 && read(go_pipe, &go, 1) != 1)
     _exit(3);
@@ -259,13 +257,7 @@ static int h_stall(orca_ctx *ctx, const rt_args *a, int64_t *r) {
   return 0;
 }
 
-static const orca_task_desc stall = {.name = "t.stall",
-                                     .queue = "default",
-                                     .args = &rt_args_desc,
-                                     .args_type = &rt_args_type,
-                                     .result = &orca_type_i64,
-                                     .invoke = invoke,
-                                     .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false}};
+CRASH_TASK(stall, "t.stall");
 
 /* SIGSTOP the worker process pid. SIGSTOP lands anywhere, and a process
  * stopped inside an SQLite write transaction (its TimeKeeper's first
@@ -288,6 +280,18 @@ static void stop_worker(pid_t pid, const char *url) {
     assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
   }
+}
+
+/* The thief's success with result "T" for its delivery l. */
+static orca__completion thief_done(const orca__lease *l) {
+  return (orca__completion){.lease = l,
+                            .outcome = ORCA__ACK,
+                            .state = ORCA_STATE_SUCCEEDED,
+                            .worker = "thief",
+                            .attempt = 1,
+                            .result = (const uint8_t *)"T",
+                            .result_len = 1,
+                            .ttl_us = 3600 * SEC};
 }
 
 /* Assert the record of id: state, last worker, deliveries, attempt 1, and
@@ -395,14 +399,7 @@ static void test_sigstop_past_lease(void **st) {
       zero = &pool[i]; /* the thief is still running this one */
       continue;
     }
-    done[nd++] = (orca__completion){.lease = &pool[i],
-                                    .outcome = ORCA__ACK,
-                                    .state = ORCA_STATE_SUCCEEDED,
-                                    .worker = "thief",
-                                    .attempt = 1,
-                                    .result = (const uint8_t *)"T",
-                                    .result_len = 1,
-                                    .ttl_us = 3600 * SEC};
+    done[nd++] = thief_done(&pool[i]);
   }
   assert_non_null(zero);
   assert_int_equal(thief->ops->complete(thief, done, nd), 0);
@@ -426,14 +423,7 @@ static void test_sigstop_past_lease(void **st) {
 
   /* Task 0: the resumed worker's completion was refused; the thief's counts. */
   check_record(c, ids[0], ORCA_STATE_RUNNING, "thief", 2, NULL);
-  orca__completion last = {.lease = zero,
-                           .outcome = ORCA__ACK,
-                           .state = ORCA_STATE_SUCCEEDED,
-                           .worker = "thief",
-                           .attempt = 1,
-                           .result = (const uint8_t *)"T",
-                           .result_len = 1,
-                           .ttl_us = 3600 * SEC};
+  orca__completion last = thief_done(zero);
   assert_int_equal(thief->ops->complete(thief, &last, 1), 0);
   for (int i = 0; i < HELD; i++)
     check_record(c, ids[i], ORCA_STATE_SUCCEEDED, "thief", 2, "T");

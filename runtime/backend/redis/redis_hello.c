@@ -135,6 +135,18 @@ static bool starts(const redisReply *rep, const char *prefix) {
   return rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, prefix, strlen(prefix));
 }
 
+/* The error of a refused handshake command; NOAUTH becomes the advice to
+ * put the password into the URL. */
+static int refused(orca__redis *r, const redisReply *rep, const char *what, orca_err *err) {
+  if (starts(rep, "NOAUTH"))
+    return orca_err_set(err, ORCA_EBACKEND,
+                        "redis %s:%d: the server wants a password (NOAUTH): give it in the URL, "
+                        "redis://:PASSWORD@%s:%d",
+                        r->host, r->port, r->host, r->port);
+  return orca_err_set(err, ORCA_EBACKEND, "redis %s:%d: %s refused: %s", r->host, r->port, what,
+                      rep->str);
+}
+
 static int auth(orca__redis *r, bool *first, orca_err *err) {
   const char *argv[] = {"AUTH", r->password};
   redisReply *rep = ask(r, first, "AUTH", 2, argv, err);
@@ -151,8 +163,7 @@ static int auth(orca__redis *r, bool *first, orca_err *err) {
                       "drop ':PASSWORD@' from the URL",
                       r->host, r->port);
   else if (rep->type == REDIS_REPLY_ERROR)
-    rc = orca_err_set(err, ORCA_EBACKEND, "redis %s:%d: AUTH refused: %s", r->host, r->port,
-                      rep->str);
+    rc = refused(r, rep, "AUTH", err);
   freeReplyObject(rep);
   return rc;
 }
@@ -168,10 +179,7 @@ static int check_version(orca__redis *r, bool *first, orca_err *err) {
     return ORCA_ECONNECT;
   int rc = 0;
   if (starts(rep, "NOAUTH")) {
-    rc = orca_err_set(err, ORCA_EBACKEND,
-                      "redis %s:%d: the server wants a password (NOAUTH): give it in the URL, "
-                      "redis://:PASSWORD@%s:%d",
-                      r->host, r->port, r->host, r->port);
+    rc = refused(r, rep, "INFO", err);
   } else if (rep->type == REDIS_REPLY_STRING) {
     const char *v = strstr(rep->str, "redis_version:");
     if (v) {
@@ -200,14 +208,8 @@ static int select_db(orca__redis *r, bool *first, orca_err *err) {
   if (!rep)
     return ORCA_ECONNECT;
   int rc = 0;
-  if (starts(rep, "NOAUTH"))
-    rc = orca_err_set(err, ORCA_EBACKEND,
-                      "redis %s:%d: the server wants a password (NOAUTH): give it in the URL, "
-                      "redis://:PASSWORD@%s:%d/%d",
-                      r->host, r->port, r->host, r->port, r->db);
-  else if (rep->type == REDIS_REPLY_ERROR)
-    rc = orca_err_set(err, ORCA_EBACKEND, "redis %s:%d: SELECT %d refused: %s", r->host, r->port,
-                      r->db, rep->str);
+  if (rep->type == REDIS_REPLY_ERROR)
+    rc = refused(r, rep, "SELECT", err);
   freeReplyObject(rep);
   return rc;
 }
