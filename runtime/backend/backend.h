@@ -225,7 +225,7 @@ void orca__backend_close(orca__backend *b);
 /* Read a backend URL from the file at path (--backend-file, or
  * ORCA_BACKEND_FILE): one line, surrounding newline and blanks trimmed, at
  * most ORCA__URL_FILE_MAX bytes. what names the option or variable for
- * messages. Logs a warning when the URL holds a password and the file is
+ * messages. Logs a warning (once per process) when the URL holds a password and the file is
  * readable by every user. Returns 0 and *out (malloc'd, the caller frees), or
  * ORCA_EIO (cannot open or read) / ORCA_EINVAL (empty, several lines, too
  * large, not a regular file) with err naming what and path but never the

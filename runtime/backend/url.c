@@ -4,6 +4,7 @@
  * it as a file (--backend-file), so a password never has to be on a command
  * line where `ps` shows it. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,12 +60,13 @@ const char *orca_url_redact(const char *url, char *out, size_t cap) {
   return out;
 }
 
-/* Warn once per read when a file holding credentials can be read by every
- * user on the machine. */
+/* Warn, once per process (a worker opens its backend more than once), when
+ * a file holding credentials can be read by every user on the machine. */
 static void warn_if_public(const char *what, const char *path, mode_t mode, const char *url) {
+  static atomic_bool warned;
   char shown[ORCA__URL_FILE_MAX + 8];
   orca_url_redact(url, shown, sizeof shown);
-  if ((mode & S_IROTH) && strcmp(shown, url) != 0)
+  if ((mode & S_IROTH) && strcmp(shown, url) != 0 && !atomic_exchange(&warned, true))
     orca_log(ORCA_LOG_WARN, "%s %s holds a password and is readable by every user (chmod 600 it)",
              what, path);
 }
