@@ -1,4 +1,7 @@
 # Third-party libraries, all from Debian 12 packages, as imported targets.
+# Only what liborca, orcac and the tests use: librdkafka comes with the Kafka
+# backend. cmake/OrcaConfig.cmake.in and cmake/orca.pc.in list the same
+# libraries for users of the installed liborca.
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(FLEX 2.6 REQUIRED)
@@ -7,7 +10,6 @@ find_package(BISON 3.8 REQUIRED)
 pkg_check_modules(UV REQUIRED IMPORTED_TARGET libuv>=1.44)
 pkg_check_modules(MSGPACK REQUIRED IMPORTED_TARGET msgpack>=4.0)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis>=0.14)
-pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka>=2.0)
 pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.4)
 pkg_check_modules(SQLITE REQUIRED IMPORTED_TARGET sqlite3>=3.40)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)

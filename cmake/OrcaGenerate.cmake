@@ -1,11 +1,28 @@
-# orca_generate(TARGET SOURCES a.orca ... [IMPORT_DIRS dir ...] [OUTPUT_DIR dir])
+# orca_generate(target SOURCES a.orca ... [IMPORT_DIRS dir ...] [OUTPUT_DIR dir])
+# orca_generate(TARGET target SOURCES ...)   (protobuf_generate()'s spelling)
 #
 # Runs orcac on each .orca file at build time and adds the generated
-# NAME.orca.c to TARGET, with NAME.orca.h reachable through TARGET's include
-# path. orcac writes a depfile, so editing an imported .orca file regenerates.
-# TARGET is linked to the runtime (orca in this tree, Orca::orca installed).
-function(orca_generate target)
-  cmake_parse_arguments(ARG "" "OUTPUT_DIR" "SOURCES;IMPORT_DIRS" ${ARGN})
+# NAME.orca.c to target, with NAME.orca.h reachable through target's include
+# path (OUTPUT_DIR, default CMAKE_CURRENT_BINARY_DIR/orca_gen). orcac writes a depfile, so editing an imported .orca file regenerates.
+# target is linked to the runtime (orca in this tree, Orca::orca installed).
+function(orca_generate)
+  cmake_parse_arguments(ARG "" "TARGET;OUTPUT_DIR" "SOURCES;IMPORT_DIRS" ${ARGN})
+  set(target ${ARG_TARGET})
+  set(extra ${ARG_UNPARSED_ARGUMENTS})
+  if(NOT target AND extra)
+    list(POP_FRONT extra target)
+  endif()
+  if(NOT target)
+    message(FATAL_ERROR "orca_generate: no target (orca_generate(TARGET t SOURCES ...))")
+  endif()
+  if(extra)
+    message(FATAL_ERROR "orca_generate(${target}): unexpected arguments: ${extra} "
+                        "(known: TARGET, SOURCES, IMPORT_DIRS, OUTPUT_DIR)")
+  endif()
+  if(NOT TARGET ${target})
+    message(FATAL_ERROR "orca_generate: '${target}' is not a target (add_executable or "
+                        "add_library first)")
+  endif()
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "orca_generate(${target}): no SOURCES")
   endif()

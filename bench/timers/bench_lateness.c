@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #include "backend/backend.h"
+#include "orca/client.h"
 #include "timekeeper/timekeeper.h"
 
 const orca__backend_ops *const force_redis = &orca__redis_ops;
@@ -73,8 +74,10 @@ int main(int argc, char **argv) {
   double spread = argc > 3 ? atof(argv[3]) : 5.0;
   orca__backend *prod, *cons;
   orca_err err = {0};
-  if (orca__backend_open(url, NULL, &prod, &err) || orca__backend_open(url, NULL, &cons, &err))
-    return fprintf(stderr, "open %s: %s\n", url, err.msg), 1;
+  if (orca__backend_open(url, NULL, &prod, &err) || orca__backend_open(url, NULL, &cons, &err)) {
+    char shown[512]; /* never print a password */
+    return fprintf(stderr, "open %s: %s\n", orca_url_redact(url, shown, sizeof shown), err.msg), 1;
+  }
   int64_t *due = calloc((size_t)n, sizeof *due), *late = calloc((size_t)n, sizeof *late);
   char (*ids)[48] = calloc((size_t)n, sizeof *ids);
   static const uint8_t payload[64] = {0x80};

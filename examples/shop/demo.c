@@ -153,6 +153,8 @@ int main(int argc, char **argv) {
   orca_worker_stop(w);
   pthread_join(th, NULL);
   orca_worker_free(w);
-  printf("Done. Inspect with: orca stats --backend %s\n", url);
+  char shown[512]; /* never print a password */
+  printf("Done. Inspect with: orca stats --backend %s\n",
+         orca_url_redact(url, shown, sizeof shown));
   return 0;
 }

@@ -213,12 +213,48 @@ struct orca__backend_ops {
 };
 
 /* Open a backend from a URL ("sqlite:PATH", "redis://HOST:PORT/DB",
- * "kafka://BROKERS"). NULL or "" means the default, sqlite:./.orca/orca.db.
- * Returns 0 and a handle to close with orca__backend_close(), or an error
- * with err naming the problem ("unknown scheme 'mysql' in 'mysql://x'"). */
+ * "kafka://BROKERS"). NULL means the environment (orca__url_from_env), else
+ * the default, sqlite:./.orca/orca.db; "" is ORCA_EURL. Returns 0 and a
+ * handle to close with orca__backend_close(), or an error with err naming the
+ * problem ("unknown scheme 'mysql' in 'mysql://x'"), passwords redacted, and
+ * prefixed with the variable the URL came from when it came from one. */
 int orca__backend_open(const char *url, const orca__backend_opts *opts, orca__backend **out,
                        orca_err *err);
 void orca__backend_close(orca__backend *b);
+
+/* Longest backend URL file read by orca__url_read_file(). */
+#define ORCA__URL_FILE_MAX 4096
+
+/* Read a backend URL from the file at path (--backend-file, or
+ * ORCA_BACKEND_FILE): one line, surrounding newline and blanks trimmed, at
+ * most ORCA__URL_FILE_MAX bytes. what names the option or variable for
+ * messages. Logs a warning (once per process) when the URL holds a password and the file is
+ * readable by every user. Returns 0 and *out (malloc'd, the caller frees), or
+ * ORCA_EIO (cannot open or read) / ORCA_EINVAL (empty, several lines, too
+ * large, not a regular file) with err naming what and path but never the
+ * file's contents. */
+int orca__url_read_file(const char *what, const char *path, char **out, orca_err *err);
+
+/* The backend URL from the environment: $ORCA_BACKEND, or the contents of
+ * the file $ORCA_BACKEND_FILE names (empty variables count as unset). Returns
+ * 0 with *out (malloc'd, caller frees; NULL when neither is set) and *from
+ * (the variable's name, static; NULL when neither), or ORCA_EURL when both
+ * are set or the file cannot be used (err as orca__url_read_file() says). */
+int orca__url_from_env(char **out, const char **from, orca_err *err);
+
+/* The backend URL from the command-line options --backend URL and
+ * --backend-file FILE (NULL when not given), for `orca` and
+ * orca_worker_main(). Giving both is ORCA_EINVAL; an empty URL is ORCA_EURL
+ * (an unset shell variable must not silently mean the default). Returns 0
+ * with *out (malloc'd, caller frees; NULL when neither option was given) and
+ * *from (the option's name, static), or an error whose message names the
+ * option. */
+int orca__url_from_flags(const char *url, const char *file, char **out, const char **from,
+                         orca_err *err);
+
+/* Set err's code to code and prefix its message with "FROM: " (where the
+ * URL came from, e.g. "--backend") unless from is NULL. Returns code. */
+int orca__url_err_from(orca_err *err, int code, const char *from);
 
 /* The implementations (each in its own folder). A backend that is not built
  * is absent from the registry and its scheme gets ORCA_ENOTSUP. */

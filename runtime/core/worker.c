@@ -81,7 +81,7 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
    * worker does not hoard a queue of slow tasks. Prefetched leases are
    * renewed with the running ones. */
   w->prefetch = o.prefetch ? o.prefetch : (w->concurrency * 4 > 16 ? w->concurrency * 4 : 16);
-  if (w->concurrency > 4096 || w->prefetch > 65536) {
+  if (w->concurrency > ORCA_WORKER_MAX_CONCURRENCY || w->prefetch > ORCA_WORKER_MAX_PREFETCH) {
     orca_worker_free(w);
     return orca_err_set(err, ORCA_EINVAL, "worker: concurrency %u or prefetch %u too large",
                         o.concurrency, o.prefetch);

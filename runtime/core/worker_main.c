@@ -3,14 +3,17 @@
  * works the same for every generated program.
  *
  * Flags win over ORCA_* environment variables, which win over defaults.
- * Errors are one line on stderr: "PROG: what went wrong"; usage errors exit
- * 2, runtime errors (bad URL, unreachable backend, handler registration)
- * exit 1. */
+ * Errors are one line on stderr: "PROG: what went wrong". A bad flag, value
+ * or backend URL exits 2 and names the flag (or variable) and the value;
+ * run-time errors (unreachable backend, handler registration) exit 1. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "backend/backend.h"
 #include "duration.h"
 #include "orca/log.h"
 #include "queues.h"
@@ -21,12 +24,15 @@ static const char usage_text[] =
     "Run an Orcastra worker: fetch tasks from the backend and run their handlers.\n"
     "\n"
     "Options:\n"
-    "  --backend URL      backend URL: sqlite:PATH, redis://HOST:PORT[/DB], kafka://BROKERS\n"
+    "  --backend URL      backend URL: sqlite:PATH, redis://[:PASSWORD@]HOST:PORT[/DB]\n"
     "                     (env ORCA_BACKEND; default sqlite:./.orca/orca.db)\n"
-    "  --concurrency N    handler threads (env ORCA_CONCURRENCY; default: number of CPUs)\n"
+    "  --backend-file FILE  read the URL from FILE, so a password stays off the command\n"
+    "                     line (env ORCA_BACKEND_FILE)\n"
+    "  --concurrency N    handler threads, 1..%d (env ORCA_CONCURRENCY; default: CPUs)\n"
     "  --queues Q:W,...   queues to serve with weights, e.g. payments:3,default:1\n"
     "                     (env ORCA_QUEUES; default: the queues of the registered tasks)\n"
-    "  --prefetch N       tasks leased ahead of free threads (default: 4 x concurrency, at least 16)\n"
+    "  --prefetch N       tasks leased ahead of free threads, 1..%d\n"
+    "                     (default: 4 x concurrency, at least 16)\n"
     "  --lease DUR        lease length, renewed while a task runs (default 15s)\n"
     "  --grace DUR        shutdown grace for running tasks (default 10s)\n"
     "  --hooks FILE       global Lua hooks file\n"
@@ -43,99 +49,126 @@ static const char *prog_name(const char *argv0) {
   return slash ? slash + 1 : (argv0 ? argv0 : "worker");
 }
 
-static int parse_uint(const char *prog, const char *what, const char *text, unsigned min,
-                      unsigned *out) {
-  char *end;
+/* Print "PROG: WHAT: 'TEXT' WHY" and return 2 (the usage exit status). */
+static int bad(const char *prog, const char *what, const char *text, const char *why) {
+  fprintf(stderr, "%s: %s: '%s' %s\n", prog, what, text ? text : "", why);
+  return 2;
+}
+
+/* Parse a whole number in 1..max into *out; 2 after a message naming what. */
+static int parse_count(const char *prog, const char *what, const char *text, unsigned max,
+                       unsigned *out) {
+  char *end = NULL;
   errno = 0;
-  unsigned long v = text && *text && *text != '-' ? strtoul(text, &end, 10) : 0;
-  if (!text || !*text || *text == '-' || *end || errno || v < min || v > 1000000) {
-    fprintf(stderr, "%s: %s: '%s' is not a whole number >= %u\n", prog, what, text ? text : "",
-            min);
-    return 2;
+  unsigned long v = *text >= '0' && *text <= '9' ? strtoul(text, &end, 10) : 0;
+  if (!end || *end || errno || v < 1 || v > max) {
+    char why[64];
+    snprintf(why, sizeof why, "is not a whole number in 1..%u", max);
+    return bad(prog, what, text, why);
   }
   *out = (unsigned)v;
   return 0;
 }
 
+/* Check a queue spec; 2 after a message naming what and the spec. */
+static int check_queues(const char *prog, const char *what, const char *spec) {
+  orca__queues qs;
+  orca_err err = {0};
+  if (orca__queues_parse(spec, &qs, &err) == 0)
+    return 0;
+  fprintf(stderr, "%s: %s: %s\n", prog, what, err.msg); /* err.msg quotes the spec */
+  return 2;
+}
+
 typedef struct flags {
   orca_worker_opts o;
+  const char *backend, *backend_file; /* as given; resolved by orca__url_from_flags */
   bool help;
 } flags;
+
+/* Check one flag's value and store it in f. Returns 0 or 2 after one line
+ * naming the flag and the value. */
+static int take(const char *prog, flags *f, const char *name, const char *val) {
+  if (strcmp(name, "--backend") == 0)
+    f->backend = val;
+  else if (strcmp(name, "--backend-file") == 0)
+    f->backend_file = val;
+  else if (strcmp(name, "--queues") == 0) {
+    f->o.queues = val;
+    return check_queues(prog, name, val);
+  } else if (strcmp(name, "--hooks") == 0) {
+    f->o.hooks_file = val;
+    char why[160];
+    if (!*val)
+      return bad(prog, name, val, "is empty (no file name)");
+    if (access(val, R_OK) != 0) {
+      snprintf(why, sizeof why, "cannot be read: %s", strerror(errno));
+      return bad(prog, name, val, why);
+    }
+  } else if (strcmp(name, "--id") == 0) {
+    f->o.worker_id = val;
+    char why[64];
+    snprintf(why, sizeof why, "must be 1 to %d characters", ORCA_NAME_MAX - 1);
+    if (!*val || strlen(val) >= ORCA_NAME_MAX)
+      return bad(prog, name, val, why);
+  } else if (strcmp(name, "--concurrency") == 0)
+    return parse_count(prog, name, val, ORCA_WORKER_MAX_CONCURRENCY, &f->o.concurrency);
+  else if (strcmp(name, "--prefetch") == 0)
+    return parse_count(prog, name, val, ORCA_WORKER_MAX_PREFETCH, &f->o.prefetch);
+  else if (strcmp(name, "--max-tasks") == 0)
+    return parse_count(prog, name, val, UINT_MAX, &f->o.max_tasks);
+  else { /* --lease, --grace */
+    int64_t *dst = strcmp(name, "--lease") == 0 ? &f->o.lease_us : &f->o.grace_us;
+    orca_err err = {0};
+    if (orca__duration_parse(name, val, dst, &err)) {
+      fprintf(stderr, "%s: %s\n", prog, err.msg);
+      return 2;
+    }
+    if (*dst <= 0)
+      return bad(prog, name, val, "must be greater than zero");
+  }
+  return 0;
+}
 
 /* Parse the flags ("--name value" or "--name=value") into f. Returns 0, or
  * 2 after printing one line naming the bad flag or value. */
 static int parse_args(const char *prog, int argc, char **argv, flags *f) {
-  orca_err err = {0};
+  static const char *const known[] = {"--help",     "--no-schedules", "--backend", "--backend-file",
+                                      "--queues",   "--hooks",        "--id",      "--concurrency",
+                                      "--prefetch", "--max-tasks",    "--lease",   "--grace"};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    char name[64];
-    const char *val = NULL;
-    const char *eq = strchr(a, '=');
     if (strncmp(a, "--", 2) != 0) {
       fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", prog, a);
       return 2;
     }
+    const char *eq = strchr(a, '=');
     size_t len = eq ? (size_t)(eq - a) : strlen(a);
-    if (len >= sizeof name) {
-      fprintf(stderr, "%s: unknown option '%s' (try --help)\n", prog, a);
-      return 2;
-    }
-    memcpy(name, a, len);
-    name[len] = '\0';
-    static const char *const known[] = {
-        "--help",        "--no-schedules", "--backend",   "--queues", "--hooks", "--id",
-        "--concurrency", "--prefetch",     "--max-tasks", "--lease",  "--grace"};
     size_t k = 0, nknown = sizeof known / sizeof known[0];
-    while (k < nknown && strcmp(known[k], name) != 0)
+    while (k < nknown && (strlen(known[k]) != len || strncmp(known[k], a, len) != 0))
       k++;
     if (k == nknown) {
-      fprintf(stderr, "%s: unknown option '%s' (try --help)\n", prog, name);
+      fprintf(stderr, "%s: unknown option '%.*s' (try --help)\n", prog, (int)len, a);
       return 2;
     }
-    bool takes = k >= 2; /* all but --help and --no-schedules take a value */
-    if (takes) {
-      if (eq)
-        val = eq + 1;
-      else if (i + 1 < argc)
-        val = argv[++i];
-      else {
-        fprintf(stderr, "%s: option %s needs a value (try --help)\n", prog, name);
+    const char *name = known[k];
+    if (k < 2) { /* --help and --no-schedules take no value */
+      if (eq) {
+        fprintf(stderr, "%s: option %s takes no value\n", prog, name);
         return 2;
       }
-    } else if (eq) {
-      fprintf(stderr, "%s: option %s takes no value\n", prog, name);
+      if (k == 0)
+        f->help = true;
+      else
+        f->o.run_schedules = false;
+      continue;
+    }
+    const char *val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+    if (!val) {
+      fprintf(stderr, "%s: option %s needs a value (try --help)\n", prog, name);
       return 2;
     }
-    int rc = 0;
-    if (strcmp(name, "--help") == 0)
-      f->help = true;
-    else if (strcmp(name, "--no-schedules") == 0)
-      f->o.run_schedules = false;
-    else if (strcmp(name, "--backend") == 0)
-      f->o.backend = val;
-    else if (strcmp(name, "--queues") == 0)
-      f->o.queues = val;
-    else if (strcmp(name, "--hooks") == 0)
-      f->o.hooks_file = val;
-    else if (strcmp(name, "--id") == 0)
-      f->o.worker_id = val;
-    else if (strcmp(name, "--concurrency") == 0)
-      rc = parse_uint(prog, name, val, 1, &f->o.concurrency);
-    else if (strcmp(name, "--prefetch") == 0)
-      rc = parse_uint(prog, name, val, 1, &f->o.prefetch);
-    else if (strcmp(name, "--max-tasks") == 0)
-      rc = parse_uint(prog, name, val, 1, &f->o.max_tasks);
-    else if (strcmp(name, "--lease") == 0 || strcmp(name, "--grace") == 0) {
-      int64_t *dst = name[2] == 'l' ? &f->o.lease_us : &f->o.grace_us;
-      if (orca__duration_parse(name, val, dst, &err) || *dst <= 0) {
-        fprintf(stderr, "%s: %s\n", prog,
-                err.msg[0] ? err.msg : "duration must be greater than zero");
-        return 2;
-      }
-    } else {
-      fprintf(stderr, "%s: unknown option '%s' (try --help)\n", prog, name);
-      return 2;
-    }
+    int rc = take(prog, f, name, val);
     if (rc)
       return rc;
   }
@@ -150,32 +183,38 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
   f.o.run_schedules = true;
   const char *env;
   if ((env = getenv("ORCA_CONCURRENCY")) && *env &&
-      parse_uint(prog, "ORCA_CONCURRENCY", env, 1, &f.o.concurrency))
+      parse_count(prog, "ORCA_CONCURRENCY", env, ORCA_WORKER_MAX_CONCURRENCY, &f.o.concurrency))
     return 2;
-  if ((env = getenv("ORCA_QUEUES")) && *env)
+  if ((env = getenv("ORCA_QUEUES")) && *env) {
+    if (check_queues(prog, "ORCA_QUEUES", env))
+      return 2;
     f.o.queues = env;
-  if ((env = getenv("ORCA_BACKEND")) && *env)
-    f.o.backend = env;
+  }
   int rc = parse_args(prog, argc, argv, &f);
   if (rc)
     return rc;
   if (f.help) {
-    printf(usage_text, prog);
+    printf(usage_text, prog, ORCA_WORKER_MAX_CONCURRENCY, ORCA_WORKER_MAX_PREFETCH);
     return 0;
   }
+  /* The URL of --backend or --backend-file; with neither, NULL lets the
+   * library read ORCA_BACKEND or ORCA_BACKEND_FILE. */
   orca_err err = {0};
-  if (f.o.queues) {
-    orca__queues qs;
-    if (orca__queues_parse(f.o.queues, &qs, &err)) {
-      fprintf(stderr, "%s: --queues: %s\n", prog, err.msg);
-      return 2;
-    }
+  char *url = NULL;
+  const char *from = NULL;
+  if (orca__url_from_flags(f.backend, f.backend_file, &url, &from, &err)) {
+    fprintf(stderr, "%s: %s\n", prog, err.msg);
+    return 2;
   }
+  f.o.backend = url;
   orca_worker *w = NULL;
   rc = orca_worker_new(&f.o, &w, &err);
+  free(url); /* the worker keeps its own copy */
   if (rc) {
+    if (rc == ORCA_EURL)
+      orca__url_err_from(&err, rc, from);
     fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : orca_strerror(rc));
-    return 1;
+    return rc == ORCA_EURL ? 2 : 1;
   }
   if (reg) {
     rc = reg(w, ud);

@@ -68,7 +68,7 @@ static void expect(const char *const *args, int want_rc, const char *want_err) {
   int rc = run_main(args);
   if (rc != want_rc || !strstr(err_text, want_err) || lines(err_text) != 1)
     fail_msg("args '%s...': rc %d (want %d), stderr:\n%s(want one line with '%s')",
-             args[0] ? args[0] : "", rc, want_rc, err_text, want_err);
+             args[0] ? args[0] : "(none)", rc, want_rc, err_text, want_err);
 }
 
 static void test_help(void **st) {
@@ -76,8 +76,9 @@ static void test_help(void **st) {
   const char *args[] = {"--help", NULL};
   assert_int_equal(run_main(args), 0);
   assert_non_null(strstr(out_text, "Usage: shop-worker [OPTIONS]"));
-  const char *flags[] = {"--backend", "--concurrency", "--queues", "--prefetch",     "--lease",
-                         "--grace",   "--hooks",       "--id",     "--no-schedules", "--max-tasks"};
+  const char *flags[] = {"--backend",  "--backend-file", "--concurrency", "--queues",
+                         "--prefetch", "--lease",        "--grace",       "--hooks",
+                         "--id",       "--no-schedules", "--max-tasks"};
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
     assert_non_null(strstr(out_text, flags[i]));
   assert_string_equal(err_text, "");
@@ -85,39 +86,94 @@ static void test_help(void **st) {
 
 static void test_bad_flags(void **st) {
   (void)st;
-  const char *a1[] = {"--bogus", NULL};
-  expect(a1, 2, "shop-worker: unknown option '--bogus'");
-  const char *a2[] = {"--concurrency", "abc", NULL};
-  expect(a2, 2, "--concurrency: 'abc' is not a whole number");
-  const char *a3[] = {"--concurrency=0", NULL};
-  expect(a3, 2, "--concurrency: '0' is not a whole number >= 1");
-  const char *a4[] = {"--queues", "payments:x,default", NULL};
-  expect(a4, 2, "weight of queue 'payments' must be an integer");
-  const char *a5[] = {"--lease", "5x", NULL};
-  expect(a5, 2, "--lease: '5x' is not a duration");
-  const char *a6[] = {"--grace", NULL};
-  expect(a6, 2, "option --grace needs a value");
-  const char *a7[] = {"stray", NULL};
-  expect(a7, 2, "unexpected argument 'stray'");
-  const char *a8[] = {"--help=yes", NULL};
-  expect(a8, 2, "option --help takes no value");
+  /* Every bad value exits 2 with one line naming the flag and the value. */
+  static const struct {
+    const char *args[4];
+    const char *want;
+  } cases[] = {
+      {{"--bogus"}, "shop-worker: unknown option '--bogus'"},
+      {{"--concurrency", "abc"}, "--concurrency: 'abc' is not a whole number in 1..4096"},
+      {{"--concurrency=0"}, "--concurrency: '0' is not a whole number in 1..4096"},
+      {{"--concurrency", "100000"}, "--concurrency: '100000' is not a whole number in 1..4096"},
+      {{"--concurrency", "-3"}, "--concurrency: '-3' is not"},
+      {{"--concurrency", ""}, "--concurrency: '' is not"},
+      {{"--concurrency", "99999999999999999999999"}, "--concurrency: '99999999999999999999999'"},
+      {{"--prefetch", "70000"}, "--prefetch: '70000' is not a whole number in 1..65536"},
+      {{"--prefetch", "0"}, "--prefetch: '0' is not"},
+      {{"--max-tasks", "0"}, "--max-tasks: '0' is not a whole number"},
+      {{"--max-tasks", "5000000000"}, "--max-tasks: '5000000000' is not"},
+      {{"--queues", "payments:x,default"}, "--queues: queue spec 'payments:x,default'"},
+      {{"--queues", ""}, "--queues: queue spec ''"},
+      {{"--lease", "5x"}, "--lease: '5x' is not a duration"},
+      {{"--lease", "0"}, "--lease: '0' must be greater than zero"},
+      {{"--grace", "0s"}, "--grace: '0s' must be greater than zero"},
+      {{"--grace"}, "option --grace needs a value"},
+      {{"--hooks", ""}, "--hooks: '' is empty"},
+      {{"--hooks", "/no/such/hooks.lua"}, "--hooks: '/no/such/hooks.lua' cannot be read"},
+      {{"--id", ""}, "--id: '' must be 1 to 127 characters"},
+      {{"--backend", ""}, "--backend '': the URL is empty"},
+      {{"--backend="}, "--backend '': the URL is empty"},
+      {{"--backend", "sqlite:x.db", "--backend-file", "f"}, "not both"},
+      {{"--backend-file", "/no/such/url-file"}, "--backend-file '/no/such/url-file'"},
+      {{"stray"}, "unexpected argument 'stray'"},
+      {{"--help=yes"}, "option --help takes no value"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    expect(cases[i].args, 2, cases[i].want);
+  char long_id[200];
+  memset(long_id, 'w', sizeof long_id - 1);
+  long_id[sizeof long_id - 1] = '\0';
+  const char *a1[] = {"--id", long_id, NULL};
+  expect(a1, 2, "--id: 'www");
+  /* The environment's values are named by their variable. */
+  const char *none[] = {NULL};
+  setenv("ORCA_CONCURRENCY", "many", 1);
+  expect(none, 2, "ORCA_CONCURRENCY: 'many'");
+  setenv("ORCA_CONCURRENCY", "100000", 1);
+  expect(none, 2, "ORCA_CONCURRENCY: '100000' is not a whole number in 1..4096");
+  unsetenv("ORCA_CONCURRENCY");
+  setenv("ORCA_QUEUES", "a:0", 1);
+  expect(none, 2, "ORCA_QUEUES: queue spec 'a:0'");
+  unsetenv("ORCA_QUEUES");
 }
 
+/* A malformed URL is a bad value (exit 2, naming where it came from); an
+ * unreachable or missing backend is a run-time failure (exit 1). Neither
+ * message shows a password. */
 static void test_bad_backend(void **st) {
   (void)st;
   const char *a1[] = {"--backend", "mysql://db", NULL};
-  expect(a1, 1, "unknown scheme 'mysql'");
+  expect(a1, 2, "--backend: unknown scheme 'mysql'");
   const char *a2[] = {"--backend", "nocolon", NULL};
-  expect(a2, 1, "has no scheme");
+  expect(a2, 2, "has no scheme");
   const char *a3[] = {"--backend", "sqlite:/nonexistent-orca-dir/sub/orca.db", NULL};
   expect(a3, 1, "/nonexistent-orca-dir/sub");
-  setenv("ORCA_BACKEND", "mysql://from-env", 1);
-  const char *a4[] = {NULL};
-  expect(a4, 1, "mysql://from-env");
+  const char *a4[] = {"--backend", "redis://:S3cr3t@localhost:notaport", NULL};
+  expect(a4, 2, "--backend: redis URL 'redis://:***@localhost:notaport': port");
+  assert_null(strstr(err_text, "S3cr3t"));
+  const char *a5[] = {"--backend=redis://:S3cr3t@127.0.0.1:1", NULL};
+  expect(a5, 1, "127.0.0.1:1");
+  assert_null(strstr(err_text, "S3cr3t"));
+  const char *none[] = {NULL};
+  setenv("ORCA_BACKEND", "mysql://root:S3cr3t@from-env", 1);
+  expect(none, 2,
+         "ORCA_BACKEND: unknown scheme 'mysql' in backend URL 'mysql://root:***@from-env'");
+  setenv("ORCA_BACKEND_FILE", "/no/such/url-file", 1);
+  expect(none, 2, "both ORCA_BACKEND and ORCA_BACKEND_FILE are set");
   unsetenv("ORCA_BACKEND");
-  setenv("ORCA_CONCURRENCY", "many", 1);
-  expect(a4, 2, "ORCA_CONCURRENCY: 'many'");
-  unsetenv("ORCA_CONCURRENCY");
+  expect(none, 2, "ORCA_BACKEND_FILE '/no/such/url-file'");
+  unsetenv("ORCA_BACKEND_FILE");
+  /* --backend-file: the URL from a file; its errors show no password. */
+  char path[] = "/tmp/orca-rt-url-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  const char url[] = "redis://:S3cr3t@localhost:99999\n";
+  assert_int_equal(write(fd, url, sizeof url - 1), (ssize_t)(sizeof url - 1));
+  close(fd);
+  const char *a6[] = {"--backend-file", path, NULL};
+  expect(a6, 2, "--backend-file: redis URL 'redis://:***@localhost:99999': port");
+  assert_null(strstr(err_text, "S3cr3t"));
+  unlink(path);
 }
 
 static void test_real_run(void **st) {

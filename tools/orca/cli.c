@@ -2,10 +2,13 @@
  * client, the schema, and printing task records. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "backend/backend.h"
 #include "compiler/reflect.h"
 
 int cli_fail(const cli *c, int code, const char *fmt, ...) {
@@ -19,14 +22,16 @@ int cli_fail(const cli *c, int code, const char *fmt, ...) {
 }
 
 int cli_common_opts(cli *c, int argc, char **argv) {
-  c->backend = getenv("ORCA_BACKEND");
-  c->schema = getenv("ORCA_SCHEMA");
+  const char *env = getenv("ORCA_SCHEMA");
+  c->schema = env && *env ? env : NULL;
   int out = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char **slot = NULL;
     if (strcmp(a, "--backend") == 0)
       slot = &c->backend;
+    else if (strcmp(a, "--backend-file") == 0)
+      slot = &c->backend_file;
     else if (strcmp(a, "--schema") == 0)
       slot = &c->schema;
     else if (strcmp(a, "-I") == 0) {
@@ -43,8 +48,13 @@ int cli_common_opts(cli *c, int argc, char **argv) {
     if (i + 1 >= argc)
       return cli_fail(c, -1, "%s needs a value", a);
     *slot = argv[++i];
+    if (!**slot && slot != &c->backend) /* an empty --backend gets its own message */
+      return cli_fail(c, -1, "%s '': empty value (an unset shell variable?)", a);
   }
   argv[out] = NULL;
+  orca_err err = {0};
+  if (orca__url_from_flags(c->backend, c->backend_file, &c->url, &c->url_from, &err))
+    return cli_fail(c, -1, "%s", err.msg);
   return out;
 }
 
@@ -52,13 +62,47 @@ orca_client *cli_client(cli *c) {
   if (c->client)
     return c->client;
   orca_err err = {0};
-  orca_client_opts o = {.backend = c->backend};
+  orca_client_opts o = {.backend = c->url};
   int rc = orca_client_open(&o, &c->client, &err);
   if (rc) {
+    if (rc == ORCA_EURL) {
+      orca__url_err_from(&err, rc, c->url_from);
+      c->status = CLI_USAGE;
+    }
     cli_fail(c, CLI_FAIL, "%s", err.msg[0] ? err.msg : orca_strerror(rc));
     c->client = NULL;
   }
   return c->client;
+}
+
+int cli_read_input(cli *c, const char *opt, const char *path, orca_buf *out) {
+  bool std_in = strcmp(path, "-") == 0;
+  FILE *f = std_in ? stdin : fopen(path, "rb");
+  if (!f)
+    return cli_fail(c, CLI_USAGE, "%s '%s': %s", opt, path, strerror(errno));
+  struct stat st;
+  int rc = 0;
+  if (!std_in && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > CLI_INPUT_MAX)
+    rc = cli_fail(c, CLI_USAGE, "%s '%s': more than %u MiB (the limit for JSON arguments)", opt,
+                  path, CLI_INPUT_MAX >> 20);
+  char chunk[65536];
+  size_t n;
+  while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    if (out->len + n > CLI_INPUT_MAX)
+      rc = cli_fail(c, CLI_USAGE, "%s '%s': more than %u MiB (the limit for JSON arguments)", opt,
+                    path, CLI_INPUT_MAX >> 20);
+    else if (orca_buf_append(out, chunk, n))
+      rc = cli_fail(c, CLI_FAIL, "%s '%s': out of memory", opt, path);
+  }
+  if (!rc && ferror(f))
+    rc = cli_fail(c, CLI_USAGE, "%s '%s': %s", opt, path, strerror(errno));
+  if (!std_in)
+    fclose(f);
+  if (!rc && orca_buf_append(out, "", 1))
+    rc = cli_fail(c, CLI_FAIL, "%s '%s': out of memory", opt, path);
+  if (!rc)
+    out->len--; /* the NUL is there but not counted */
+  return rc;
 }
 
 const orca_schema *cli_schema(cli *c) {
@@ -94,6 +138,8 @@ const orca_task_desc *cli_task(cli *c, const char *name) {
 }
 
 void cli_close(cli *c) {
+  free(c->url);
+  c->url = NULL;
   if (c->client)
     orca_client_close(c->client);
   if (c->loaded)

@@ -11,26 +11,34 @@
 #define CLI_MAX_IMPORTS 16
 
 typedef struct cli {
-  const char *prog;     /* argv[0] of the subcommand, for messages */
-  const char *backend;  /* --backend or $ORCA_BACKEND; NULL = default */
-  const char *schema;   /* --schema FILE.orca */
+  const char *prog;         /* argv[0] of the subcommand, for messages */
+  const char *backend;      /* --backend URL as given; NULL = not given */
+  const char *backend_file; /* --backend-file FILE as given; NULL = not given */
+  /* The URL of either option (owned), and which option; NULL = the library
+   * reads $ORCA_BACKEND or $ORCA_BACKEND_FILE, else uses its default. */
+  char *url;
+  const char *url_from;
+  /* Exit status that replaces CLI_FAIL when the failure was a bad value (a
+   * malformed URL: CLI_USAGE); 0 = none. */
+  int status;
+  const char *schema;                   /* --schema FILE.orca */
   const char *imports[CLI_MAX_IMPORTS]; /* -I DIR */
   size_t nimports;
-  bool json;            /* --json */
-  orca_client *client;  /* opened by cli_client() */
-  orca_schema *loaded;  /* loaded by cli_schema() */
+  bool json;           /* --json */
+  orca_client *client; /* opened by cli_client() */
+  orca_schema *loaded; /* loaded by cli_schema() */
 } cli;
 
 /* Exit codes: 0 success, 1 failure at run time, 2 usage error. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 /* Print "orca SUB: message" to stderr and return CLI_FAIL (or code). */
-int cli_fail(const cli *c, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int cli_fail(const cli *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Parse the options every subcommand accepts (--backend URL, --schema FILE,
- * -I DIR, --json) out of argv, leaving the others in order in argv[1..];
- * returns the new argc, or -1 after printing a usage error. */
+/* Parse the options every subcommand accepts (--backend URL, --backend-file
+ * FILE, --schema FILE, -I DIR, --json) out of argv, leaving the others in
+ * order in argv[1..], and read the URL of --backend-file. Returns the new
+ * argc, or -1 after printing a usage error naming the option and value. */
 int cli_common_opts(cli *c, int argc, char **argv);
 
 /* A "--name VALUE" option of one subcommand. */
@@ -47,9 +55,20 @@ int cli_take_opts(cli *c, int argc, char **argv, const cli_opt *opts, size_t nop
 /* True when argv asks for --help or -h. */
 bool cli_wants_help(int argc, char **argv);
 
-/* Open the client once (exits the command with one clear line on failure:
- * returns NULL after printing). */
+/* Open the client once. On failure prints one line (the URL's password
+ * redacted, prefixed with the option it came from), sets c->status to
+ * CLI_USAGE when the URL is malformed, and returns NULL. */
 orca_client *cli_client(cli *c);
+
+/* Largest input cli_read_input() accepts: JSON arguments from a file or
+ * stdin. */
+#define CLI_INPUT_MAX (64u << 20)
+
+/* Read all of path ("-" = stdin) into out (NUL-terminated; out->len excludes
+ * the NUL) for option opt, refusing more than CLI_INPUT_MAX bytes. Returns 0,
+ * or CLI_USAGE after one line naming opt and path. out is the caller's to
+ * free either way. */
+int cli_read_input(cli *c, const char *opt, const char *path, orca_buf *out);
 
 /* Load --schema (NULL with a message if none given or invalid). */
 const orca_schema *cli_schema(cli *c);

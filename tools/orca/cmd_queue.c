@@ -3,6 +3,7 @@
  * handle (runtime/core/client_internal.h). */
 #include "cli.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,9 +92,10 @@ int cmd_dlq(cli *c, int argc, char **argv) {
   orca__backend *b = NULL;
   if (strcmp(sub, "list") == 0) {
     char *end;
+    errno = 0;
     long limit = strtol(limit_s, &end, 10);
-    if (*end || limit <= 0)
-      return cli_fail(c, CLI_USAGE, "--limit must be a positive number");
+    if (*end || end == limit_s || errno || limit <= 0)
+      return cli_fail(c, CLI_USAGE, "--limit must be a whole number >= 1, not '%s'", limit_s);
     if (n > 1)
       return cli_fail(c, CLI_USAGE, "list takes at most one QUEUE");
     if (!(b = backend_of(c)))

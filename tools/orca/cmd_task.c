@@ -5,44 +5,74 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cmd_enqueue(cli *c, int argc, char **argv) {
-  if (cli_wants_help(argc, argv)) {
-    printf("usage: orca enqueue --schema FILE.orca [-I DIR] TASK JSON [--queue Q] [--in DUR]\n"
-           "                    [--at TIME] [--id ID] [--priority N]\n"
-           "Checks JSON against TASK's parameters in FILE.orca, enqueues it and prints the id.\n"
-           "DUR: 250ms, 5s, 1h30m. TIME: RFC 3339 (2026-11-27T10:00:00Z) or epoch seconds.\n");
-    return CLI_OK;
-  }
-  const char *queue = NULL, *in = NULL, *at = NULL, *id = NULL, *prio = NULL;
-  cli_opt opts[] = {
-      {"--queue", &queue}, {"--in", &in}, {"--at", &at}, {"--id", &id}, {"--priority", &prio}};
-  int n = cli_take_opts(c, argc, argv, opts, sizeof opts / sizeof opts[0]);
-  if (n < 0)
-    return CLI_USAGE;
-  if (n != 2)
-    return cli_fail(c, CLI_USAGE, "expected TASK and JSON arguments (try --help)");
-  orca_enqueue_opts eo = {.queue = queue, .id = id};
-  if (in && orca_duration_parse(in, &eo.delay_us))
+/* Check enqueue's options into eo; CLI_USAGE after a message naming the bad
+ * one and its value, else 0. */
+static int enqueue_opts(cli *c, const char *queue, const char *in, const char *at, const char *id,
+                        const char *prio, orca_enqueue_opts *eo) {
+  if (queue && (!*queue || strlen(queue) >= ORCA_NAME_MAX))
+    return cli_fail(c, CLI_USAGE, "--queue '%s': a queue name is 1 to %d bytes", queue,
+                    ORCA_NAME_MAX - 1);
+  if (id && (!*id || strlen(id) >= ORCA_ID_MAX))
+    return cli_fail(c, CLI_USAGE, "--id '%s': a task id is 1 to %d bytes", id, ORCA_ID_MAX - 1);
+  if (in && at)
+    return cli_fail(c, CLI_USAGE, "give --in '%s' or --at '%s', not both", in, at);
+  eo->queue = queue;
+  eo->id = id;
+  if (in && orca_duration_parse(in, &eo->delay_us))
     return cli_fail(c, CLI_USAGE, "--in '%s' is not a duration (like 250ms, 5s, 1h30m)", in);
-  if (at && orca_time_parse(at, &eo.eta_us))
+  if (at && orca_time_parse(at, &eo->eta_us))
     return cli_fail(c, CLI_USAGE, "--at '%s' is not a time (RFC 3339 or epoch seconds)", at);
   if (prio) {
     char *end;
     long p = strtol(prio, &end, 10);
     if (*end || end == prio || p < 0 || p > 9)
       return cli_fail(c, CLI_USAGE, "--priority must be 0..9, not '%s'", prio);
-    eo.priority = (int32_t)p;
-    eo.has_priority = true;
+    eo->priority = (int32_t)p;
+    eo->has_priority = true;
   }
+  return 0;
+}
+
+int cmd_enqueue(cli *c, int argc, char **argv) {
+  if (cli_wants_help(argc, argv)) {
+    printf("usage: orca enqueue --schema FILE.orca [-I DIR] TASK (JSON | --args-file FILE)\n"
+           "                    [--queue Q] [--in DUR] [--at TIME] [--id ID] [--priority N]\n"
+           "Checks JSON against TASK's parameters in FILE.orca, enqueues it and prints the id.\n"
+           "--args-file reads the JSON from FILE ('-' = stdin), up to %u MiB.\n"
+           "DUR: 250ms, 5s, 1h30m. TIME: RFC 3339 (2026-11-27T10:00:00Z) or epoch seconds.\n",
+           CLI_INPUT_MAX >> 20);
+    return CLI_OK;
+  }
+  const char *queue = NULL, *in = NULL, *at = NULL, *id = NULL, *prio = NULL, *file = NULL;
+  cli_opt opts[] = {{"--queue", &queue}, {"--in", &in},         {"--at", &at},
+                    {"--id", &id},       {"--priority", &prio}, {"--args-file", &file}};
+  int n = cli_take_opts(c, argc, argv, opts, sizeof opts / sizeof opts[0]);
+  if (n < 0)
+    return CLI_USAGE;
+  if (n != (file ? 1 : 2))
+    return cli_fail(c, CLI_USAGE,
+                    file ? "with --args-file, expected only the TASK argument (try --help)"
+                         : "expected TASK and JSON arguments (try --help)");
+  orca_enqueue_opts eo = {0};
+  int rc = enqueue_opts(c, queue, in, at, id, prio, &eo);
+  if (rc)
+    return rc;
+  orca_buf json = ORCA_BUF_INIT;
+  if (file && (rc = cli_read_input(c, "--args-file", file, &json)) != 0) {
+    orca_buf_free(&json);
+    return rc;
+  }
+  const char *text = file ? (const char *)json.data : argv[2];
+  size_t len = file ? json.len : strlen(argv[2]);
   const orca_task_desc *t = cli_task(c, argv[1]);
-  if (!t)
-    return CLI_FAIL;
   orca_buf args = ORCA_BUF_INIT;
   orca_err err = {0};
-  int rc = orca_json_to_msgpack(t->args_type, argv[2], strlen(argv[2]), &args, &err);
-  if (rc) {
+  if (t)
+    rc = orca_json_to_msgpack(t->args_type, text, len, &args, &err);
+  orca_buf_free(&json);
+  if (!t || rc) {
     orca_buf_free(&args);
-    return cli_fail(c, CLI_FAIL, "arguments of %s: %s", t->name, err.msg);
+    return t ? cli_fail(c, CLI_FAIL, "arguments of %s: %s", t->name, err.msg) : CLI_FAIL;
   }
   orca_client *cl = cli_client(c);
   char out[ORCA_ID_MAX] = "";

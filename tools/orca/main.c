@@ -4,7 +4,8 @@
  *   orca wait ID | inspect ID | cancel ID | stats | dlq list|requeue|purge
  *   orca schedules add|list|pause|resume|remove
  *
- * Every subcommand takes --backend URL (or ORCA_BACKEND). */
+ * Every subcommand takes --backend URL or --backend-file FILE (or
+ * ORCA_BACKEND / ORCA_BACKEND_FILE). */
 #include "cli.h"
 
 #include <string.h>
@@ -24,11 +25,14 @@ static const struct {
 };
 
 static void usage(FILE *out) {
-  fprintf(out, "usage: orca COMMAND [--backend URL] [options]\n\ncommands:\n");
+  fprintf(out, "usage: orca COMMAND [--backend URL | --backend-file FILE] [options]\n\n"
+               "commands:\n");
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "\n'orca COMMAND --help' describes one command. The backend comes from --backend\n"
-               "or ORCA_BACKEND (default sqlite:./.orca/orca.db). See docs/cli.md.\n");
+  fprintf(out, "\n'orca COMMAND --help' describes one command. The backend URL comes from\n"
+               "--backend, --backend-file (a file holding it, so a password stays out of `ps`),\n"
+               "ORCA_BACKEND or ORCA_BACKEND_FILE (default sqlite:./.orca/orca.db).\n"
+               "See docs/cli.md.\n");
 }
 
 int main(int argc, char **argv) {
@@ -51,6 +55,8 @@ int main(int argc, char **argv) {
     cli c = {.prog = commands[i].name};
     int n = cli_common_opts(&c, argc - 1, argv + 1);
     int rc = n < 0 ? CLI_USAGE : commands[i].run(&c, n, argv + 1);
+    if (rc == CLI_FAIL && c.status)
+      rc = c.status; /* the failure was a bad value, e.g. a malformed URL */
     cli_close(&c);
     return rc;
   }

@@ -48,7 +48,7 @@ void cli_print_info(const cli *c, const orca_task_info *info, const orca_task_de
   orca_buf result = ORCA_BUF_INIT, args = ORCA_BUF_INIT;
   bool has_result = info->result.len && render(task ? task->result : NULL, &info->result, &result);
   bool has_args = info->args.len && render(task ? task->args_type : NULL, &info->args, &args);
-  char b1[40], b2[40], b3[40], b4[40];
+  char b1[40], b2[40], b3[40], b4[40], b5[40]; /* one per time printed */
   if (c->json) {
     printf("{\"id\":");
     json_str(stdout, info->id);
@@ -75,7 +75,7 @@ void cli_print_info(const cli *c, const orca_task_info *info, const orca_task_de
            info->attempt, info->deliveries, info->deliveries == 1 ? "" : "s",
            when(info->enqueued_us, b1, sizeof b1), when(info->eta_us, b2, sizeof b2),
            when(info->started_us, b3, sizeof b3), when(info->finished_us, b4, sizeof b4),
-           when(info->expires_us, b1, sizeof b1));
+           when(info->expires_us, b5, sizeof b5));
     if (info->worker[0])
       printf("worker    %s\n", info->worker);
     if (info->error[0])

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "orca/client.h"
 #include "redis_internal.h"
 
 static int parse_uint(const char *s, size_t n, long max, long *out) {
@@ -24,21 +25,23 @@ static int parse_uint(const char *s, size_t n, long max, long *out) {
 
 int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err) {
   static const char scheme[] = "redis://";
+  char shown[512]; /* url as messages show it: the password hidden */
+  orca_url_redact(url, shown, sizeof shown);
   if (strncmp(url, scheme, sizeof scheme - 1) != 0)
     return orca_err_set(err, ORCA_EURL,
                         "redis URL '%s' must start with redis:// "
                         "(redis://[:PASSWORD@]HOST:PORT[/DB])",
-                        url);
+                        shown);
   const char *p = url + sizeof scheme - 1;
   const char *at = strrchr(p, '@');
   r->password[0] = '\0';
   if (at) {
     if (*p != ':')
       return orca_err_set(err, ORCA_EURL, "redis URL '%s': the part before '@' must be ':PASSWORD'",
-                          url);
+                          shown);
     size_t n = (size_t)(at - p - 1);
     if (n == 0 || n >= sizeof r->password)
-      return orca_err_set(err, ORCA_EURL, "redis URL '%s': password is empty or too long", url);
+      return orca_err_set(err, ORCA_EURL, "redis URL '%s': password is empty or too long", shown);
     memcpy(r->password, p + 1, n);
     r->password[n] = '\0';
     p = at + 1;
@@ -47,22 +50,22 @@ int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err) {
   const char *end = slash ? slash : p + strlen(p);
   const char *colon = memchr(p, ':', (size_t)(end - p));
   if (!colon)
-    return orca_err_set(err, ORCA_EURL, "redis URL '%s': missing ':PORT' after the host", url);
+    return orca_err_set(err, ORCA_EURL, "redis URL '%s': missing ':PORT' after the host", shown);
   size_t hl = (size_t)(colon - p);
   if (hl == 0 || hl >= sizeof r->host)
-    return orca_err_set(err, ORCA_EURL, "redis URL '%s': host is empty or too long", url);
+    return orca_err_set(err, ORCA_EURL, "redis URL '%s': host is empty or too long", shown);
   memcpy(r->host, p, hl);
   r->host[hl] = '\0';
   long port;
   if (parse_uint(colon + 1, (size_t)(end - colon - 1), 65535, &port) || port == 0)
     return orca_err_set(err, ORCA_EURL, "redis URL '%s': port '%.*s' is not a number in 1..65535",
-                        url, (int)(end - colon - 1), colon + 1);
+                        shown, (int)(end - colon - 1), colon + 1);
   r->port = (int)port;
   r->db = 0;
   if (slash) {
     long db;
     if (parse_uint(slash + 1, strlen(slash + 1), 1L << 30, &db))
-      return orca_err_set(err, ORCA_EURL, "redis URL '%s': database '%s' is not a number", url,
+      return orca_err_set(err, ORCA_EURL, "redis URL '%s': database '%s' is not a number", shown,
                           slash + 1);
     r->db = (int)db;
   }

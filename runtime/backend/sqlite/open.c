@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "orca/client.h"
+
 #define ORCA__SQ_DEFAULT_BUSY_MS 5000
 
 typedef struct sq_url {
@@ -26,22 +28,24 @@ typedef struct sq_url {
 
 /* Parse "sqlite:…" into u. Returns 0 or ORCA_EURL with err. */
 static int parse_url(const char *url, sq_url *u, orca_err *err) {
+  char shown[512]; /* url as messages show it: a host form's password hidden */
+  orca_url_redact(url, shown, sizeof shown);
   if (strncmp(url, "sqlite:", 7) != 0)
-    return orca_err_set(err, ORCA_EURL, "sqlite: URL '%s' does not start with 'sqlite:'", url);
+    return orca_err_set(err, ORCA_EURL, "sqlite: URL '%s' does not start with 'sqlite:'", shown);
   const char *p = url + 7;
   if (strncmp(p, "//", 2) == 0) {
     if (p[2] != '/')
       return orca_err_set(err, ORCA_EURL,
                           "sqlite: URL '%s' names a host; use sqlite:PATH or sqlite:///ABS/PATH",
-                          url);
+                          shown);
     p += 2;
   }
   const char *q = strchr(p, '?');
   size_t len = q ? (size_t)(q - p) : strlen(p);
   if (len == 0)
-    return orca_err_set(err, ORCA_EURL, "sqlite: URL '%s' has no database path", url);
+    return orca_err_set(err, ORCA_EURL, "sqlite: URL '%s' has no database path", shown);
   if (len >= sizeof u->path)
-    return orca_err_set(err, ORCA_EURL, "sqlite: database path in '%s' is too long", url);
+    return orca_err_set(err, ORCA_EURL, "sqlite: database path in '%s' is too long", shown);
   memcpy(u->path, p, len);
   u->path[len] = '\0';
   if (strcmp(u->path, ":memory:") == 0 || strncmp(u->path, "file:", 5) == 0)
@@ -62,7 +66,7 @@ static int parse_url(const char *url, sq_url *u, orca_err *err) {
       return orca_err_set(err, ORCA_EURL,
                           "sqlite: unknown option '%.*s' in URL '%s' (known: sync=normal, "
                           "sync=full)",
-                          (int)olen, opt, url);
+                          (int)olen, opt, shown);
   }
   return 0;
 }

@@ -19,7 +19,8 @@ extern "C" {
 typedef struct orca_client orca_client;
 
 typedef struct orca_client_opts {
-  const char *backend;    /* URL; NULL = $ORCA_BACKEND, else sqlite:./.orca/orca.db */
+  const char *backend;    /* URL; NULL = $ORCA_BACKEND or $ORCA_BACKEND_FILE, else
+                             sqlite:./.orca/orca.db; "" is an error */
   const char *hooks_file; /* global Lua hooks (on_enqueue, route); NULL = none */
   const orca_clock *clock; /* NULL = real clock */
 } orca_client_opts;
@@ -28,6 +29,15 @@ typedef struct orca_client_opts {
  * ORCA_EURL / ORCA_ECONNECT / … with err saying what. opts may be NULL. */
 int orca_client_open(const orca_client_opts *opts, orca_client **out, orca_err *err);
 void orca_client_close(orca_client *c);
+
+/* Copy a backend URL into out (cap bytes, always NUL-terminated, truncated
+ * to fit) with its credentials hidden: "redis://:S3cr3t@h:6379" becomes
+ * "redis://:***@h:6379", "redis://user:pw@h" becomes "redis://user:***@h";
+ * everything between the scheme and the last '@' is treated as user
+ * information. sqlite:PATH URLs are copied as they are. Use it wherever a URL
+ * reaches a log, an error or the screen. Returns out (or "" when out is NULL
+ * or cap is 0); url NULL gives "". */
+const char *orca_url_redact(const char *url, char *out, size_t cap);
 
 typedef struct orca_header_kv {
   const char *key, *value;

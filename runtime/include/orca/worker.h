@@ -20,8 +20,13 @@ extern "C" {
 typedef struct orca_worker orca_worker;
 typedef struct orca_ctx orca_ctx;
 
+/* Largest concurrency and prefetch orca_worker_new() accepts. */
+#define ORCA_WORKER_MAX_CONCURRENCY 4096
+#define ORCA_WORKER_MAX_PREFETCH 65536
+
 typedef struct orca_worker_opts {
-  const char *backend;     /* URL; NULL = $ORCA_BACKEND, else sqlite:./.orca/orca.db */
+  const char *backend;     /* URL; NULL = $ORCA_BACKEND or $ORCA_BACKEND_FILE, else
+                              sqlite:./.orca/orca.db; "" is an error */
   const char *queues;      /* "payments:3,default:1"; NULL = every registered task's queue, weight 1 */
   unsigned concurrency;    /* handler threads; 0 = number of CPUs */
   unsigned prefetch;       /* tasks leased ahead of free threads; 0 = max(4 * concurrency, 16) */
@@ -59,11 +64,14 @@ void orca_worker_stop(orca_worker *w);
 void orca_worker_free(orca_worker *w);
 
 /* The worker command line every program gets:
- *   PROG [--backend URL] [--concurrency N] [--queues Q:W,...] [--prefetch N]
- *        [--lease DUR] [--grace DUR] [--hooks FILE] [--id ID] [--no-schedules] [--help]
+ *   PROG [--backend URL | --backend-file FILE] [--concurrency N] [--queues Q:W,...]
+ *        [--prefetch N] [--lease DUR] [--grace DUR] [--hooks FILE] [--id ID]
+ *        [--max-tasks N] [--no-schedules] [--help]
  * Parses argv (falling back to ORCA_* environment variables), creates the
  * worker, calls reg(w, ud) to install handlers, runs it with signals, and
- * returns a process exit code (0, 1 runtime error, 2 usage). */
+ * returns a process exit code: 0; 1 at run time (unreachable backend,
+ * handler registration); 2 for a bad flag, value or URL (one line naming the
+ * flag or variable and the value, a password redacted). */
 typedef int (*orca_register_fn)(orca_worker *w, void *ud);
 int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud);
 
