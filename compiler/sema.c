@@ -393,6 +393,15 @@ static int cmp_field_id(const void *a, const void *b) {
   return (x > y) - (x < y); /* declaration order among equal ids */
 }
 
+/* The id of f as written: the parser saturates ids that do not fit. */
+static const char *id_text(sema *S, const orca_ast_field *f) {
+  const orca_ast_lit *l = f->id_lit;
+  if (!l)
+    return orcac_printf(S->a, "%" PRIu32, f->id);
+  return l->is_unsigned ? orcac_printf(S->a, "%" PRIu64, l->v.u)
+                        : orcac_printf(S->a, "%" PRId64, l->v.i);
+}
+
 /* Check the fields of a struct or the parameters of a task (`what` is
  * "field" or "parameter"). */
 static void check_fields(sema *S, orca_ast_decl *d, const char *what) {
@@ -406,7 +415,7 @@ static void check_fields(sema *S, orca_ast_decl *d, const char *what) {
     else
       check_name(S, f->name, f->pos, what);
     if (f->id < 1 || f->id > 65535)
-      ERR(f->id_pos, "%s id %u is out of range (1 to 65535)", what, f->id);
+      ERR(f->id_pos, "%s id %s is out of range (1 to 65535)", what, id_text(S, f));
     orca_ast_field *old = orcac_symtab_put(&seen, f->name, f);
     if (old && old != (void *)-1)
       ERR(f->pos, "duplicate %s name '%s' (first at line %u)", what, f->name, old->pos.line);

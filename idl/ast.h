@@ -203,6 +203,7 @@ typedef struct orca_ast_field {
   const char *doc;
   orca_ast_pos pos;   /* position of the name */
   orca_ast_pos id_pos;
+  const orca_ast_lit *id_lit; /* the id as written (for messages), or NULL */
 } orca_ast_field;
 
 typedef struct orca_ast_struct {
