@@ -1,0 +1,71 @@
+/* compiler/sema_internal.h — what the files of the semantic pass share.
+ *
+ * The pass (orcac_sema() in sema.c) is split by job:
+ *   sema.c          declarations, type resolution, fields, enums; the driver
+ *   sema_lit.c      typed literals (defaults, schedule arguments)
+ *   sema_policy.c   task annotations and schedules
+ *   sema_graph.c    walks over the struct graph: by-value cycles, C
+ *                   definition order, recursive groups
+ *   sema_cnames.c   the C names a file defines, against each other and its
+ *                   imports'
+ * Every function reports its errors through ERR() and never stops the pass.
+ * Strings they return live in the session arena. */
+#ifndef ORCAC_SEMA_INTERNAL_H
+#define ORCAC_SEMA_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "compiler/frontend.h"
+#include "compiler/symtab.h"
+#include "idl/ast.h"
+
+typedef struct sema {
+  orcac_session *s;
+  orca_ast_file *f;
+  orca_arena *a;
+  orcac_symtab names;  /* decl name -> decl */
+  orcac_symtab cnames; /* C identifier -> const char * description */
+} sema;
+
+#define ERR(pos, ...) orcac_diag(&S->s->diags, false, (pos), __VA_ARGS__)
+
+/* ", did you mean 'best'?", or "" when best is NULL. */
+const char *orcac__sema_dym(sema *S, const char *best);
+
+/* The declaration `name` ("Order" or "pkg.Order") visible in the file.
+ * Reports an unknown package (then *reported is set); NULL when not found,
+ * which the caller reports. */
+orca_ast_decl *orcac__sema_lookup(sema *S, const char *name, orca_ast_pos pos, bool *reported);
+
+/* True when `name` was written as a declaration that a syntax error dropped:
+ * its uses are not reported again. */
+bool orcac__sema_dropped(sema *S, const char *name);
+
+/* Resolve a written type (kind, decl, spelling); false after reporting. */
+bool orcac__sema_resolve_type(sema *S, orca_ast_type *t);
+
+/* Check the fields of a struct or the parameters of a task (`what` is
+ * "field" or "parameter"): names, ids, types, defaults; sets by_id. */
+void orcac__sema_fields(sema *S, orca_ast_decl *d, const char *what);
+
+/* How a literal reads in a message: "an integer", "'FREE'", ... */
+const char *orcac__sema_lit_desc(sema *S, const orca_ast_lit *l);
+
+/* Type literal l as t (sets l->kind and the typed value); `ctx` starts the
+ * messages ("default value of 'qty'"). False after reporting. */
+bool orcac__sema_check_lit(sema *S, orca_ast_lit *l, const orca_ast_type *t, const char *ctx);
+
+/* A task: annotations into its policy, its parameters, its result type. */
+void orcac__sema_task(sema *S, orca_ast_decl *d);
+
+/* A schedule: trigger, catch-up, task and pre-encoded arguments. */
+void orcac__sema_schedule(sema *S, orca_ast_decl *d);
+
+/* The struct graph of the file: by-value cycles (errors), structs_topo,
+ * strct.recursive. */
+void orcac__sema_graph(sema *S);
+
+/* The C names of the file and its imports: collisions (errors). */
+void orcac__sema_cnames(sema *S);
+
+#endif
