@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Write one deep or long .orca input to stdout, by kind (tests/compiler-diag
+deep test; the small ones are also in the fuzz corpus):
+
+  chain N         N structs, each embedding the next by value
+  cycle N         N structs embedding each other by value in a ring
+  optcycle N      the same ring through optional fields (valid)
+  listchain N     N structs, each holding a list of the next (valid)
+  diamond N       N layers of two structs, each referring to both structs of
+                  the next layer, the last to the first (valid; the number of
+                  paths doubles with each layer)
+  types N         a field type with N nested lists
+  literal N       a schedule argument with N nested struct literals
+  parens N        N nested parentheses
+  import N DIR    N files DIR/f0.orca .. f(N-1).orca, each importing the next
+                  (prints nothing)
+"""
+import os
+import sys
+
+kind, n = sys.argv[1], int(sys.argv[2])
+out = ["package deep;"]
+if kind == "chain":
+    out += ["struct S%d { 1: S%d next; }" % (i, i + 1) for i in range(n - 1)]
+    out.append("struct S%d { 1: i32 v; }" % (n - 1))
+elif kind in ("cycle", "optcycle"):
+    opt = "optional " if kind == "optcycle" else ""
+    out += ["struct S%d { 1: %sS%d next; }" % (i, opt, (i + 1) % n) for i in range(n)]
+elif kind == "listchain":
+    out += ["struct S%d { 1: list<S%d> next; }" % (i, i + 1) for i in range(n - 1)]
+    out.append("struct S%d { 1: i32 v; }" % (n - 1))
+elif kind == "diamond":
+    for i in range(n):
+        for s in "AB":
+            out.append("struct %s%d { 1: optional A%d a; 2: list<B%d> b; }"
+                       % (s, i, (i + 1) % n, (i + 1) % n))
+elif kind == "types":
+    out.append("struct A { 1: %si32%s x; }" % ("list<" * n, ">" * n))
+elif kind == "literal":
+    out.append("struct A { 1: optional A a; }")
+    out.append("task t(1: A a);")
+    out.append("schedule s: every(1s) -> t(a = %s{}%s);" % ("{a = " * n, "}" * n))
+elif kind == "parens":
+    out.append("task t();")
+    out.append("schedule s: every%s1s%s -> t();" % ("(" * n, ")" * n))
+elif kind == "import":
+    d = sys.argv[3]
+    for i in range(n):
+        with open(os.path.join(d, "f%d.orca" % i), "w") as f:
+            f.write("package f%d;\n" % i)
+            if i + 1 < n:
+                f.write('import "f%d.orca";\n' % (i + 1))
+    sys.exit(0)
+else:
+    sys.exit("gen_deep.py: unknown kind " + kind)
+print("\n".join(out))
