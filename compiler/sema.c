@@ -48,16 +48,8 @@ const char *orcac__sema_dym(sema *S, const char *best) {
 
 /* ------------------------------------------------------------ names */
 
-static bool check_name(sema *S, const char *name, orca_ast_pos pos, const char *what) {
-  if (strstr(name, "__")) {
-    ERR(pos, "%s name '%s' contains '__', which generated C reserves", what, name);
-    return false;
-  }
-  return true;
-}
-
 static void declare(sema *S, orca_ast_decl *d) {
-  if (!check_name(S, d->name, d->pos, orca_ast_kind_name(d->kind)))
+  if (!orcac__sema_check_name(S, d->name, d->pos, orca_ast_kind_name(d->kind), true))
     return;
   if ((d->kind == ORCA_AST_ENUM || d->kind == ORCA_AST_STRUCT) && builtin_kind(d->name)) {
     ERR(d->pos, "'%s' is a builtin type and cannot be declared", d->name);
@@ -201,11 +193,7 @@ void orcac__sema_fields(sema *S, orca_ast_decl *d, const char *what) {
   orcac_symtab seen = {0};
   for (size_t i = 0; i < st->nfields; i++) {
     orca_ast_field *f = &st->fields[i];
-    f->c_name = f->name;
-    if (orcac_is_c_keyword(f->name))
-      ERR(f->pos, "%s name '%s' is a C keyword", what, f->name);
-    else
-      check_name(S, f->name, f->pos, what);
+    orcac__sema_member_name(S, f, what);
     if (f->id < 1 || f->id > 65535)
       ERR(f->id_pos, "%s id %s is out of range (1 to 65535)", what, id_text(S, f));
     orca_ast_field *old = orcac_symtab_put(&seen, f->name, f);
@@ -260,15 +248,14 @@ static void check_enum(sema *S, orca_ast_decl *d) {
   if (!e->nvalues && !d->broken)
     ERR(d->pos, "enum '%s' has no values", d->name);
   orcac_symtab seen = {0};
-  char buf[512];
   for (size_t i = 0; i < e->nvalues; i++) {
     orca_ast_enum_value *v = &e->values[i];
-    check_name(S, v->name, v->pos, "enum value");
+    bool ok = orcac__sema_check_name(S, v->name, v->pos, "enum value", false);
     orca_ast_enum_value *old = orcac_symtab_put(&seen, v->name, v);
     if (old && old != (void *)-1)
       ERR(v->pos, "duplicate enum value name '%s' (first at line %u)", v->name, old->pos.line);
-    orcac_c_enum_value(buf, sizeof buf, S->f->package, d->name, v->name);
-    v->c_name = orcac_strdup(S->a, buf);
+    /* Without a C name a bad value is left out of the C name checks. */
+    v->c_name = ok ? orcac__sema_c_enum_value(S, S->f->package, d->name, v->name) : NULL;
   }
   orcac_symtab_free(&seen);
   e->by_value = orca_arena_alloc(S->a, (e->nvalues ? e->nvalues : 1) * sizeof *e->by_value);
@@ -321,10 +308,7 @@ unsigned orcac_sema(orcac_session *s, orca_ast_file *f) {
     ERR(((orca_ast_pos){f->path, 1, 1}), "missing 'package NAME;' at the start of the file");
     return s->diags.errors - before;
   }
-  check_name(S, f->package, f->package_pos, "package");
-  char buf[512];
-  orcac_c_prefix(buf, sizeof buf, f->package);
-  f->prefix = orcac_strdup(S->a, buf);
+  orcac__sema_package(S);
   for (size_t i = 0; i < f->nimports; i++) {
     orca_ast_file *im = f->imports[i].file;
     if (!im)
@@ -343,8 +327,7 @@ unsigned orcac_sema(orcac_session *s, orca_ast_file *f) {
     orca_ast_decl *d = f->decls[i];
     d->file = f;
     d->qname = orcac_printf(S->a, "%s.%s", f->package, d->name);
-    orcac_c_name(buf, sizeof buf, f->package, d->name, NULL);
-    d->c_name = orcac_strdup(S->a, buf);
+    d->c_name = orcac__sema_c_name(S, f->package, d->name, NULL);
     declare(S, d);
   }
   for (size_t i = 0; i < f->ndecls; i++) {

@@ -6,8 +6,9 @@
  *   sema_policy.c   task annotations and schedules
  *   sema_graph.c    walks over the struct graph: by-value cycles, C
  *                   definition order, recursive groups
- *   sema_cnames.c   the C names a file defines, against each other and its
- *                   imports'
+ *   sema_cnames.c   names as C names: length and '_' rules, members, the
+ *                   file-scope names a file defines against what C reserves,
+ *                   each other and its imports'
  * Every function reports its errors through ERR() and never stops the pass.
  * Strings they return live in the session arena. */
 #ifndef ORCAC_SEMA_INTERNAL_H
@@ -23,8 +24,9 @@ typedef struct sema {
   orcac_session *s;
   orca_ast_file *f;
   orca_arena *a;
-  orcac_symtab names;  /* decl name -> decl */
-  orcac_symtab cnames; /* C identifier -> const char * description */
+  orcac_symtab names;   /* decl name -> decl */
+  orcac_symtab cnames;  /* C identifier -> const char * description */
+  bool prefix_reported; /* the package's C prefix is reserved (reported once) */
 } sema;
 
 #define ERR(pos, ...) orcac_diag(&S->s->diags, false, (pos), __VA_ARGS__)
@@ -65,7 +67,28 @@ void orcac__sema_schedule(sema *S, orca_ast_decl *d);
  * strct.recursive. */
 void orcac__sema_graph(sema *S);
 
-/* The C names of the file and its imports: collisions (errors). */
+/* Check a .orca name (`what`: "struct", "field", ...): length, "__", and
+ * for a package or declaration (joined = true) no '_' at either end.
+ * False after reporting. */
+bool orcac__sema_check_name(sema *S, const char *name, orca_ast_pos pos, const char *what,
+                            bool joined);
+
+/* Check the name of a field or parameter as a C struct member and set its
+ * c_name. */
+void orcac__sema_member_name(sema *S, orca_ast_field *f, const char *what);
+
+/* The package name, its C prefix (sets file->prefix; a reserved prefix is
+ * reported once) and the file name. False when the package name itself is
+ * bad. */
+bool orcac__sema_package(sema *S);
+
+/* compiler/names.h names in the arena (NULL when out of memory). */
+const char *orcac__sema_c_name(sema *S, const char *package, const char *name, const char *suffix);
+const char *orcac__sema_c_enum_value(sema *S, const char *package, const char *enum_name,
+                                     const char *value);
+
+/* The file-scope C names of the file and its imports: reserved names and
+ * collisions (errors). */
 void orcac__sema_cnames(sema *S);
 
 #endif

@@ -210,11 +210,9 @@ void orcac__sema_task(sema *S, orca_ast_decl *d) {
     }
   }
   orca_ast_decl *args = d->task.args;
-  char buf[512];
   args->name = orcac_printf(S->a, "%s.args", d->name);
   args->qname = orcac_printf(S->a, "%s.%s.args", S->f->package, d->name);
-  orcac_c_name(buf, sizeof buf, S->f->package, d->name, ORCAC_SFX_ARGS);
-  args->c_name = orcac_strdup(S->a, buf);
+  args->c_name = orcac__sema_c_name(S, S->f->package, d->name, ORCAC_SFX_ARGS);
   args->file = S->f;
   args->doc = d->doc;
   orcac__sema_fields(S, args, "parameter");
