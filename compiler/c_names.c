@@ -819,37 +819,42 @@ static bool stdint_family(const char *s) {
   return false;
 }
 
+/* A prefix the C standard reserves when a letter of one case follows it. */
+typedef struct prefix_rule {
+  const char *prefix, *why;
+} prefix_rule;
+
+static const char *match_prefix(const char *s, const prefix_rule *r, size_t n, bool upper) {
+  for (size_t i = 0; i < n; i++) {
+    char c = starts(s, r[i].prefix) ? s[strlen(r[i].prefix)] : '\0';
+    if (upper ? c >= 'A' && c <= 'Z' : lower(c))
+      return r[i].why;
+  }
+  return NULL;
+}
+
 /* Patterns the C standard reserves for macros of its headers; a struct
  * member must avoid them. */
 static const char *macro_pattern(const char *s) {
-  if (s[0] == 'E' && upper_or_digit(s[1]))
-    return "reserved for <errno.h> macros (E and a digit or capital letter)";
-  if (starts(s, "SIG") && (upper_or_digit(s[3]) || s[3] == '_'))
-    return "reserved for <signal.h> macros (SIG and a capital letter or '_')";
-  if ((starts(s, "PRI") || starts(s, "SCN")) && (lower(s[3]) || s[3] == 'X'))
-    return "reserved for <inttypes.h> macros (PRI or SCN and a lower-case letter or X)";
-  static const struct {
-    const char *prefix, *why;
-  } upper[] = {
+  static const prefix_rule rules[] = {
       {"LC_", "reserved for <locale.h> macros (LC_ and a capital letter)"},
       {"FE_", "reserved for <fenv.h> macros (FE_ and a capital letter)"},
       {"FP_", "reserved for <math.h> macros (FP_ and a capital letter)"},
       {"ATOMIC_", "reserved for <stdatomic.h> macros (ATOMIC_ and a capital letter)"},
       {"TIME_", "reserved for <time.h> macros (TIME_ and a capital letter)"},
   };
-  for (size_t i = 0; i < sizeof upper / sizeof upper[0]; i++) {
-    size_t n = strlen(upper[i].prefix);
-    if (starts(s, upper[i].prefix) && s[n] >= 'A' && s[n] <= 'Z')
-      return upper[i].why;
-  }
-  return NULL;
+  if (s[0] == 'E' && upper_or_digit(s[1]))
+    return "reserved for <errno.h> macros (E and a digit or capital letter)";
+  if (starts(s, "SIG") && (upper_or_digit(s[3]) || s[3] == '_'))
+    return "reserved for <signal.h> macros (SIG and a capital letter or '_')";
+  if ((starts(s, "PRI") || starts(s, "SCN")) && (lower(s[3]) || s[3] == 'X'))
+    return "reserved for <inttypes.h> macros (PRI or SCN and a lower-case letter or X)";
+  return match_prefix(s, rules, sizeof rules / sizeof rules[0], true);
 }
 
 /* Patterns the C standard reserves for file-scope names of its headers. */
 static const char *file_pattern(const char *s) {
-  static const struct {
-    const char *prefix, *why;
-  } pre[] = {
+  static const prefix_rule rules[] = {
       {"atomic_", "reserved for <stdatomic.h> (atomic_ and a lower-case letter)"},
       {"memory_order_", "reserved for <stdatomic.h> (memory_order_ and a lower-case letter)"},
       {"cnd_", "reserved for <threads.h> (cnd_ and a lower-case letter)"},
@@ -858,10 +863,7 @@ static const char *file_pattern(const char *s) {
       {"tss_", "reserved for <threads.h> (tss_ and a lower-case letter)"},
       {"stdc_", "reserved for <stdbit.h> (stdc_ and a lower-case letter)"},
   };
-  for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++)
-    if (starts(s, pre[i].prefix) && lower(s[strlen(pre[i].prefix)]))
-      return pre[i].why;
-  return NULL;
+  return match_prefix(s, rules, sizeof rules / sizeof rules[0], false);
 }
 
 const char *orcac_c_reserved(const char *id, orcac_c_scope scope) {
