@@ -51,8 +51,15 @@ static orcac_source *find_source(orcac_diags *d, const char *path) {
   return NULL;
 }
 
+static bool continuation(char c) {
+  return ((unsigned char)c & 0xC0) == 0x80;
+}
+
 /* Print the line of pos and a caret under its column; tabs are kept in the
- * caret line so it lines up in any tab width. */
+ * caret line so it lines up in any tab width. Of a line longer than
+ * ORCAC_DIAG_LINE_MAX bytes only that many around the column are printed,
+ * with "..." where it was cut (never inside a UTF-8 character), so a huge
+ * one-line input cannot turn 200 messages into gigabytes. */
 static void print_caret(orcac_diags *d, orca_ast_pos pos) {
   orcac_source *s = find_source(d, pos.file);
   if (!s || !index_lines(s) || pos.line == 0 || pos.line > s->nlines)
@@ -61,8 +68,19 @@ static void print_caret(orcac_diags *d, orca_ast_pos pos) {
   size_t n = 0;
   while (line + n < s->text + s->len && line[n] != '\n' && line[n] != '\r')
     n++;
-  fprintf(d->out, "%.*s\n", (int)n, line);
-  for (size_t i = 0; i + 1 < pos.col && i < n; i++)
+  size_t col = pos.col ? pos.col - 1 : 0, start = 0, end = n;
+  if (n > ORCAC_DIAG_LINE_MAX) {
+    start = col > ORCAC_DIAG_LINE_MAX / 2 ? col - ORCAC_DIAG_LINE_MAX / 2 : 0;
+    end = start + ORCAC_DIAG_LINE_MAX < n ? start + ORCAC_DIAG_LINE_MAX : n;
+    while (start > 0 && continuation(line[start]))
+      start--;
+    while (end < n && continuation(line[end]))
+      end--;
+  }
+  const char *pre = start ? "..." : "";
+  fprintf(d->out, "%s%.*s%s\n", pre, (int)(end - start), line + start, end < n ? "..." : "");
+  fputs(start ? "   " : "", d->out);
+  for (size_t i = start; i < col && i < end; i++)
     fputc(line[i] == '\t' ? '\t' : ' ', d->out);
   fputs("^\n", d->out);
 }

@@ -61,6 +61,9 @@ orcac_source *orcac_diag_add_source(orcac_diags *d, const char *path, const char
 #define ORCAC_DIAG_NAME_MAX 80
 #define ORCAC_DIAG_NAME_KEEP 38
 
+/* The caret line shows at most this many bytes of a long source line. */
+#define ORCAC_DIAG_LINE_MAX 160
+
 /* Report an error (warning = false) or a warning at pos. pos.line 0 means no
  * position (just "FILE: error: ..."; file may be NULL too). Messages are
  * never cut; long names in them are elided in the middle (above). */

@@ -36,6 +36,17 @@ expect literal 20000 1 "in.orca:4:347: error: brackets nested more than 64 deep"
 expect literal 62 0
 expect parens 20000 1 "in.orca:3:19: error: ')' expected (to close '(' at line 3) before '('"
 
+# 66,000 fields on one 1.2 MB line: the 465 ids over 65535 are errors, and
+# each message shows only a window of the line (printing the whole line 200
+# times took minutes).
+$gen oneline 66000 >"$tmp/in.orca"
+"$orcac" --check "$tmp/in.orca" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+size=$(wc -c <"$tmp/err")
+if [ $rc -ne 1 ] || [ "$size" -gt 100000 ]; then
+  echo "FAIL oneline 66000: exit $rc, $size bytes of messages"; fail=1
+fi
+
 # A chain of 2,000 imports stops at the 64th file.
 mkdir "$tmp/imports"
 $gen import 2000 "$tmp/imports"

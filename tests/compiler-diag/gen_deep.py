@@ -12,6 +12,7 @@ deep test; the small ones are also in the fuzz corpus):
   types N         a field type with N nested lists
   literal N       a schedule argument with N nested struct literals
   parens N        N nested parentheses
+  oneline N       a struct of N fields (ids 1..N) on one line
   import N DIR    N files DIR/f0.orca .. f(N-1).orca, each importing the next
                   (prints nothing)
 """
@@ -43,6 +44,8 @@ elif kind == "literal":
 elif kind == "parens":
     out.append("task t();")
     out.append("schedule s: every%s1s%s -> t();" % ("(" * n, ")" * n))
+elif kind == "oneline":
+    out.append("struct A { %s}" % "".join("%d: i32 f%d; " % (i + 1, i) for i in range(n)))
 elif kind == "import":
     d = sys.argv[3]
     for i in range(n):
