@@ -9,6 +9,8 @@
  * later checks that depend on it stay silent instead of cascading. */
 #include <float.h>
 #include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +48,66 @@ const char *orcac__sema_dym(sema *S, const char *best) {
   return best ? orcac_printf(S->a, ", did you mean '%s'?", best) : "";
 }
 
+bool orcac__sema_printing(sema *S) {
+  const orcac_diags *d = &S->s->diags;
+  return d->errors < (d->max_errors ? d->max_errors : 200);
+}
+
+/* ------------------------------------------------------------ indexes */
+
+/* The element named `name` among n elements of `size` bytes at base, whose
+ * name is the const char * at offset name_off; the first of equal names. */
+static void *named(sema *S, const void *owner, const void *base, size_t n, size_t size,
+                   size_t name_off, const char *name) {
+  char key[2 * sizeof(void *) + 3];
+  snprintf(key, sizeof key, "%p", owner);
+  orcac_symtab *ix = orcac_symtab_get(&S->indexes, key);
+  if (!ix) {
+    char *k = orcac_strdup(S->a, key);
+    ix = calloc(1, sizeof *ix);
+    if (!k || !ix || orcac_symtab_put(&S->indexes, k, ix) == (void *)-1) {
+      free(ix);
+      return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+      const char *elem = (const char *)base + i * size;
+      orcac_symtab_put(ix, *(const char *const *)(elem + name_off), (void *)elem);
+    }
+  }
+  return orcac_symtab_get(ix, name);
+}
+
+orca_ast_field *orcac__sema_field_named(sema *S, const orca_ast_decl *d, const char *name) {
+  return named(S, d, d->strct.fields, d->strct.nfields, sizeof *d->strct.fields,
+               offsetof(orca_ast_field, name), name);
+}
+
+const orca_ast_enum_value *orcac__sema_value_named(sema *S, const orca_ast_decl *e,
+                                                   const char *name) {
+  return named(S, e, e->enm.values, e->enm.nvalues, sizeof *e->enm.values,
+               offsetof(orca_ast_enum_value, name), name);
+}
+
+const char *orcac__sema_suggest_field(sema *S, const orca_ast_decl *d, const char *name) {
+  const char **names = orcac__sema_printing(S)
+                           ? orca_arena_alloc(S->a, (d->strct.nfields + 1) * sizeof *names)
+                           : NULL;
+  if (!names)
+    return NULL;
+  for (size_t j = 0; j < d->strct.nfields; j++)
+    names[j] = d->strct.fields[j].name;
+  return orcac_suggest(name, names, d->strct.nfields);
+}
+
+static void free_indexes(sema *S) {
+  for (size_t i = 0; i < S->indexes.cap; i++)
+    if (S->indexes.keys[i]) {
+      orcac_symtab_free(S->indexes.vals[i]);
+      free(S->indexes.vals[i]);
+    }
+  orcac_symtab_free(&S->indexes);
+}
+
 /* ------------------------------------------------------------ names */
 
 static void declare(sema *S, orca_ast_decl *d) {
@@ -68,10 +130,10 @@ static void declare(sema *S, orca_ast_decl *d) {
 bool orcac__sema_dropped(sema *S, const char *name) {
   if (strchr(name, '.'))
     return false;
-  for (size_t i = 0; i < S->f->nwritten_names; i++)
-    if (strcmp(S->f->written_names[i], name) == 0)
-      return !orcac_symtab_get(&S->names, name);
-  return false;
+  if (!S->written.cap)
+    for (size_t i = 0; i < S->f->nwritten_names; i++)
+      orcac_symtab_put(&S->written, S->f->written_names[i], (void *)S->f->written_names[i]);
+  return orcac_symtab_get(&S->written, name) && !orcac_symtab_get(&S->names, name);
 }
 
 /* --------------------------------------------------------------- types */
@@ -79,7 +141,7 @@ bool orcac__sema_dropped(sema *S, const char *name) {
 /* Candidates for "did you mean" on an unknown type name. */
 static const char *suggest_type(sema *S, const char *name) {
   size_t n = NBUILTINS + S->f->ndecls;
-  const char **c = orca_arena_alloc(S->a, n * sizeof *c);
+  const char **c = orcac__sema_printing(S) ? orca_arena_alloc(S->a, n * sizeof *c) : NULL;
   if (!c)
     return NULL;
   size_t k = 0;
@@ -252,9 +314,12 @@ static void check_enum(sema *S, orca_ast_decl *d) {
     orca_ast_enum_value *v = &e->values[i];
     bool ok = orcac__sema_check_name(S, v->name, v->pos, "enum value", false);
     orca_ast_enum_value *old = orcac_symtab_put(&seen, v->name, v);
-    if (old && old != (void *)-1)
+    if (old && old != (void *)-1) {
       ERR(v->pos, "duplicate enum value name '%s' (first at line %u)", v->name, old->pos.line);
-    /* Without a C name a bad value is left out of the C name checks. */
+      ok = false;
+    }
+    /* Without a C name a bad or repeated value is left out of the C name
+     * checks (it is reported already). */
     v->c_name = ok ? orcac__sema_c_enum_value(S, S->f->package, d->name, v->name) : NULL;
   }
   orcac_symtab_free(&seen);
@@ -309,19 +374,19 @@ unsigned orcac_sema(orcac_session *s, orca_ast_file *f) {
     return s->diags.errors - before;
   }
   orcac__sema_package(S);
+  orcac_symtab packages = {0}; /* package -> its first import */
   for (size_t i = 0; i < f->nimports; i++) {
-    orca_ast_file *im = f->imports[i].file;
-    if (!im)
+    orca_ast_import *im = &f->imports[i];
+    if (!im->file)
       continue;
-    if (strcmp(im->package, f->package) == 0)
-      ERR(f->imports[i].pos, "imported file '%s' declares the same package '%s'",
-          f->imports[i].path, f->package);
-    for (size_t j = 0; j < i; j++)
-      if (f->imports[j].file && f->imports[j].file != im &&
-          strcmp(f->imports[j].file->package, im->package) == 0)
-        ERR(f->imports[i].pos, "package '%s' is imported twice (also from '%s')", im->package,
-            f->imports[j].path);
+    if (strcmp(im->file->package, f->package) == 0)
+      ERR(im->pos, "imported file '%s' declares the same package '%s'", im->path, f->package);
+    orca_ast_import *first = orcac_symtab_put(&packages, im->file->package, im);
+    if (first && first != (void *)-1 && first->file != im->file)
+      ERR(im->pos, "package '%s' is imported twice (also from '%s')", im->file->package,
+          first->path);
   }
+  orcac_symtab_free(&packages);
   /* Names first, so declarations may refer to later ones. */
   for (size_t i = 0; i < f->ndecls; i++) {
     orca_ast_decl *d = f->decls[i];
@@ -354,6 +419,8 @@ unsigned orcac_sema(orcac_session *s, orca_ast_file *f) {
     if (f->decls[i]->kind == ORCA_AST_SCHEDULE)
       orcac__sema_schedule(S, f->decls[i]);
   orcac__sema_cnames(S);
+  free_indexes(S);
+  orcac_symtab_free(&S->written);
   orcac_symtab_free(&S->names);
   if (s->diags.errors == before)
     orcac_fingerprint_file(f);

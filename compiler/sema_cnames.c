@@ -121,11 +121,6 @@ static void claim_decl(sema *S, const orca_ast_decl *d, bool report) {
   if (d->kind == ORCA_AST_ENUM)
     for (size_t i = 0; i < d->enm.nvalues; i++) {
       const orca_ast_enum_value *v = &d->enm.values[i];
-      bool dup = false;
-      for (size_t j = 0; j < i && !dup; j++)
-        dup = strcmp(d->enm.values[j].name, v->name) == 0;
-      if (dup)
-        continue;
       c.reported = false;
       c.pos = v->pos;
       c.desc = orcac_printf(S->a, "enum value '%s.%s'", d->name, v->name);

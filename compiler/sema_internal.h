@@ -27,12 +27,30 @@ typedef struct sema {
   orcac_symtab names;   /* decl name -> decl */
   orcac_symtab cnames;  /* C identifier -> const char * description */
   bool prefix_reported; /* the package's C prefix is reserved (reported once) */
+  orcac_symtab indexes; /* decl -> orcac_symtab * (heap) of its fields or values by name */
+  orcac_symtab written; /* names written after declaration keywords (syntax errors too) */
 } sema;
 
 #define ERR(pos, ...) orcac_diag(&S->s->diags, false, (pos), __VA_ARGS__)
 
 /* ", did you mean 'best'?", or "" when best is NULL. */
 const char *orcac__sema_dym(sema *S, const char *best);
+
+/* True while messages are still printed (orcac_diags.max_errors): only
+ * then is a "did you mean" worth its search over every candidate. */
+bool orcac__sema_printing(sema *S);
+
+/* The field of struct (or task arguments) d named `name`, and the value of
+ * enum e named `name`, or NULL: hash lookups, the index built on first use
+ * and kept until the pass ends, so literals and schedule arguments cost
+ * time linear in their size. */
+orca_ast_field *orcac__sema_field_named(sema *S, const orca_ast_decl *d, const char *name);
+const orca_ast_enum_value *orcac__sema_value_named(sema *S, const orca_ast_decl *e,
+                                                   const char *name);
+
+/* The closest field name of d to `name` for "did you mean", or NULL (also
+ * when messages are no longer printed). */
+const char *orcac__sema_suggest_field(sema *S, const orca_ast_decl *d, const char *name);
 
 /* The declaration `name` ("Order" or "pkg.Order") visible in the file.
  * Reports an unknown package (then *reported is set); NULL when not found,

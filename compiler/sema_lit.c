@@ -60,30 +60,26 @@ static bool valid_utf8(const unsigned char *s, size_t n) {
 
 static bool check_struct_lit(sema *S, orca_ast_lit *l, const orca_ast_decl *d, const char *ctx) {
   bool ok = true;
+  orcac_symtab set = {0}; /* field name -> entry, to find fields set twice */
   for (size_t i = 0; i < l->nentries; i++) {
     orca_ast_lit_entry *e = &l->entries[i];
-    const char **names = orca_arena_alloc(S->a, (d->strct.nfields + 1) * sizeof *names);
-    for (size_t j = 0; j < d->strct.nfields; j++) {
-      if (strcmp(d->strct.fields[j].name, e->name) == 0)
-        e->field = &d->strct.fields[j];
-      if (names)
-        names[j] = d->strct.fields[j].name;
-    }
+    e->field = orcac__sema_field_named(S, d, e->name);
     if (!e->field) {
       ERR(e->pos, "%s: struct '%s' has no field '%s'%s", ctx, d->name, e->name,
-          orcac__sema_dym(S, names ? orcac_suggest(e->name, names, d->strct.nfields) : NULL));
+          orcac__sema_dym(S, orcac__sema_suggest_field(S, d, e->name)));
       ok = false;
       continue;
     }
-    for (size_t j = 0; j < i; j++)
-      if (l->entries[j].field == e->field) {
-        ERR(e->pos, "%s: field '%s' is set twice", ctx, e->name);
-        ok = false;
-      }
+    void *first = orcac_symtab_put(&set, e->field->name, e);
+    if (first && first != (void *)-1) {
+      ERR(e->pos, "%s: field '%s' is set twice", ctx, e->name);
+      ok = false;
+    }
     ok = orcac__sema_check_lit(S, e->value, e->field->type,
                                orcac_printf(S->a, "field '%s' of '%s'", e->name, d->name)) &&
          ok;
   }
+  orcac_symtab_free(&set);
   l->struct_decl = d;
   return ok;
 }
@@ -186,16 +182,16 @@ bool orcac__sema_check_lit(sema *S, orca_ast_lit *l, const orca_ast_type *t, con
       }
       vname = dot + 1;
     }
-    const char **names = orca_arena_alloc(S->a, (e->enm.nvalues + 1) * sizeof *names);
-    for (size_t i = 0; i < e->enm.nvalues; i++) {
-      if (strcmp(e->enm.values[i].name, vname) == 0) {
-        l->enum_value = &e->enm.values[i];
-        l->v.i = e->enm.values[i].value;
-        return true;
-      }
-      if (names)
-        names[i] = e->enm.values[i].name;
+    l->enum_value = orcac__sema_value_named(S, e, vname);
+    if (l->enum_value) {
+      l->v.i = l->enum_value->value;
+      return true;
     }
+    const char **names = orcac__sema_printing(S)
+                             ? orca_arena_alloc(S->a, (e->enm.nvalues + 1) * sizeof *names)
+                             : NULL;
+    for (size_t i = 0; names && i < e->enm.nvalues; i++)
+      names[i] = e->enm.values[i].name;
     ERR(l->pos, "%s: '%s' is not a value of enum '%s'%s", ctx, vname, e->name,
         orcac__sema_dym(S, names ? orcac_suggest(vname, names, e->enm.nvalues) : NULL));
     l->kind = 0;

@@ -318,7 +318,8 @@ void orcac__sema_schedule(sema *S, orca_ast_decl *d) {
   if (!t) {
     if (!reported && !orcac__sema_dropped(S, sc->task_name)) {
       size_t k = 0;
-      const char **c = orca_arena_alloc(S->a, (S->f->ndecls + 1) * sizeof *c);
+      const char **c =
+          orcac__sema_printing(S) ? orca_arena_alloc(S->a, (S->f->ndecls + 1) * sizeof *c) : NULL;
       for (size_t i = 0; c && i < S->f->ndecls; i++)
         if (S->f->decls[i]->kind == ORCA_AST_TASK)
           c[k++] = S->f->decls[i]->name;
@@ -334,9 +335,7 @@ void orcac__sema_schedule(sema *S, orca_ast_decl *d) {
   sc->task = t;
   orca_ast_decl *args = t->task.args;
   bool ok = true;
-  const char **pnames = orca_arena_alloc(S->a, (args->strct.nfields + 1) * sizeof *pnames);
-  for (size_t j = 0; pnames && j < args->strct.nfields; j++)
-    pnames[j] = args->strct.fields[j].name;
+  orcac_symtab given = {0}; /* parameter name -> argument */
   for (size_t i = 0; i < sc->nargs; i++) {
     orca_ast_lit_entry *e = &sc->args[i];
     if (!e->name) {
@@ -344,20 +343,18 @@ void orcac__sema_schedule(sema *S, orca_ast_decl *d) {
       ok = false;
       continue;
     }
-    for (size_t j = 0; j < args->strct.nfields; j++)
-      if (strcmp(args->strct.fields[j].name, e->name) == 0)
-        e->field = &args->strct.fields[j];
+    e->field = orcac__sema_field_named(S, args, e->name);
     if (!e->field) {
       ERR(e->pos, "task '%s' has no parameter '%s'%s", t->name, e->name,
-          orcac__sema_dym(S, pnames ? orcac_suggest(e->name, pnames, args->strct.nfields) : NULL));
+          orcac__sema_dym(S, orcac__sema_suggest_field(S, args, e->name)));
       ok = false;
       continue;
     }
-    for (size_t j = 0; j < i; j++)
-      if (sc->args[j].field == e->field) {
-        ERR(e->pos, "argument '%s' is given twice", e->name);
-        ok = false;
-      }
+    void *first = orcac_symtab_put(&given, e->field->name, e);
+    if (first && first != (void *)-1) {
+      ERR(e->pos, "argument '%s' is given twice", e->name);
+      ok = false;
+    }
     ok =
         orcac__sema_check_lit(S, e->value, e->field->type,
                               orcac_printf(S->a, "argument '%s' of task '%s'", e->name, t->name)) &&
@@ -365,16 +362,12 @@ void orcac__sema_schedule(sema *S, orca_ast_decl *d) {
   }
   for (size_t j = 0; j < args->strct.nfields; j++) {
     orca_ast_field *f = &args->strct.fields[j];
-    if (f->optional || f->def)
-      continue;
-    bool given = false;
-    for (size_t i = 0; i < sc->nargs; i++)
-      given = given || sc->args[i].field == f;
-    if (!given) {
+    if (!f->optional && !f->def && !orcac_symtab_get(&given, f->name)) {
       ERR(sc->task_pos, "missing argument '%s' of task '%s'", f->name, t->name);
       ok = false;
     }
   }
+  orcac_symtab_free(&given);
   if (ok &&
       orcac_encode_struct_lit(S->a, sc->args, sc->nargs, &sc->args_msgpack, &sc->args_msgpack_len))
     ERR(sc->task_pos, "out of memory encoding the arguments");

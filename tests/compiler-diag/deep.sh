@@ -47,6 +47,17 @@ if [ $rc -ne 1 ] || [ "$size" -gt 100000 ]; then
   echo "FAIL oneline 66000: exit $rc, $size bytes of messages"; fail=1
 fi
 
+# Wide inputs that took minutes or gigabytes (lookups by name were linear,
+# duplicate checks quadratic): valid, so exit 0.
+expect wide 60000 0
+expect enumlist 60000 0
+expect args 60000 0
+mkdir "$tmp/same"
+$gen sameimport 100000 "$tmp/same" >"$tmp/same/in.orca"
+if ! "$orcac" --check "$tmp/same/in.orca"; then
+  echo "FAIL sameimport 100000"; fail=1
+fi
+
 # A chain of 2,000 imports stops at the 64th file.
 mkdir "$tmp/imports"
 $gen import 2000 "$tmp/imports"

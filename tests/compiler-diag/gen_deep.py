@@ -13,8 +13,14 @@ deep test; the small ones are also in the fuzz corpus):
   literal N       a schedule argument with N nested struct literals
   parens N        N nested parentheses
   oneline N       a struct of N fields (ids 1..N) on one line
+  wide N          a struct of N optional fields, a task and a schedule whose
+                  struct literal sets every field (valid)
+  enumlist N      an enum of N values and a schedule argument listing them
+                  all (valid)
+  args N          a task of N parameters and a schedule giving each (valid)
   import N DIR    N files DIR/f0.orca .. f(N-1).orca, each importing the next
                   (prints nothing)
+  sameimport N DIR  DIR/a.orca, and an input importing it N times (valid)
 """
 import os
 import sys
@@ -46,6 +52,23 @@ elif kind == "parens":
     out.append("schedule s: every%s1s%s -> t();" % ("(" * n, ")" * n))
 elif kind == "oneline":
     out.append("struct A { %s}" % "".join("%d: i32 f%d; " % (i + 1, i) for i in range(n)))
+elif kind == "wide":
+    out.append("struct A {\n%s}" % "".join("  %d: optional i32 f%d;\n" % (i + 1, i)
+                                             for i in range(n)))
+    out.append("task t(1: A a);")
+    out.append("schedule s: every(1s) -> t(a = {%s});" % ", ".join("f%d = 1" % i for i in range(n)))
+elif kind == "enumlist":
+    out.append("enum E {\n%s}" % "".join("  V%d = %d;\n" % (i, i) for i in range(n)))
+    out.append("task t(1: list<E> e);")
+    out.append("schedule s: every(1s) -> t(e = [%s]);" % ", ".join("V%d" % (n - 1 - i)
+                                                                  for i in range(n)))
+elif kind == "args":
+    out.append("task t(%s);" % ", ".join("%d: i32 f%d" % (i + 1, i) for i in range(n)))
+    out.append("schedule s: every(1s) -> t(%s);" % ", ".join("f%d = 1" % i for i in range(n)))
+elif kind == "sameimport":
+    with open(os.path.join(sys.argv[3], "a.orca"), "w") as f:
+        f.write("package a;\n")
+    out += ['import "a.orca";'] * n
 elif kind == "import":
     d = sys.argv[3]
     for i in range(n):
