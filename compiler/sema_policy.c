@@ -133,16 +133,17 @@ static bool valid_queue(const char *q, size_t len) {
   return true;
 }
 
-/* Reject duplicates and unknown annotations (with "did you mean"); returns
- * false for ones that must be skipped. */
+/* Reject duplicates (`seen`: the names of d's annotations before i) and
+ * unknown annotations (with "did you mean"); returns false for ones that
+ * must be skipped. */
 static bool annot_known(sema *S, orca_ast_decl *d, size_t i, const char *const *allowed,
-                        size_t nallowed) {
+                        size_t nallowed, orcac_symtab *seen) {
   orca_ast_annot *an = &d->annots[i];
-  for (size_t j = 0; j < i; j++)
-    if (strcmp(d->annots[j].name, an->name) == 0) {
-      ERR(an->pos, "duplicate annotation @%s (first at line %u)", an->name, d->annots[j].pos.line);
-      return false;
-    }
+  orca_ast_annot *first = orcac_symtab_put(seen, an->name, an);
+  if (first && first != (void *)-1) {
+    ERR(an->pos, "duplicate annotation @%s (first at line %u)", an->name, first->pos.line);
+    return false;
+  }
   for (size_t j = 0; j < nallowed; j++)
     if (strcmp(allowed[j], an->name) == 0)
       return true;
@@ -161,8 +162,9 @@ void orcac__sema_task(sema *S, orca_ast_decl *d) {
   orca_ast_policy *p = &d->task.policy;
   p->queue = "default";
   p->retry.max_attempts = 1;
+  orcac_symtab seen = {0};
   for (size_t i = 0; i < d->nannots; i++) {
-    if (!annot_known(S, d, i, task_annots, sizeof task_annots / sizeof task_annots[0]))
+    if (!annot_known(S, d, i, task_annots, sizeof task_annots / sizeof task_annots[0], &seen))
       continue;
     orca_ast_annot *an = &d->annots[i];
     const char *n = an->name;
@@ -209,6 +211,7 @@ void orcac__sema_task(sema *S, orca_ast_decl *d) {
       }
     }
   }
+  orcac_symtab_free(&seen);
   orca_ast_decl *args = d->task.args;
   args->name = orcac_printf(S->a, "%s.args", d->name);
   args->qname = orcac_printf(S->a, "%s.%s.args", S->f->package, d->name);
@@ -285,8 +288,9 @@ void orcac__sema_schedule(sema *S, orca_ast_decl *d) {
   }
   sc->catchup = ORCA_CATCHUP_SKIP;
   sc->catchup_max = 100;
+  orcac_symtab seen = {0};
   for (size_t i = 0; i < d->nannots; i++) {
-    if (!annot_known(S, d, i, sched_annots, 1))
+    if (!annot_known(S, d, i, sched_annots, 1, &seen))
       continue;
     orca_ast_annot *an = &d->annots[i];
     orca_ast_lit *l = one_arg(S, an, "skip, once or all(N)");
@@ -312,6 +316,7 @@ void orcac__sema_schedule(sema *S, orca_ast_decl *d) {
           orcac__sema_dym(S, l->name ? orcac_suggest(w, modes, 3) : NULL));
     }
   }
+  orcac_symtab_free(&seen);
   /* The task and its arguments. */
   bool reported;
   orca_ast_decl *t = orcac__sema_lookup(S, sc->task_name, sc->task_pos, &reported);

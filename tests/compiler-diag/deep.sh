@@ -52,6 +52,7 @@ fi
 expect wide 60000 0
 expect enumlist 60000 0
 expect args 60000 0
+expect annots 100000 1 "in.orca:2:1: error: unknown annotation @a0"
 mkdir "$tmp/same"
 $gen sameimport 100000 "$tmp/same" >"$tmp/same/in.orca"
 if ! "$orcac" --check "$tmp/same/in.orca"; then

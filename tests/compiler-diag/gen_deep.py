@@ -18,6 +18,7 @@ deep test; the small ones are also in the fuzz corpus):
   enumlist N      an enum of N values and a schedule argument listing them
                   all (valid)
   args N          a task of N parameters and a schedule giving each (valid)
+  annots N        a task with N different unknown annotations
   import N DIR    N files DIR/f0.orca .. f(N-1).orca, each importing the next
                   (prints nothing)
   sameimport N DIR  DIR/a.orca, and an input importing it N times (valid)
@@ -65,6 +66,8 @@ elif kind == "enumlist":
 elif kind == "args":
     out.append("task t(%s);" % ", ".join("%d: i32 f%d" % (i + 1, i) for i in range(n)))
     out.append("schedule s: every(1s) -> t(%s);" % ", ".join("f%d = 1" % i for i in range(n)))
+elif kind == "annots":
+    out.append("%stask t();" % "".join("@a%d " % i for i in range(n)))
 elif kind == "sameimport":
     with open(os.path.join(sys.argv[3], "a.orca"), "w") as f:
         f.write("package a;\n")
