@@ -3,8 +3,9 @@
  *   - every .orca name: at most ORCAC_MAX_NAME bytes, no "__"; package and
  *     declaration names also no '_' at either end (they are joined with
  *     '_' into C names);
- *   - struct members (fields, parameters, presence flags) must not be what
- *     C reserves for members (compiler/c_names.h);
+ *   - struct members (fields and parameters) must not be what C reserves
+ *     for members (compiler/c_names.h); their presence flags "has_x" match
+ *     no reserved name;
  *   - every file-scope name a file makes the generated code define (types,
  *     functions, enum constants, the include guard) is claimed in one table
  *     with those of its imports: a name C reserves, or one that two
