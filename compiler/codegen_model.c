@@ -475,29 +475,22 @@ static void ref_list(model *m, cg_val *root, const char *name, cg_val *objs, con
   cg_set_str(p, o, "ref", objs->len ? array_var : "NULL");
 }
 
-static char *upper_ident(cg_pool *p, const char *s) {
-  char *r = cg_strdup(p, s);
-  for (char *c = r; *c; c++) {
-    if (*c >= 'a' && *c <= 'z')
-      *c = (char)(*c - 'a' + 'A');
-    else if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
-      *c = '_';
-  }
-  return r;
-}
-
 cg_val *orcac__codegen_model(cg_pool *p, const orca_ast_file *file) {
   model m = {.p = p, .file = file};
   cg_val *root = m.root = cg_obj(p);
   m.type_nodes = cg_set(p, root, "type_nodes", cg_list(p));
-  char schema[256];
-  orcac_c_schema(schema, sizeof schema, file->package);
+  size_t nschema = orcac_c_schema(NULL, 0, file->package);
+  char *schema = cg_alloc(p, nschema + 1);
+  orcac_c_schema(schema, nschema + 1, file->package);
   cg_set_str(p, root, "base", file->basename);
   cg_set_str(p, root, "package", file->package);
   cg_set_str(p, root, "package_lit", cg_c_string(p, file->package));
   cg_set_str(p, root, "source", cat(p, file->basename, ".orca"));
   cg_set_str(p, root, "header", cat(p, file->basename, ".orca.h"));
-  cg_set_str(p, root, "guard", cat(p, upper_ident(p, file->basename), "_ORCA_H"));
+  size_t nguard = orcac_c_guard(NULL, 0, file->basename);
+  char *guard = cg_alloc(p, nguard + 1);
+  orcac_c_guard(guard, nguard + 1, file->basename);
+  cg_set_str(p, root, "guard", guard);
   cg_set_str(p, root, "about", cg_c_comment_lines(p, file->doc));
   cg_set_str(p, root, "schema", schema);
   cg_set_str(p, root, "handlers", cat(p, file->prefix, "handlers"));

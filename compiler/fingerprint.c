@@ -7,21 +7,28 @@
  *   struct:  "struct{" then, for each field in id order, "ID:TYPE;" then "}"
  *   TYPE:    bool i8 i16 i32 i64 u8 u16 u32 u64 f32 f64 string bytes
  *            timestamp duration | enum | list<TYPE> | map<TYPE,TYPE>
- *            | struct:HEX (HEX = the nested struct's fingerprint, 16 digits)
- *            | rec:N  (a struct already being expanded, N levels up: recursion)
+ *            | struct:HEX  (a struct outside the recursive group: its
+ *                          fingerprint, 16 hex digits)
+ *            | rec:HEX     (a struct of the same recursive group: its hash
+ *                          of the previous round) | rec (round 0)
  *   enum:    "enum{" then each value in ascending order "V;" then "}"
  *
- * A struct that is part of a recursive cycle is expanded inline (its
- * fingerprint depends on the cycle's shape, not on which member is visited
- * first); other nested structs enter through their own fingerprint.
- * orcac and compiler/reflect.c share this code, so the runtime and the CLI
- * agree with the generated tables. */
+ * A struct outside any recursive group is hashed once, after every struct
+ * it refers to (file->structs_scc gives that order). The members of a
+ * recursive group are hashed together in ORCAC_FP_ROUNDS rounds, each
+ * reading the previous round's hashes, so the result depends on the
+ * group's shape up to that many references away, not on declaration order;
+ * the cost is linear in the size of the group (an expansion of the
+ * recursion would be exponential). orcac and compiler/reflect.c share this
+ * code, so the runtime and the CLI agree with the generated tables. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compiler/sema.h"
+
+#define ORCAC_FP_ROUNDS 64
 
 uint64_t orcac_fnv1a64(const void *data, size_t n) {
   const unsigned char *p = data;
@@ -54,21 +61,16 @@ static void put(text *t, const char *s) {
 }
 
 static const char *scalar_name(orca_kind k) {
-  static const char *const names[] = {"?", "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32",
-                                      "u64", "f32", "f64", "string", "bytes", "timestamp",
-                                      "duration"};
+  static const char *const names[] = {"?",      "bool",  "i8",        "i16",     "i32", "i64",
+                                      "u8",     "u16",   "u32",       "u64",     "f32", "f64",
+                                      "string", "bytes", "timestamp", "duration"};
   return k <= ORCA_KIND_DURATION ? names[k] : "?";
 }
 
-typedef struct stack {
-  const orca_ast_decl *items[64];
-  size_t n;
-} stack;
-
-static void struct_text(text *t, const orca_ast_decl *d, stack *st);
-static void fp_struct(orca_ast_decl *d);
-
-static void type_text(text *t, const orca_ast_type *ty, stack *st) {
+/* The text of a type; `round` is the current round when hashing a
+ * recursive group (refs into the group read the previous round's hashes
+ * from strct.fingerprint), -1 otherwise. */
+static void type_text(text *t, const orca_ast_type *ty, const orca_ast_decl *owner, int round) {
   char buf[64];
   switch (ty->kind) {
   case ORCA_KIND_ENUM:
@@ -76,32 +78,25 @@ static void type_text(text *t, const orca_ast_type *ty, stack *st) {
     break;
   case ORCA_KIND_LIST:
     put(t, "list<");
-    type_text(t, ty->elem, st);
+    type_text(t, ty->elem, owner, round);
     put(t, ">");
     break;
   case ORCA_KIND_MAP:
     put(t, "map<");
-    type_text(t, ty->key, st);
+    type_text(t, ty->key, owner, round);
     put(t, ",");
-    type_text(t, ty->elem, st);
+    type_text(t, ty->elem, owner, round);
     put(t, ">");
     break;
   case ORCA_KIND_STRUCT: {
-    for (size_t i = st->n; i-- > 0;)
-      if (st->items[i] == ty->decl) {
-        snprintf(buf, sizeof buf, "rec:%zu", st->n - i);
-        put(t, buf);
-        return;
-      }
-    if (ty->decl->strct.recursive && st->n < 64) {
-      struct_text(t, ty->decl, st);
-    } else {
-      /* Non-recursive structs form a DAG: compute on first use. */
-      if (!ty->decl->strct.fingerprint)
-        fp_struct(ty->decl);
-      snprintf(buf, sizeof buf, "struct:%016" PRIx64, ty->decl->strct.fingerprint);
-      put(t, buf);
-    }
+    const orca_ast_decl *d = ty->decl;
+    bool same_group = round >= 0 && d->file == owner->file && d->strct.group == owner->strct.group;
+    if (same_group && round == 0)
+      snprintf(buf, sizeof buf, "rec");
+    else
+      snprintf(buf, sizeof buf, "%s:%016" PRIx64, same_group ? "rec" : "struct",
+               d->strct.fingerprint);
+    put(t, buf);
     break;
   }
   default:
@@ -109,27 +104,35 @@ static void type_text(text *t, const orca_ast_type *ty, stack *st) {
   }
 }
 
-static void struct_text(text *t, const orca_ast_decl *d, stack *st) {
+static uint64_t struct_hash(const orca_ast_decl *d, int round) {
+  text t = {0};
   char buf[32];
-  st->items[st->n++] = d;
-  put(t, "struct{");
+  put(&t, "struct{");
   for (size_t i = 0; i < d->strct.nfields; i++) {
     const orca_ast_field *f = d->strct.by_id[i];
     snprintf(buf, sizeof buf, "%u:", f->id);
-    put(t, buf);
-    type_text(t, f->type, st);
-    put(t, ";");
+    put(&t, buf);
+    type_text(&t, f->type, d, round);
+    put(&t, ";");
   }
-  put(t, "}");
-  st->n--;
+  put(&t, "}");
+  uint64_t h = t.oom ? 0 : orcac_fnv1a64(t.buf, t.len);
+  free(t.buf);
+  return h;
 }
 
-static void fp_struct(orca_ast_decl *d) {
-  text t = {0};
-  stack st = {.n = 0};
-  struct_text(&t, d, &st);
-  d->strct.fingerprint = t.oom ? 0 : orcac_fnv1a64(t.buf, t.len);
-  free(t.buf);
+/* The members of one recursive group, in rounds. */
+static void fp_group(orca_ast_decl **m, size_t n) {
+  uint64_t *next = malloc(n * sizeof *next);
+  if (!next)
+    return; /* fingerprints stay 0, like any other failure to hash */
+  for (int round = 0; round <= ORCAC_FP_ROUNDS; round++) {
+    for (size_t i = 0; i < n; i++)
+      next[i] = struct_hash(m[i], round);
+    for (size_t i = 0; i < n; i++)
+      m[i]->strct.fingerprint = next[i];
+  }
+  free(next);
 }
 
 static void fp_enum(orca_ast_decl *d) {
@@ -148,7 +151,14 @@ static void fp_enum(orca_ast_decl *d) {
 void orcac_fingerprint_file(orca_ast_file *file) {
   for (size_t i = 0; i < file->nenums; i++)
     fp_enum(file->enums[i]);
-  for (size_t i = 0; i < file->nstructs_topo; i++)
-    if (!file->structs_topo[i]->strct.fingerprint)
-      fp_struct(file->structs_topo[i]);
+  for (size_t i = 0, j; i < file->nstructs_scc; i = j) {
+    orca_ast_decl **m = &file->structs_scc[i];
+    for (j = i + 1;
+         j < file->nstructs_scc && file->structs_scc[j]->strct.group == m[0]->strct.group;)
+      j++;
+    if (m[0]->strct.recursive)
+      fp_group(m, j - i);
+    else
+      m[0]->strct.fingerprint = struct_hash(m[0], -1);
+  }
 }

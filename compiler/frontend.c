@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,12 +52,24 @@ static const char *base_of(orca_arena *a, const char *path) {
 static orca_ast_file *load_text(orcac_session *s, orcac_loaded *self, const char *path,
                                 const char *text, size_t len);
 
-static bool is_file(const char *path) {
+/* Why path cannot be read as a .orca file, or NULL when it can: it must be
+ * a regular file (not a directory, device or pipe) of at most
+ * ORCAC_MAX_SOURCE_BYTES. */
+static const char *unreadable(orca_arena *a, const char *path) {
   struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+  if (stat(path, &st) != 0)
+    return strerror(errno);
+  if (S_ISDIR(st.st_mode))
+    return "it is a directory";
+  if (!S_ISREG(st.st_mode))
+    return "it is not a regular file";
+  if ((uintmax_t)st.st_size > ORCAC_MAX_SOURCE_BYTES)
+    return orcac_printf(a, "it is larger than %u MiB", ORCAC_MAX_SOURCE_BYTES >> 20);
+  return NULL;
 }
 
-/* Read a whole file into a heap buffer (NUL-terminated). */
+/* Read a whole file into a heap buffer (NUL-terminated). Stops past
+ * ORCAC_MAX_SOURCE_BYTES, which load_text reports. */
 static char *read_file(const char *path, size_t *len, int *errnum) {
   FILE *f = fopen(path, "rb");
   if (!f) {
@@ -65,7 +78,7 @@ static char *read_file(const char *path, size_t *len, int *errnum) {
   }
   size_t cap = 4096, n = 0;
   char *buf = malloc(cap);
-  while (buf) {
+  while (buf && n <= ORCAC_MAX_SOURCE_BYTES) {
     if (n + 1 >= cap) {
       char *b = realloc(buf, cap * 2);
       if (!b) {
@@ -117,29 +130,28 @@ static orcac_loaded *add_loaded(orcac_session *s, const char *key) {
  * input file), for messages. */
 static orca_ast_file *load_path(orcac_session *s, const char *path, const orca_ast_import *from) {
   char real[PATH_MAX];
-  if (!realpath(path, real)) {
+  const char *why = realpath(path, real) ? unreadable(&s->arena, real) : strerror(errno);
+  if (why) {
     orca_ast_pos pos = from ? from->pos : (orca_ast_pos){path, 0, 0};
-    orcac_diag(&s->diags, false, pos, from ? "cannot read imported file '%s': %s" : "cannot read '%s': %s",
-               from ? from->path : path, strerror(errno));
+    orcac_diag(&s->diags, false, pos,
+               from ? "cannot read imported file '%s': %s" : "cannot read '%s': %s",
+               from ? from->path : path, why);
     return NULL;
   }
   orcac_loaded *l = find_loaded(s, real);
   if (l) {
     if (!l->file && !l->failed) {
       /* Still on the stack: an import cycle. Name it from where it starts. */
-      char chain[1024];
-      size_t n = 0;
-      chain[0] = '\0';
+      const char *chain = "";
       bool on = false;
-      for (size_t i = 0; i < s->stack.n; i++) {
+      for (size_t i = 0; i < s->stack.n && chain; i++) {
         orcac_loaded *x = s->stack.items[i];
         on = on || x == l;
-        if (on && n < sizeof chain)
-          n += (size_t)snprintf(chain + n, sizeof chain - n, "%s -> ", strrchr(x->key, '/') + 1);
+        if (on)
+          chain = orcac_printf(&s->arena, "%s%s -> ", chain, strrchr(x->key, '/') + 1);
       }
-      if (n < sizeof chain)
-        snprintf(chain + n, sizeof chain - n, "%s", strrchr(real, '/') + 1);
-      orcac_diag(&s->diags, false, from->pos, "import cycle: %s", chain);
+      orcac_diag(&s->diags, false, from->pos, "import cycle: %s%s", chain ? chain : "",
+                 strrchr(real, '/') + 1);
     }
     return l->file;
   }
@@ -168,11 +180,32 @@ static orca_ast_file *load_import(orcac_session *s, orca_ast_file *file, orca_as
   const char *cand = im->path[0] == '/' || strcmp(file->dir, ".") == 0
                          ? im->path
                          : orcac_printf(&s->arena, "%s/%s", file->dir, im->path);
-  for (size_t i = 0; cand && !is_file(cand) && i < s->nimport_dirs; i++)
-    cand = orcac_printf(&s->arena, "%s/%s", s->import_dirs[i], im->path);
-  if (!cand || !is_file(cand)) {
-    orcac_diag(&s->diags, false, im->pos, "imported file '%s' not found (looked in '%s'%s)",
-               im->path, file->dir, s->nimport_dirs ? " and the -I directories" : "");
+  /* The first regular file among the candidates; else the first thing
+   * that exists under that name, to say why it cannot be imported. */
+  const char *other = NULL;
+  struct stat st;
+  for (size_t i = 0; cand; i++) {
+    if (stat(cand, &st) == 0) {
+      if (S_ISREG(st.st_mode))
+        break;
+      other = other ? other : cand;
+    }
+    cand =
+        i < s->nimport_dirs ? orcac_printf(&s->arena, "%s/%s", s->import_dirs[i], im->path) : NULL;
+  }
+  if (!cand) {
+    if (other && stat(other, &st) == 0)
+      orcac_diag(&s->diags, false, im->pos, "imported file '%s'%s is %s", im->path,
+                 strcmp(other, im->path) ? orcac_printf(&s->arena, " ('%s')", other) : "",
+                 S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+    else
+      orcac_diag(&s->diags, false, im->pos, "imported file '%s' not found (looked in '%s'%s)",
+                 im->path, file->dir, s->nimport_dirs ? " and the -I directories" : "");
+    return NULL;
+  }
+  if (s->stack.n >= ORCAC_MAX_IMPORT_DEPTH) {
+    orcac_diag(&s->diags, false, im->pos, "imports are nested more than %d files deep",
+               ORCAC_MAX_IMPORT_DEPTH);
     return NULL;
   }
   im->resolved = cand;
@@ -186,6 +219,13 @@ static orca_ast_file *load_import(orcac_session *s, orca_ast_file *file, orca_as
 
 static orca_ast_file *load_text(orcac_session *s, orcac_loaded *self, const char *path,
                                 const char *text, size_t len) {
+  if (len > ORCAC_MAX_SOURCE_BYTES) {
+    orcac_diag(&s->diags, false, (orca_ast_pos){path, 0, 0},
+               "cannot read '%s': it is larger than %u MiB", path, ORCAC_MAX_SOURCE_BYTES >> 20);
+    if (self)
+      self->failed = true;
+    return NULL;
+  }
   orcac_source *src = orcac_diag_add_source(&s->diags, path, text, len);
   if (!src)
     return NULL;
@@ -229,8 +269,7 @@ orca_ast_file *orcac_load(orcac_session *s, const char *path) {
   return load_path(s, path, NULL);
 }
 
-orca_ast_file *orcac_load_buffer(orcac_session *s, const char *name, const char *data,
-                                 size_t len) {
+orca_ast_file *orcac_load_buffer(orcac_session *s, const char *name, const char *data, size_t len) {
   return load_text(s, NULL, name, data, len);
 }
 

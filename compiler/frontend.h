@@ -21,9 +21,15 @@
 extern "C" {
 #endif
 
+/* Limits of the input: the size of one .orca file (the scanner's positions
+ * and buffers are sized for it) and how deep imports may nest (each level
+ * is a frame of the recursive loader). */
+#define ORCAC_MAX_SOURCE_BYTES (64u << 20)
+#define ORCAC_MAX_IMPORT_DEPTH 64
+
 typedef struct orcac_loaded {
-  char *key;            /* realpath of the file (heap) */
-  orca_ast_file *file;  /* NULL while loading (cycle detection) or after errors */
+  char *key;           /* realpath of the file (heap) */
+  orca_ast_file *file; /* NULL while loading (cycle detection) or after errors */
   bool failed;
 } orcac_loaded;
 
@@ -32,15 +38,14 @@ typedef struct orcac_session {
   orcac_diags diags;
   const char *const *import_dirs; /* not copied: must outlive the session */
   size_t nimport_dirs;
-  bool no_imports;        /* refuse `import` (fuzzing from memory) */
-  orcac_vec loaded;       /* orcac_loaded * (heap), in load order */
-  orcac_vec stack;        /* orcac_loaded * being loaded, for cycle messages */
+  bool no_imports;  /* refuse `import` (fuzzing from memory) */
+  orcac_vec loaded; /* orcac_loaded * (heap), in load order */
+  orcac_vec stack;  /* orcac_loaded * being loaded, for cycle messages */
 } orcac_session;
 
 /* Start a session. Diagnostics are printed to diag_out (NULL: only counted,
  * the first kept in s->diags.first). */
-void orcac_session_init(orcac_session *s, const char *const *import_dirs, size_t n,
-                        FILE *diag_out);
+void orcac_session_init(orcac_session *s, const char *const *import_dirs, size_t n, FILE *diag_out);
 
 /* Release everything, every tree included. */
 void orcac_session_free(orcac_session *s);
@@ -51,8 +56,7 @@ orca_ast_file *orcac_load(orcac_session *s, const char *path);
 
 /* The same for a file held in memory; `name` is used in diagnostics and to
  * resolve imports (relative to its directory). */
-orca_ast_file *orcac_load_buffer(orcac_session *s, const char *name, const char *data,
-                                 size_t len);
+orca_ast_file *orcac_load_buffer(orcac_session *s, const char *name, const char *data, size_t len);
 
 /* Every file the session read (the inputs and their imports), for depfiles:
  * calls fn for each resolved path. */

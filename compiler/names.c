@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Append one char to buf if room is left; always counts it. */
@@ -94,36 +95,24 @@ size_t orcac_c_schema(char *buf, size_t cap, const char *package) {
   return n;
 }
 
-bool orcac_is_c_keyword(const char *s) {
-  static const char *const kw[] = {
-      "auto", "break", "case", "char", "const", "continue", "default", "do", "double",
-      "else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
-      "register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
-      "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "_Alignas",
-      "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
-      "_Static_assert", "_Thread_local", "alignas", "alignof", "bool", "constexpr",
-      "false", "nullptr", "static_assert", "thread_local", "true", "typeof",
-      "typeof_unqual", "_BitInt", "_Decimal32", "_Decimal64", "_Decimal128"};
-  for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
-    if (strcmp(s, kw[i]) == 0)
-      return true;
-  return false;
-}
-
 static const char *const enum_sfx[] = {"", "_name", "_parse"};
-static const char *const struct_sfx[] = {"", "_init", "_free", "_pack", "_unpack", "_list",
-                                          "_map"};
-static const char *const task_sfx[] = {ORCAC_SFX_ENQUEUE, "_enqueue_at", "_enqueue_in",
-                                       "_enqueue_opts", ORCAC_SFX_HANDLER, "_result",
-                                       "_fetch", "_invoke"};
+static const char *const struct_sfx[] = {"", "_init", "_free", "_pack", "_unpack", "_list", "_map"};
+static const char *const task_sfx[] = {ORCAC_SFX_ENQUEUE, "_enqueue_at",     "_enqueue_in",
+                                       "_enqueue_opts",   ORCAC_SFX_HANDLER, "_result",
+                                       "_fetch",          "_invoke"};
 
-static void each(const char *package, const char *name, const char *pre,
-                 const char *const *sfx, size_t n, orcac_name_fn fn, void *ctx) {
-  char suffix[64], buf[512];
+static void each(const char *package, const char *name, const char *pre, const char *const *sfx,
+                 size_t n, orcac_name_fn fn, void *ctx) {
   for (size_t i = 0; i < n; i++) {
+    char suffix[64];
     snprintf(suffix, sizeof suffix, "%s%s", pre, sfx[i]);
-    orcac_c_name(buf, sizeof buf, package, name, suffix);
+    size_t len = orcac_c_name(NULL, 0, package, name, suffix);
+    char *buf = malloc(len + 1);
+    if (!buf)
+      return; /* out of memory: the name goes unchecked, nothing worse */
+    orcac_c_name(buf, len + 1, package, name, suffix);
     fn(ctx, buf);
+    free(buf);
   }
 }
 
@@ -147,11 +136,36 @@ void orcac_names_reserved(const char *package, orca_ast_decl_kind kind, const ch
 }
 
 void orcac_names_file_reserved(const char *package, orcac_name_fn fn, void *ctx) {
-  char buf[512];
   static const char *const file_names[] = {"handlers", "register"};
   for (size_t i = 0; i < 2; i++) {
-    size_t n = orcac_c_prefix(buf, sizeof buf, package);
-    snprintf(buf + (n < sizeof buf ? n : sizeof buf - 1), sizeof buf - n, "%s", file_names[i]);
+    size_t n = orcac_c_prefix(NULL, 0, package);
+    char *buf = malloc(n + strlen(file_names[i]) + 1);
+    if (!buf)
+      return;
+    orcac_c_prefix(buf, n + 1, package);
+    strcpy(buf + n, file_names[i]);
     fn(ctx, buf);
+    free(buf);
   }
+}
+
+size_t orcac_c_guard(char *buf, size_t cap, const char *basename) {
+  size_t n = 0;
+  for (const char *c = basename; *c; c++) {
+    bool alnum = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9');
+    put(buf, cap, &n, (char)(alnum ? toupper((unsigned char)*c) : '_'));
+  }
+  put_str(buf, cap, &n, "_ORCA_H");
+  finish(buf, cap, n);
+  return n;
+}
+
+bool orcac_file_name_ok(const char *basename) {
+  if (!((basename[0] >= 'a' && basename[0] <= 'z') || (basename[0] >= 'A' && basename[0] <= 'Z')))
+    return false;
+  for (const char *c = basename; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+          *c == '_' || *c == '-' || *c == '.'))
+      return false;
+  return true;
 }

@@ -17,14 +17,19 @@
  *   schedule nightly              descriptor        shop_nightly__schedule
  *   the file                      schema            shop__schema
  *
+ *   the file shop.orca            header shop.orca.h, include guard SHOP_ORCA_H
+ *
  * Names are converted to snake case: a '_' goes before an upper-case letter
  * that follows a lower-case letter or digit, or that starts a new word after
  * an acronym ("HTTPServer" -> "http_server"); then everything is lowered.
- * "__" never appears in a .orca name (sema rejects it), so every generated
- * name with a "__" suffix is collision-free by construction; the names
- * without one are listed by orcac_names_reserved() and checked by sema.
+ * "__" never appears in a .orca name, nor '_' at either end of a package or
+ * declaration name (sema rejects both), so every generated name with a "__"
+ * suffix is collision-free by construction; the names without one are listed
+ * by orcac_names_reserved() and checked by sema, against each other and
+ * against what C reserves (compiler/c_names.h).
  *
- * Everything here is pure: no allocation, no global state. */
+ * Nothing here keeps state; only orcac_names_reserved() and
+ * orcac_names_file_reserved() allocate (each name, for the call). */
 #ifndef ORCAC_NAMES_H
 #define ORCAC_NAMES_H
 
@@ -36,6 +41,11 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The longest .orca name (package, declaration, field, parameter or enum
+ * value), in bytes: generated C names stay well within what C compilers
+ * accept, and messages readable. */
+#define ORCAC_MAX_NAME 128
 
 /* Suffixes the code generator appends to a declaration's C name. */
 #define ORCAC_SFX_DESC "__desc"         /* struct/enum descriptor */
@@ -72,10 +82,6 @@ size_t orcac_c_enum_value(char *buf, size_t cap, const char *package, const char
 /* The schema object of a file: "shop" -> "shop__schema". */
 size_t orcac_c_schema(char *buf, size_t cap, const char *package);
 
-/* True when s is a C keyword (C11 and C23), or a name <stdbool.h> defines,
- * so it cannot be used as a struct member or parameter name. */
-bool orcac_is_c_keyword(const char *s);
-
 /* Call fn(ctx, cname) for every file-scope C identifier without "__" that a
  * declaration of kind `kind` named `name` in `package` makes the generated
  * code define (functions, types, enum constants are reported by sema
@@ -95,6 +101,16 @@ void orcac_names_reserved(const char *package, orca_ast_decl_kind kind, const ch
 
 /* The file-wide names: "<prefix>handlers", "<prefix>register". */
 void orcac_names_file_reserved(const char *package, orcac_name_fn fn, void *ctx);
+
+/* The include guard of the header generated from a file whose name without
+ * ".orca" is basename: "shop" -> "SHOP_ORCA_H" (letters upper-cased, other
+ * characters '_'). Same buffer contract as orcac_snake(). */
+size_t orcac_c_guard(char *buf, size_t cap, const char *basename);
+
+/* True when basename (the file name without ".orca") can name generated
+ * files and their include guard: a letter, then letters, digits, '_', '-'
+ * and '.'. */
+bool orcac_file_name_ok(const char *basename);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@ typedef struct holder {
   orca_schema schema;
   orca_arena arena;
   orcac_symtab types; /* qname -> orca_type * (enums and structs) */
+  orcac_vec pending;  /* struct decls whose descriptor still lacks its fields */
   bool oom;
 } holder;
 
@@ -35,22 +36,38 @@ static const char *dup(holder *h, const char *s) {
 
 static const orca_type *scalar(orca_kind k) {
   switch (k) {
-  case ORCA_KIND_BOOL: return &orca_type_bool;
-  case ORCA_KIND_I8: return &orca_type_i8;
-  case ORCA_KIND_I16: return &orca_type_i16;
-  case ORCA_KIND_I32: return &orca_type_i32;
-  case ORCA_KIND_I64: return &orca_type_i64;
-  case ORCA_KIND_U8: return &orca_type_u8;
-  case ORCA_KIND_U16: return &orca_type_u16;
-  case ORCA_KIND_U32: return &orca_type_u32;
-  case ORCA_KIND_U64: return &orca_type_u64;
-  case ORCA_KIND_F32: return &orca_type_f32;
-  case ORCA_KIND_F64: return &orca_type_f64;
-  case ORCA_KIND_STRING: return &orca_type_string;
-  case ORCA_KIND_BYTES: return &orca_type_bytes;
-  case ORCA_KIND_TIMESTAMP: return &orca_type_timestamp;
-  case ORCA_KIND_DURATION: return &orca_type_duration;
-  default: return NULL;
+  case ORCA_KIND_BOOL:
+    return &orca_type_bool;
+  case ORCA_KIND_I8:
+    return &orca_type_i8;
+  case ORCA_KIND_I16:
+    return &orca_type_i16;
+  case ORCA_KIND_I32:
+    return &orca_type_i32;
+  case ORCA_KIND_I64:
+    return &orca_type_i64;
+  case ORCA_KIND_U8:
+    return &orca_type_u8;
+  case ORCA_KIND_U16:
+    return &orca_type_u16;
+  case ORCA_KIND_U32:
+    return &orca_type_u32;
+  case ORCA_KIND_U64:
+    return &orca_type_u64;
+  case ORCA_KIND_F32:
+    return &orca_type_f32;
+  case ORCA_KIND_F64:
+    return &orca_type_f64;
+  case ORCA_KIND_STRING:
+    return &orca_type_string;
+  case ORCA_KIND_BYTES:
+    return &orca_type_bytes;
+  case ORCA_KIND_TIMESTAMP:
+    return &orca_type_timestamp;
+  case ORCA_KIND_DURATION:
+    return &orca_type_duration;
+  default:
+    return NULL;
   }
 }
 
@@ -76,9 +93,10 @@ static void fill_fields(holder *h, const orca_ast_decl *d, orca_struct_desc *sd)
     const orca_ast_field *f = d->strct.by_id[i];
     fields[i].name = dup(h, f->name);
     fields[i].id = (uint16_t)f->id;
-    fields[i].flags = (uint16_t)((f->optional ? ORCA_FIELD_OPTIONAL : 0) |
-                                 (f->optional && f->type->kind == ORCA_KIND_STRUCT ? ORCA_FIELD_POINTER : 0) |
-                                 (f->def ? ORCA_FIELD_DEFAULT : 0));
+    fields[i].flags =
+        (uint16_t)((f->optional ? ORCA_FIELD_OPTIONAL : 0) |
+                   (f->optional && f->type->kind == ORCA_KIND_STRUCT ? ORCA_FIELD_POINTER : 0) |
+                   (f->def ? ORCA_FIELD_DEFAULT : 0));
     fields[i].has_offset = -1;
     fields[i].type = type_of(h, f->type);
     fields[i].doc = dup(h, f->doc);
@@ -102,8 +120,8 @@ static orca_enum_desc *enum_desc(holder *h, const orca_ast_decl *d) {
   return ed;
 }
 
-/* The type node of a named enum or struct, created once per schema (the
- * node exists before its fields are filled, so recursion terminates). */
+/* The type node of a named enum or struct, created once per schema; a
+ * struct's fields are filled by fill_pending(). */
 static orca_type *named(holder *h, const orca_ast_decl *d) {
   orca_type *t = orcac_symtab_get(&h->types, d->qname);
   if (t)
@@ -122,12 +140,23 @@ static orca_type *named(holder *h, const orca_ast_decl *d) {
     t->edesc = enum_desc(h, d);
   } else {
     t->kind = ORCA_KIND_STRUCT;
-    orca_struct_desc *sd = struct_desc(h, d);
-    t->sdesc = sd;
-    if (sd)
-      fill_fields(h, d, sd);
+    t->sdesc = struct_desc(h, d);
+    /* Fields later (fill_pending): filling them here would recurse once per
+     * struct along a chain of structs, however long. */
+    if (t->sdesc && !orcac_vec_push(&h->arena, &h->pending, (void *)d))
+      h->oom = true;
   }
   return t;
+}
+
+/* Fill the fields of every struct descriptor created so far, and of those
+ * the fields' types create in turn. */
+static void fill_pending(holder *h) {
+  while (h->pending.n) {
+    const orca_ast_decl *d = h->pending.items[--h->pending.n];
+    orca_type *t = orcac_symtab_get(&h->types, d->qname);
+    fill_fields(h, d, (orca_struct_desc *)t->sdesc);
+  }
 }
 
 static const orca_type *type_of(holder *h, const orca_ast_type *t) {
@@ -211,6 +240,7 @@ static void build(holder *h, const orca_ast_file *f) {
     sd->args_len = sc->args_msgpack_len;
     scheds[i] = sd;
   }
+  fill_pending(h);
   s->nstructs = (uint32_t)f->nstructs;
   s->structs = structs;
   s->nenums = (uint32_t)f->nenums;
@@ -221,8 +251,8 @@ static void build(holder *h, const orca_ast_file *f) {
   s->schedules = scheds;
 }
 
-int orcac_schema_load(const char *path, const char *const *import_dirs, size_t n,
-                      orca_schema **out, orca_err *err) {
+int orcac_schema_load(const char *path, const char *const *import_dirs, size_t n, orca_schema **out,
+                      orca_err *err) {
   *out = NULL;
   orcac_session s;
   orcac_session_init(&s, import_dirs, n, NULL);

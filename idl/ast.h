@@ -203,6 +203,7 @@ typedef struct orca_ast_field {
   const char *doc;
   orca_ast_pos pos;   /* position of the name */
   orca_ast_pos id_pos;
+  const orca_ast_lit *id_lit; /* the id as written (for messages), or NULL */
 } orca_ast_field;
 
 typedef struct orca_ast_struct {
@@ -214,6 +215,15 @@ typedef struct orca_ast_struct {
    * structs) through optional fields or lists; such structs need forward
    * declarations before their definition in C. */
   bool recursive;
+  /* [sema] its strongly connected component (recursive group) among the
+   * structs of its file: file->structs_scc lists each group together. */
+  uint32_t group;
+  /* [sema] how deeply every encoding of the struct nests containers: 1 for
+   * itself, plus the deepest non-optional field (a list or map counts 1, a
+   * struct its own value_depth). At most ORCA_CODEC_MAX_DEPTH in a checked
+   * file, since liborca decodes no deeper. */
+  uint32_t value_depth;
+  const orca_ast_field *deepest; /* [sema] the field of that deepest path, or NULL */
 } orca_ast_struct;
 
 /* Task policies from the annotations (0 / NULL = not set, as in
@@ -318,6 +328,11 @@ typedef struct orca_ast_file {
    * includes the task args structs, each after the types it uses. */
   orca_ast_decl **structs_topo;
   size_t nstructs_topo;
+  /* [sema] the same structs by recursive group (struct.group): the members
+   * of a group together, every group after the groups it refers to (by any
+   * edge: by value, optional, list or map), for the fingerprints. */
+  orca_ast_decl **structs_scc;
+  size_t nstructs_scc;
   /* Parser: every name written after enum/struct/task/schedule, including
    * declarations a syntax error dropped, so sema does not report their uses
    * as unknown a second time. */

@@ -55,8 +55,18 @@ typedef struct orcac_diags {
 orcac_source *orcac_diag_add_source(orcac_diags *d, const char *path, const char *text,
                                     size_t len);
 
+/* A run of name characters ([A-Za-z0-9_]) in a message longer than
+ * ORCAC_DIAG_NAME_MAX is printed as its first and last ORCAC_DIAG_NAME_KEEP
+ * characters around "...". */
+#define ORCAC_DIAG_NAME_MAX 80
+#define ORCAC_DIAG_NAME_KEEP 38
+
+/* The caret line shows at most this many bytes of a long source line. */
+#define ORCAC_DIAG_LINE_MAX 160
+
 /* Report an error (warning = false) or a warning at pos. pos.line 0 means no
- * position (just "FILE: error: ..."; file may be NULL too). */
+ * position (just "FILE: error: ..."; file may be NULL too). Messages are
+ * never cut; long names in them are elided in the middle (above). */
 void orcac_diag(orcac_diags *d, bool warning, orca_ast_pos pos, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))

@@ -46,7 +46,9 @@ typedef struct orcac_doc {
   const char *text;
 } orcac_doc;
 
-/* An opened bracket, to name it when its closer is missing. */
+/* An opened bracket, to name it when its closer is missing. Brackets nest
+ * at most ORCAC_MAX_OPEN deep (deeper ones are a syntax error), which bounds
+ * every recursion over types and literals. */
 typedef struct orcac_open {
   char ch;
   uint32_t line, col;
@@ -68,6 +70,7 @@ typedef struct orcac_parse {
   size_t tok_len;
   orcac_open open[ORCAC_MAX_OPEN];
   size_t nopen;          /* may exceed ORCAC_MAX_OPEN (then only counted) */
+  bool too_deep;         /* nopen went past ORCAC_MAX_OPEN (reported once) */
   char *doc_buf;         /* /// lines waiting for their token (heap) */
   size_t doc_len, doc_cap;
   orcac_vec docs;        /* orcac_doc *, in source order */

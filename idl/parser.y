@@ -120,6 +120,7 @@ static orca_ast_field *new_field(orcac_parse *p, orca_ast_lit *id, bool optional
   f->name = name;
   f->pos = at(p, name_loc);
   f->id_pos = id->pos;
+  f->id_lit = id;
   f->def = def;
   f->doc = orcac_doc_at(p, id->pos.line, id->pos.col);
   return f;

@@ -54,5 +54,16 @@ for want in "$tmp/gen/everything.orca.h" "$tmp/gen/everything.orca.c:" good/ever
     echo "FAIL depfile lacks $want:"; cat "$tmp/dep.d"; fail=1
   fi
 done
+# Inputs that are not regular files are refused by name, never read (a
+# device like /dev/zero would never end).
+for input in /dev/zero good; do
+  what="it is not a regular file"
+  [ -d "$input" ] && what="it is a directory"
+  "$orcac" --check "$input" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  if [ $rc -ne 1 ] || [ "$(cat "$tmp/err")" != "$input: error: cannot read '$input': $what" ]; then
+    echo "FAIL --check $input: exit $rc"; cat "$tmp/err"; fail=1
+  fi
+done
 [ $fail -eq 0 ] && echo "all diagnostics tests passed"
 exit $fail

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "compiler/c_names.h"
 #include "compiler/names.h"
 
 static void test_snake(void **state) {
@@ -61,8 +62,59 @@ static void test_keywords(void **state) {
   assert_true(orcac_is_c_keyword("return"));
   assert_true(orcac_is_c_keyword("bool"));
   assert_true(orcac_is_c_keyword("_Atomic"));
+  assert_true(orcac_is_c_keyword("typeof_unqual"));
+  assert_true(orcac_is_c_keyword("asm"));
   assert_false(orcac_is_c_keyword("order"));
   assert_false(orcac_is_c_keyword("Int"));
+}
+
+static void test_c_reserved(void **state) {
+  (void)state;
+  /* Members: keywords, macros, reserved patterns. */
+  assert_string_equal(orcac_c_reserved("NULL", ORCAC_C_MEMBER), "a macro of <stddef.h>");
+  assert_string_equal(orcac_c_reserved("errno", ORCAC_C_MEMBER), "a macro of <errno.h>");
+  assert_non_null(strstr(orcac_c_reserved("EWHATEVER", ORCAC_C_MEMBER), "<errno.h>"));
+  assert_non_null(strstr(orcac_c_reserved("SIGFOO", ORCAC_C_MEMBER), "<signal.h>"));
+  assert_non_null(strstr(orcac_c_reserved("PRIx128", ORCAC_C_MEMBER), "<inttypes.h>"));
+  assert_non_null(strstr(orcac_c_reserved("UINT_FAST128_C", ORCAC_C_MEMBER), "<stdint.h>"));
+  assert_non_null(strstr(orcac_c_reserved("_Foo", ORCAC_C_MEMBER), "implementation"));
+  assert_non_null(strstr(orcac_c_reserved("ORCA_ID_MAX", ORCAC_C_MEMBER), "liborca"));
+  assert_string_equal(orcac_c_reserved("bool", ORCAC_C_MEMBER), "a C keyword");
+  /* Declarations and function-like macros only matter at file scope. */
+  assert_null(orcac_c_reserved("size_t", ORCAC_C_MEMBER));
+  assert_null(orcac_c_reserved("va_start", ORCAC_C_MEMBER));
+  assert_null(orcac_c_reserved("orca_x", ORCAC_C_MEMBER));
+  assert_null(orcac_c_reserved("_x", ORCAC_C_MEMBER));
+  assert_string_equal(orcac_c_reserved("size_t", ORCAC_C_FILE), "declared by <stddef.h>");
+  assert_string_equal(orcac_c_reserved("va_start", ORCAC_C_FILE), "a macro of <stdarg.h>");
+  assert_non_null(strstr(orcac_c_reserved("uint8_t", ORCAC_C_FILE), "<stdint.h>"));
+  assert_non_null(strstr(orcac_c_reserved("int_least128_t", ORCAC_C_FILE), "<stdint.h>"));
+  assert_non_null(strstr(orcac_c_reserved("atomic_thing", ORCAC_C_FILE), "<stdatomic.h>"));
+  assert_non_null(strstr(orcac_c_reserved("thrd_pool", ORCAC_C_FILE), "<threads.h>"));
+  assert_non_null(strstr(orcac_c_reserved("orca_order", ORCAC_C_FILE), "liborca"));
+  assert_non_null(strstr(orcac_c_reserved("_x_y", ORCAC_C_FILE), "file scope"));
+  /* Ordinary names pass, including ones near library names. */
+  assert_null(orcac_c_reserved("order", ORCAC_C_MEMBER));
+  assert_null(orcac_c_reserved("shop_order", ORCAC_C_FILE));
+  assert_null(orcac_c_reserved("SHOP_TIER_FREE", ORCAC_C_FILE));
+  assert_null(orcac_c_reserved("internal_level_max", ORCAC_C_FILE));
+  assert_null(orcac_c_reserved("INTERNAL_LEVEL_MAX", ORCAC_C_FILE));
+  assert_null(orcac_c_reserved("signal_kind", ORCAC_C_FILE));
+  assert_null(orcac_c_reserved("TIME_ZONE_UTC", ORCAC_C_FILE));
+}
+
+static void test_guard_and_file_name(void **state) {
+  (void)state;
+  char b[64];
+  orcac_c_guard(b, sizeof b, "shop");
+  assert_string_equal(b, "SHOP_ORCA_H");
+  orcac_c_guard(b, sizeof b, "my-file.v2");
+  assert_string_equal(b, "MY_FILE_V2_ORCA_H");
+  assert_true(orcac_file_name_ok("my-file.v2"));
+  assert_false(orcac_file_name_ok("1shop"));
+  assert_false(orcac_file_name_ok("_shop"));
+  assert_false(orcac_file_name_ok("a b"));
+  assert_false(orcac_file_name_ok("a\"b"));
 }
 
 typedef struct seen {
@@ -92,6 +144,8 @@ int main(void) {
       cmocka_unit_test(test_snake),
       cmocka_unit_test(test_c_names),
       cmocka_unit_test(test_keywords),
+      cmocka_unit_test(test_c_reserved),
+      cmocka_unit_test(test_guard_and_file_name),
       cmocka_unit_test(test_reserved),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -131,6 +131,82 @@ static void test_fingerprint_rules(void **state) {
   assert_int_not_equal(0, fp_of("package p; struct N { 1: list<N> kids; 2: optional N up; }", "p.N"));
 }
 
+/* A .orca text (heap) of n structs S0..S(n-1), each referring to the next
+ * through pre/post ("optional ", "" or "list<", ">"); the last one closes
+ * the ring or holds an i32. */
+static char *ring(size_t n, const char *pre, const char *post, bool closed) {
+  size_t cap = 64 + n * 64, len = 0;
+  char *t = malloc(cap);
+  assert_non_null(t);
+  len += (size_t)snprintf(t + len, cap - len, "package p;\n");
+  for (size_t i = 0; i < n; i++) {
+    if (i + 1 < n || closed)
+      len += (size_t)snprintf(t + len, cap - len, "struct S%zu { 1: %sS%zu%s next; }\n", i, pre,
+                              (i + 1) % n, post);
+    else
+      len += (size_t)snprintf(t + len, cap - len, "struct S%zu { 1: i32 v; }\n", i);
+  }
+  return t;
+}
+
+static void test_long_chain(void **state) {
+  (void)state;
+  /* Descriptors link 10,000 structs: building them must not recurse once
+   * per struct. */
+  char *text = ring(10000, "optional ", "", false);
+  char p[64];
+  write_tmp(p, sizeof p, text);
+  free(text);
+  orca_schema *s = NULL;
+  orca_err err = {0};
+  assert_int_equal(orcac_schema_load(p, NULL, 0, &s, &err), 0);
+  remove(p);
+  assert_int_equal(s->nstructs, 10000);
+  const orca_struct_desc *d = find_struct(s, "p.S0");
+  for (int i = 0; i < 9999; i++)
+    d = d->fields[0].type->sdesc;
+  assert_string_equal(d->name, "p.S9999");
+  assert_int_equal(d->fields[0].type->kind, ORCA_KIND_I32);
+  orcac_schema_free(s);
+}
+
+static uint64_t fp_text(char *text, const char *name) {
+  uint64_t fp = fp_of(text, name);
+  free(text);
+  return fp;
+}
+
+static void test_fingerprint_groups(void **state) {
+  (void)state;
+  /* Rings longer than the old expansion limit (64) and recursive groups
+   * with exponentially many paths get fingerprints, quickly. */
+  assert_int_not_equal(0, fp_text(ring(65, "optional ", "", true), "p.S0"));
+  assert_int_not_equal(0, fp_text(ring(20000, "list<", ">", true), "p.S0"));
+  char *t = malloc(64 * 1024);
+  size_t len = (size_t)snprintf(t, 64, "package p;\n");
+  for (int i = 0; i < 40; i++)
+    len += (size_t)snprintf(t + len, 64 * 1024 - len,
+                            "struct A%d { 1: optional A%d a; 2: list<B%d> b; }\n"
+                            "struct B%d { 1: optional A%d a; 2: list<B%d> b; }\n",
+                            i, (i + 1) % 40, (i + 1) % 40, i, (i + 1) % 40, (i + 1) % 40);
+  assert_int_not_equal(0, fp_text(t, "p.A0"));
+  /* A change anywhere in a group changes every member's fingerprint. */
+  uint64_t a = fp_of("package p; struct A { 1: optional B b; } struct B { 1: optional C c; }"
+                     " struct C { 1: optional A a; 2: i32 x; }", "p.A");
+  uint64_t b = fp_of("package p; struct A { 1: optional B b; } struct B { 1: optional C c; }"
+                     " struct C { 1: optional A a; 2: i64 x; }", "p.A");
+  assert_int_not_equal(a, b);
+  /* Only the wire shape counts: a self-reference and a ring of two equal
+   * structs encode alike. */
+  assert_int_equal(fp_of("package p; struct A { 1: optional A a; }", "p.A"),
+                   fp_of("package p; struct A { 1: optional B b; } struct B { 1: optional A a; }",
+                         "p.A"));
+  /* A struct outside the group sees the group through its fingerprint. */
+  assert_int_not_equal(fp_of("package p; struct N { 1: list<N> k; } struct U { 1: N n; }", "p.U"),
+                       fp_of("package p; struct N { 1: list<N> k; 2: i32 x; } struct U { 1: N n; }",
+                             "p.U"));
+}
+
 static void test_docs(void **state) {
   (void)state;
   char p[64];
@@ -170,6 +246,8 @@ int main(void) {
       cmocka_unit_test(test_load_example),
       cmocka_unit_test(test_fingerprints_stable),
       cmocka_unit_test(test_fingerprint_rules),
+      cmocka_unit_test(test_long_chain),
+      cmocka_unit_test(test_fingerprint_groups),
       cmocka_unit_test(test_docs),
       cmocka_unit_test(test_bad_file),
   };

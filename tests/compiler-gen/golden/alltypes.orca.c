@@ -235,7 +235,7 @@ const orca_struct_desc alltypes_node__desc = {
     .align = _Alignof(alltypes_node),
     .nfields = 3,
     .fields = alltypes_node__fields,
-    .fingerprint = UINT64_C(0xe45e11808e341e00),
+    .fingerprint = UINT64_C(0x6ca20f5a63ceabe2),
     .doc = "A tree: recursion through optional and list.",
 };
 
@@ -407,7 +407,7 @@ const orca_struct_desc alltypes_all__desc = {
     .align = _Alignof(alltypes_all),
     .nfields = 34,
     .fields = alltypes_all__fields,
-    .fingerprint = UINT64_C(0x714cbe34a1563ca9),
+    .fingerprint = UINT64_C(0x238aa2dd5343dd98),
     .doc = NULL,
 };
 
@@ -451,7 +451,7 @@ const orca_struct_desc alltypes_echo_args__desc = {
     .align = _Alignof(alltypes_echo_args),
     .nfields = 1,
     .fields = alltypes_echo_args__fields,
-    .fingerprint = UINT64_C(0xe7dbaf60292bb339),
+    .fingerprint = UINT64_C(0xa6a803b9c71abb20),
     .doc = NULL,
 };
 
