@@ -288,6 +288,7 @@ static void write_back(pt_call *c, int task) {
 static int pt_run(lua_State *L) {
   pt_call *c = lua_touserdata(L, 1);
   orca__hooks *h = c->h;
+  orca__budget_arm(h);
   push_task_table(L, h);
   int task = lua_gettop(L);
   lua_rawgeti(L, LUA_REGISTRYINDEX, c->file->fn[c->point]);
@@ -305,7 +306,6 @@ static int pt_run(lua_State *L) {
   }
   h->cur = c->t;
   h->cur_table = lua_topointer(L, task);
-  orca__sandbox_arm(h);
   lua_call(L, nargs, 2);
   h->cur = NULL;
   h->cur_table = NULL;
@@ -377,6 +377,7 @@ static void run_chain(orca__hooks *h, pt_call *c) {
     int st = lua_pcall(L, 1, 0, base + 1);
     h->cur = NULL;
     h->cur_table = NULL;
+    orca__print_flush(h, false);
     if (st != LUA_OK) {
       /* all or nothing per hook: a failed hook changes nothing */
       *c->t = saved;

@@ -1,0 +1,96 @@
+/* budget.c — how long one hook call may run: an instruction budget and a
+ * wall-clock deadline, shared by every coroutine of the state.
+ *
+ * A count hook fires every ORCA__HOOKS_INSTR_STEP VM instructions of any
+ * thread (a coroutine inherits it from the thread that creates it): it
+ * charges the step to the budget and reads the monotonic clock. C functions
+ * whose work is not counted in instructions charge it themselves through
+ * orca__budget_charge (cwork.c, pattern.c), which also reads the clock, and
+ * the allocator charges what it hands out (sandbox.c). Once the budget or
+ * the time is spent, the thread that noticed fires its hook on every
+ * instruction and fails each time, so a pcall loop cannot swallow the error
+ * for long; a coroutine still at the normal period fails at its next firing.
+ *
+ * Each thread counts its own instructions, so a coroutine that runs fewer
+ * than a step and ends is never charged by the hook: creating one costs a
+ * full step up front instead, which keeps a tree of short coroutines inside
+ * the budget. */
+#include <lauxlib.h>
+
+#include "hooks/hooks_internal.h"
+#include "orca/clock.h"
+
+static void bg_count(lua_State *L, lua_Debug *ar);
+
+/* The limit is spent: from now on every instruction of this thread fails. */
+static int bg_fail(lua_State *L, orca__hooks *h) {
+  h->exhausted = true;
+  if (h->budget > 0)
+    h->budget = 0;
+  if (lua_gethookcount(L) != 1)
+    lua_sethook(L, bg_count, LUA_MASKCOUNT, 1);
+  if (h->timed_out)
+    return luaL_error(L, "hook exceeded its time budget of %d ms", (int)h->time_limit_ms);
+  return luaL_error(L, "instruction limit of %I reached", (lua_Integer)h->instr_limit);
+}
+
+static bool bg_late(orca__hooks *h) {
+  if (!h->timed_out && orca_monotonic_us() > h->deadline_us)
+    h->timed_out = true;
+  return h->timed_out;
+}
+
+/* Count hook: charge the instructions run since the last firing. A thread
+ * kept from an earlier call may still fire every instruction: it goes back
+ * to the normal period as soon as a fresh budget is seen. */
+static void bg_count(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  orca__hooks *h = orca__sandbox_owner(L);
+  int step = lua_gethookcount(L);
+  h->budget -= step;
+  if (h->budget > 0 && !bg_late(h)) {
+    if (step != ORCA__HOOKS_INSTR_STEP)
+      lua_sethook(L, bg_count, LUA_MASKCOUNT, ORCA__HOOKS_INSTR_STEP);
+    return;
+  }
+  bg_fail(L, h);
+}
+
+void orca__budget_charge(lua_State *L, uint64_t units) {
+  orca__hooks *h = orca__sandbox_owner(L);
+  h->budget -= units > (uint64_t)INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)units;
+  if (h->budget <= 0 || bg_late(h))
+    bg_fail(L, h);
+}
+
+void orca__budget_arm(orca__hooks *h) {
+  h->budget = (int64_t)h->instr_limit;
+  h->deadline_us = orca_monotonic_us() + (int64_t)h->time_limit_ms * 1000;
+  h->timed_out = false;
+  h->log_call = 0;
+  if (h->exhausted) {
+    h->exhausted = false;
+    lua_sethook(h->L, bg_count, LUA_MASKCOUNT, ORCA__HOOKS_INSTR_STEP);
+  }
+}
+
+void orca__budget_install(orca__hooks *h) {
+  h->exhausted = false;
+  lua_sethook(h->L, bg_count, LUA_MASKCOUNT, ORCA__HOOKS_INSTR_STEP);
+}
+
+/* coroutine.create / coroutine.wrap: charge a step, then the original
+ * (upvalue 1) with the same arguments. */
+static int bg_newthread(lua_State *L) {
+  orca__budget_charge(L, ORCA__HOOKS_INSTR_STEP);
+  return orca__sandbox_call_original(L);
+}
+
+void orca__budget_wrap_coroutine(lua_State *L) {
+  static const char *const names[] = {"create", "wrap", NULL};
+  for (int i = 0; names[i]; i++) {
+    lua_getfield(L, -1, names[i]);
+    lua_pushcclosure(L, bg_newthread, 1);
+    lua_setfield(L, -2, names[i]);
+  }
+}
