@@ -3,10 +3,13 @@
  *
  * A count hook fires every ORCA__HOOKS_INSTR_STEP VM instructions of any
  * thread (a coroutine inherits it from the thread that creates it): it
- * charges the step to the budget and reads the monotonic clock. C functions
- * whose work is not counted in instructions charge it themselves through
- * orca__budget_charge (cwork.c, pattern.c), which also reads the clock, and
- * the allocator charges what it hands out (sandbox.c). Once the budget or
+ * charges the step to the budget and reads the clock. C functions whose
+ * work is not counted in instructions charge it themselves through
+ * orca__budget_charge (cwork.c, pattern.c), which reads the clock once a
+ * step's worth of units has been charged since the last reading, and the
+ * allocator charges what it hands out (sandbox.c). The clock is the coarse
+ * monotonic one (a few ms of resolution, a fraction of the cost of the
+ * precise one where reading the clock traps to the hypervisor). Once the budget or
  * the time is spent, the thread that noticed fires its hook on every
  * instruction and fails each time, so a pcall loop cannot swallow the error
  * for long; a coroutine still at the normal period fails at its next firing.
@@ -17,8 +20,9 @@
  * the budget. */
 #include <lauxlib.h>
 
+#include <time.h>
+
 #include "hooks/hooks_internal.h"
-#include "orca/clock.h"
 
 static void bg_count(lua_State *L, lua_Debug *ar);
 
@@ -34,8 +38,15 @@ static int bg_fail(lua_State *L, orca__hooks *h) {
   return luaL_error(L, "instruction limit of %I reached", (lua_Integer)h->instr_limit);
 }
 
+int64_t orca__budget_now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static bool bg_late(orca__hooks *h) {
-  if (!h->timed_out && orca_monotonic_us() > h->deadline_us)
+  h->unclocked = 0;
+  if (!h->timed_out && orca__budget_now_us() > h->deadline_us)
     h->timed_out = true;
   return h->timed_out;
 }
@@ -59,14 +70,22 @@ static void bg_count(lua_State *L, lua_Debug *ar) {
 void orca__budget_charge(lua_State *L, uint64_t units) {
   orca__hooks *h = orca__sandbox_owner(L);
   h->budget -= units > (uint64_t)INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)units;
-  if (h->budget <= 0 || bg_late(h))
+  h->unclocked += units > ORCA__HOOKS_INSTR_STEP ? ORCA__HOOKS_INSTR_STEP : (uint32_t)units;
+  if (h->budget <= 0 || (h->unclocked >= ORCA__HOOKS_INSTR_STEP && bg_late(h)))
+    bg_fail(L, h);
+}
+
+void orca__budget_check_clock(lua_State *L) {
+  orca__hooks *h = orca__sandbox_owner(L);
+  if (bg_late(h))
     bg_fail(L, h);
 }
 
 void orca__budget_arm(orca__hooks *h) {
   h->budget = (int64_t)h->instr_limit;
-  h->deadline_us = orca_monotonic_us() + (int64_t)h->time_limit_ms * 1000;
+  h->deadline_us = orca__budget_now_us() + (int64_t)h->time_limit_ms * 1000;
   h->timed_out = false;
+  h->unclocked = 0;
   h->log_call = 0;
   if (h->exhausted) {
     h->exhausted = false;

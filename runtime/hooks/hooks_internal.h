@@ -61,6 +61,7 @@ struct orca__hooks {
   int64_t deadline_us;        /* monotonic µs the current call must end by */
   bool exhausted;             /* the budget ran out; the count hook fires every instruction */
   bool timed_out;             /* ... because the deadline passed */
+  uint32_t unclocked;         /* units charged since the clock was last read */
   /* print() limits (print.c) */
   unsigned log_call;     /* lines printed by the current call */
   unsigned log_win;      /* lines printed in the current one-second window */
@@ -125,11 +126,20 @@ void orca__budget_arm(orca__hooks *h);
 /* Install the count hook on a new state (once, from orca__sandbox_new). */
 void orca__budget_install(orca__hooks *h);
 
-/* Charge `units` instructions of C work to the running call and check the
- * deadline. Raises the limit error ("instruction limit of N reached" or
- * "hook exceeded its time budget of N ms") when either is spent, so call it
- * only from a C function running under the sandbox. */
+/* Charge `units` instructions of C work to the running call; check the
+ * deadline once a count-hook step's worth has been charged since the clock
+ * was last read. Raises the limit error ("instruction limit of N reached"
+ * or "hook exceeded its time budget of N ms") when either is spent, so call
+ * it only from a C function running under the sandbox. */
 void orca__budget_charge(lua_State *L, uint64_t units);
+
+/* Check the deadline now (before C work that may be long whatever its
+ * charge); raises like orca__budget_charge. */
+void orca__budget_check_clock(lua_State *L);
+
+/* The clock deadlines and print() windows are measured with (coarse
+ * monotonic µs). */
+int64_t orca__budget_now_us(void);
 
 /* Replace coroutine.create and coroutine.wrap in the table at the top of
  * the stack with versions that charge one count-hook step per coroutine. */

@@ -50,6 +50,10 @@ typedef struct pt_item {
 
 #define PT_MAX_ITEMS 256
 
+/* A call whose worst case exceeds this many steps (about what a count-hook
+ * step of VM instructions costs, times 100) checks the deadline first. */
+#define PT_CLOCK_STEPS 100000.0
+
 typedef struct pt_set {
   uint64_t w[4];
 } pt_set;
@@ -379,6 +383,8 @@ static void pt_check(lua_State *L, size_t n, const char *p, size_t m, bool find,
     luaL_error(L, "%s", msg);
   }
   orca__budget_charge(L, 1 + (n + m) / ORCA__HOOKS_BYTES_PER_INSTR);
+  if (w > PT_CLOCK_STEPS)
+    orca__budget_check_clock(L);
 }
 
 /* string.find(s, p [, init [, plain]]) and string.match(s, p [, init]). */

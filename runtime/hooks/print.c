@@ -11,12 +11,11 @@
 #include <lauxlib.h>
 
 #include "hooks/hooks_internal.h"
-#include "orca/clock.h"
 #include "orca/log.h"
 
 /* Whether one more line may be logged now; counts it if so. */
 static bool pr_allow(orca__hooks *h) {
-  int64_t now = orca_monotonic_us();
+  int64_t now = orca__budget_now_us();
   if (now - h->log_win_start >= 1000000) {
     h->log_win_start = now;
     h->log_win = 0;
@@ -50,7 +49,7 @@ int orca__print(lua_State *L) {
 void orca__print_flush(orca__hooks *h, bool force) {
   if (!h->log_dropped)
     return;
-  int64_t now = orca_monotonic_us();
+  int64_t now = orca__budget_now_us();
   if (!force && h->log_notice_at && now - h->log_notice_at < 1000000)
     return;
   orca_log(ORCA_LOG_WARN,
