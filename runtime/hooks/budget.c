@@ -17,7 +17,13 @@
  * Each thread counts its own instructions, so a coroutine that runs fewer
  * than a step and ends is never charged by the hook: creating one costs a
  * full step up front instead, which keeps a tree of short coroutines inside
- * the budget. */
+ * the budget.
+ *
+ * h->running is the thread executing hook code: the main thread, or the
+ * coroutine a resume (coroutine.resume, a function from coroutine.wrap,
+ * coroutine.close running __close handlers) switched to, restored when the
+ * switch returns or fails. The allocator uses it to make the count hook
+ * fire right after a big allocation (orca__budget_poke). */
 #include <lauxlib.h>
 
 #include <time.h>
@@ -81,7 +87,14 @@ void orca__budget_check_clock(lua_State *L) {
     bg_fail(L, h);
 }
 
+void orca__budget_poke(orca__hooks *h) {
+  if (h->running)
+    lua_sethook(h->running, bg_count, LUA_MASKCOUNT, 1);
+}
+
 void orca__budget_arm(orca__hooks *h) {
+  h->running = h->L;
+  h->converting = false;
   h->budget = (int64_t)h->instr_limit;
   h->deadline_us = orca__budget_now_us() + (int64_t)h->time_limit_ms * 1000;
   h->timed_out = false;
@@ -95,6 +108,7 @@ void orca__budget_arm(orca__hooks *h) {
 
 void orca__budget_install(orca__hooks *h) {
   h->exhausted = false;
+  h->running = h->L;
   lua_sethook(h->L, bg_count, LUA_MASKCOUNT, ORCA__HOOKS_INSTR_STEP);
 }
 
@@ -105,11 +119,51 @@ static int bg_newthread(lua_State *L) {
   return orca__sandbox_call_original(L);
 }
 
+/* Call upvalue 1 with the arguments while `co` runs hook code; restore
+ * h->running whether it returns or raises (then raise again). */
+static int bg_switch(lua_State *L, lua_State *co) {
+  orca__hooks *h = orca__sandbox_owner(L);
+  lua_State *prev = h->running;
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  h->running = co;
+  int st = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+  h->running = prev;
+  if (st != LUA_OK)
+    return lua_error(L);
+  return lua_gettop(L);
+}
+
+/* coroutine.resume(co, ...) and coroutine.close(co). */
+static int bg_resume(lua_State *L) {
+  lua_State *co = lua_tothread(L, 1);
+  return co ? bg_switch(L, co) : orca__sandbox_call_original(L);
+}
+
+/* A function returned by coroutine.wrap: upvalue 2 is its thread. */
+static int bg_wrapped(lua_State *L) {
+  return bg_switch(L, lua_tothread(L, lua_upvalueindex(2)));
+}
+
+/* coroutine.wrap(f): the original's function, wrapped by bg_wrapped. */
+static int bg_wrap(lua_State *L) {
+  bg_newthread(L);
+  lua_getupvalue(L, -1, 1); /* the thread the original closes over */
+  if (!lua_isthread(L, -1))
+    return luaL_error(L, "coroutine.wrap: unexpected closure");
+  lua_pushcclosure(L, bg_wrapped, 2);
+  return 1;
+}
+
 void orca__budget_wrap_coroutine(lua_State *L) {
-  static const char *const names[] = {"create", "wrap", NULL};
-  for (int i = 0; names[i]; i++) {
-    lua_getfield(L, -1, names[i]);
-    lua_pushcclosure(L, bg_newthread, 1);
-    lua_setfield(L, -2, names[i]);
+  static const luaL_Reg fns[] = {{"create", bg_newthread},
+                                 {"wrap", bg_wrap},
+                                 {"resume", bg_resume},
+                                 {"close", bg_resume},
+                                 {NULL, NULL}};
+  for (const luaL_Reg *r = fns; r->name; r++) {
+    lua_getfield(L, -1, r->name);
+    lua_pushcclosure(L, r->func, 1);
+    lua_setfield(L, -2, r->name);
   }
 }

@@ -25,6 +25,19 @@
  * produced (a VM instruction costs about as much as copying 32 bytes). */
 #define ORCA__HOOKS_BYTES_PER_INSTR 32
 
+/* An allocation growing the heap by at least this much makes the running
+ * thread's count hook fire at its next instruction, so budget and deadline
+ * are checked right after the C call that needed it (a loop of big `..`
+ * runs few instructions). */
+#define ORCA__HOOKS_BIG_ALLOC (64u << 10)
+
+/* Hook code cannot make a string longer than the heap limit / this: an
+ * operator on a long string (comparison, equality, conversion to a number)
+ * costs time in proportion to its length inside one VM instruction, so the
+ * longest string bounds the time between two checks of the deadline.
+ * Strings converted from a task's args or result are exempt. */
+#define ORCA__HOOKS_STRING_FRACTION 32
+
 /* Pattern functions (string.find, match, gmatch, gsub) refuse a pattern
  * whose worst case on the subject exceeds this many matcher steps (see
  * pattern.c; about 0.1 s on a 2020s server core). */
@@ -54,6 +67,8 @@ typedef struct orca__hook_slot {
 
 struct orca__hooks {
   lua_State *L;
+  lua_State *running;         /* thread running hook code (budget.c keeps it) */
+  bool converting;            /* args/result conversion: no string length cap */
   size_t mem_used, mem_limit; /* bytes of Lua heap, checked by the allocator */
   uint32_t instr_limit;       /* per hook call */
   uint32_t time_limit_ms;     /* wall-clock time per hook call */
@@ -126,6 +141,11 @@ void orca__budget_arm(orca__hooks *h);
 /* Install the count hook on a new state (once, from orca__sandbox_new). */
 void orca__budget_install(orca__hooks *h);
 
+/* Make the running thread's count hook fire at its next instruction (the
+ * allocator calls this after a big allocation). Safe inside the allocator:
+ * lua_sethook only sets fields of the thread. */
+void orca__budget_poke(orca__hooks *h);
+
 /* Charge `units` instructions of C work to the running call; check the
  * deadline once a count-hook step's worth has been charged since the clock
  * was last read. Raises the limit error ("instruction limit of N reached"
@@ -142,7 +162,9 @@ void orca__budget_check_clock(lua_State *L);
 int64_t orca__budget_now_us(void);
 
 /* Replace coroutine.create and coroutine.wrap in the table at the top of
- * the stack with versions that charge one count-hook step per coroutine. */
+ * the stack with versions that charge one count-hook step per coroutine,
+ * and resume, close and the functions wrap returns with versions that keep
+ * h->running up to date. */
 void orca__budget_wrap_coroutine(lua_State *L);
 
 /* ---- libs.c --------------------------------------------------------------- */

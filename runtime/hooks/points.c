@@ -63,10 +63,13 @@ static int pt_index(lua_State *L) {
   switch (k[0]) {
   case 'a':
     if (strcmp(k, "args") == 0) {
-      if (t->task->args_type)
+      if (t->task->args_type) {
+        h->converting = true; /* reset by the next arm if it raises */
         orca__convert_push(L, t->task->args_type, t->args, t->args_len, "task.args");
-      else
+        h->converting = false;
+      } else {
         lua_pushnil(L);
+      }
     } else if (strcmp(k, "attempt") == 0) {
       lua_pushinteger(L, t->attempt);
     } else {
@@ -295,10 +298,13 @@ static int pt_run(lua_State *L) {
   lua_pushvalue(L, task);
   int nargs = 1;
   if (c->point == ORCA__HOOK_AFTER_RUN) {
-    if (c->t->task->result && c->result)
+    if (c->t->task->result && c->result) {
+      h->converting = true;
       orca__convert_push(L, c->t->task->result, c->result, c->result_len, "result");
-    else
+      h->converting = false;
+    } else {
       lua_pushnil(L);
+    }
     nargs++;
   } else if (c->point == ORCA__HOOK_ON_ERROR) {
     lua_pushstring(L, c->error ? c->error : "");

@@ -26,9 +26,11 @@
 
 /* The allocator: plain realloc/free with the running total checked against
  * the state's limit. With ptr == NULL, osize is a type tag, not a size.
- * Growth is charged to the budget of the running call (noticed at the next
- * count-hook firing or charged C call): copying big strings in a loop costs
- * instructions even when the loop itself runs few. */
+ * Growth is charged to the budget of the running call, and a big one makes
+ * the count hook fire at the next instruction: copying big strings in a
+ * loop costs instructions even when the loop itself runs few. A new string
+ * longer than the heap limit / ORCA__HOOKS_STRING_FRACTION is refused
+ * unless it comes from converting a task's args or result. */
 static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   orca__hooks *h = ud;
   size_t old = ptr ? osize : 0;
@@ -39,11 +41,17 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   }
   if (nsize > old && h->mem_used + (nsize - old) > h->mem_limit)
     return NULL;
+  if (!ptr && osize == LUA_TSTRING && nsize > h->mem_limit / ORCA__HOOKS_STRING_FRACTION &&
+      !h->converting)
+    return NULL;
   void *p = realloc(ptr, nsize);
   if (!p)
     return NULL;
-  if (nsize > old)
+  if (nsize > old) {
     h->budget -= (int64_t)((nsize - old) / ORCA__HOOKS_BYTES_PER_INSTR);
+    if (nsize - old >= ORCA__HOOKS_BIG_ALLOC)
+      orca__budget_poke(h);
+  }
   h->mem_used = h->mem_used - old + nsize;
   return p;
 }
