@@ -161,9 +161,5 @@ void orca__budget_wrap_coroutine(lua_State *L) {
                                  {"resume", bg_resume},
                                  {"close", bg_resume},
                                  {NULL, NULL}};
-  for (const luaL_Reg *r = fns; r->name; r++) {
-    lua_getfield(L, -1, r->name);
-    lua_pushcclosure(L, r->func, 1);
-    lua_setfield(L, -2, r->name);
-  }
+  orca__sandbox_wrap(L, fns);
 }

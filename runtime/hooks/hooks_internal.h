@@ -5,6 +5,7 @@
 #ifndef ORCA__HOOKS_INTERNAL_H
 #define ORCA__HOOKS_INTERNAL_H
 
+#include <lauxlib.h>
 #include <lua.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -122,6 +123,11 @@ int orca__sandbox_msgh(lua_State *L);
 /* Body of a wrapper C closure: call its upvalue 1 (the function it wraps)
  * with the wrapper's arguments and return all results. */
 int orca__sandbox_call_original(lua_State *L);
+
+/* Replace each function fns[i].name of the table at the top of the stack
+ * with a closure of fns[i].func whose upvalue 1 is the function it replaces
+ * (list ended by a NULL name). */
+void orca__sandbox_wrap(lua_State *L, const luaL_Reg *fns);
 
 /* Log a failed hook: "hook FILE: POINT for task NAME: message". */
 void orca__sandbox_log_error(const char *file, const char *point, const char *task,

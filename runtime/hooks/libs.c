@@ -84,23 +84,21 @@ static void copy_table(lua_State *L) {
   }
 }
 
-/* Open library `name`, push its private charged copy. */
+/* Open library `name` and push its private copy. */
 static void open_private(lua_State *L, const char *name, lua_CFunction open) {
   luaL_requiref(L, name, open, 0);
   copy_table(L);
   lua_remove(L, -2);
 }
 
-void orca__libs_open(lua_State *L) {
-  int G = lua_gettop(L);
-
-  open_private(L, LUA_STRLIBNAME, luaopen_string);
+/* The private string table: no dump, charged functions, and the __index of
+ * the string metatable (method calls on strings read it; getmetatable("")
+ * gives false, so a hook reaches neither). */
+static void edit_string(lua_State *L) {
   lua_pushnil(L);
   lua_setfield(L, -2, "dump");
   orca__pattern_wrap(L);
   orca__cwork_wrap(L, LUA_STRLIBNAME);
-  /* Method calls on strings read the private table; getmetatable("") gives
-   * false, so a hook reaches neither. */
   lua_pushliteral(L, "");
   lua_getmetatable(L, -1);
   lua_pushvalue(L, -3);
@@ -108,36 +106,46 @@ void orca__libs_open(lua_State *L) {
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 2);
-  ro_view(L, LUA_STRLIBNAME);
-  lua_setfield(L, G, LUA_STRLIBNAME);
+}
 
-  open_private(L, LUA_TABLIBNAME, luaopen_table);
+static void edit_table(lua_State *L) {
   orca__cwork_wrap(L, LUA_TABLIBNAME);
-  ro_view(L, LUA_TABLIBNAME);
-  lua_setfield(L, G, LUA_TABLIBNAME);
+}
 
-  open_private(L, LUA_MATHLIBNAME, luaopen_math);
-  ro_view(L, LUA_MATHLIBNAME);
-  lua_setfield(L, G, LUA_MATHLIBNAME);
-
-  open_private(L, LUA_UTF8LIBNAME, luaopen_utf8);
+static void edit_utf8(lua_State *L) {
   orca__cwork_wrap(L, LUA_UTF8LIBNAME);
-  ro_view(L, LUA_UTF8LIBNAME);
-  lua_setfield(L, G, LUA_UTF8LIBNAME);
+}
 
-  open_private(L, LUA_COLIBNAME, luaopen_coroutine);
-  orca__budget_wrap_coroutine(L);
-  ro_view(L, LUA_COLIBNAME);
-  lua_setfield(L, G, LUA_COLIBNAME);
-
-  /* os: only time and clock, copied out of a library that is not installed. */
-  luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);
+/* os: only time and clock, copied out of the library. */
+static void edit_os(lua_State *L) {
+  int os = lua_gettop(L);
   lua_createtable(L, 0, 2);
-  lua_getfield(L, -2, "time");
+  lua_getfield(L, os, "time");
   lua_setfield(L, -2, "time");
-  lua_getfield(L, -2, "clock");
+  lua_getfield(L, os, "clock");
   lua_setfield(L, -2, "clock");
-  ro_view(L, LUA_OSLIBNAME);
-  lua_setfield(L, G, LUA_OSLIBNAME);
-  lua_pop(L, 1);
+  lua_replace(L, os);
+}
+
+void orca__libs_open(lua_State *L) {
+  static const struct {
+    const char *name;
+    lua_CFunction open;
+    void (*edit)(lua_State *L); /* changes the private copy at the top; NULL = none */
+  } libs[] = {
+      {LUA_STRLIBNAME, luaopen_string, edit_string},
+      {LUA_TABLIBNAME, luaopen_table, edit_table},
+      {LUA_MATHLIBNAME, luaopen_math, NULL},
+      {LUA_UTF8LIBNAME, luaopen_utf8, edit_utf8},
+      {LUA_COLIBNAME, luaopen_coroutine, orca__budget_wrap_coroutine},
+      {LUA_OSLIBNAME, luaopen_os, edit_os},
+  };
+  int G = lua_gettop(L);
+  for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
+    open_private(L, libs[i].name, libs[i].open);
+    if (libs[i].edit)
+      libs[i].edit(L);
+    ro_view(L, libs[i].name);
+    lua_setfield(L, G, libs[i].name);
+  }
 }

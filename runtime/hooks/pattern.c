@@ -436,9 +436,5 @@ void orca__pattern_wrap(lua_State *L) {
                                  {"gmatch", pt_gmatch},
                                  {"gsub", pt_gsub},
                                  {NULL, NULL}};
-  for (const luaL_Reg *r = fns; r->name; r++) {
-    lua_getfield(L, -1, r->name);
-    lua_pushcclosure(L, r->func, 1);
-    lua_setfield(L, -2, r->name);
-  }
+  orca__sandbox_wrap(L, fns);
 }

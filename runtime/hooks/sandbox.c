@@ -95,6 +95,14 @@ int orca__sandbox_call_original(lua_State *L) {
   return lua_gettop(L);
 }
 
+void orca__sandbox_wrap(lua_State *L, const luaL_Reg *fns) {
+  for (const luaL_Reg *r = fns; r->name; r++) {
+    lua_getfield(L, -1, r->name);
+    lua_pushcclosure(L, r->func, 1);
+    lua_setfield(L, -2, r->name);
+  }
+}
+
 /* setmetatable() without finalizers: Lua runs __gc with debug hooks off, so
  * a finalizer would escape the instruction limit (an endless loop in one
  * would hang the next collection). An object is only marked for

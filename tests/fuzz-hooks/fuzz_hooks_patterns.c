@@ -21,17 +21,6 @@
 #define LIMIT_MS 300
 #define ABORT_AFTER_S 5.0
 
-static void quiet(void *ud, orca_log_level level, const char *msg) {
-  (void)ud, (void)level, (void)msg;
-}
-
-static orca__hooks *state;
-static const orca_task_desc *task;
-
-static void close_state(void) {
-  orca__hooks_close(state);
-}
-
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -39,9 +28,8 @@ static double now_s(void) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (!state) {
-    orca_log_set(quiet, NULL, ORCA_LOG_OFF);
-    state = hk_open("return { before_run = function(task)\n"
+  orca__hooks *state =
+      hk_fuzz_state("return { before_run = function(task)\n"
                     "  local h = task.headers\n"
                     "  local m, p, s = tonumber(h.m), h.p, h.s:rep(tonumber(h.k))\n"
                     "  if m == 0 then string.find(s, p)\n"
@@ -50,10 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                     "  elseif m == 3 then for a, b in s:gmatch(p) do end\n"
                     "  else string.gsub(s, p, '<%0>') end\n"
                     "end }\n");
-    orca__hooks_set_time_limit(state, LIMIT_MS);
-    task = hk_order_task(NULL);
-    atexit(close_state);
-  }
+  orca__hooks_set_time_limit(state, LIMIT_MS);
   if (size < 3)
     return 0;
   char mode[2] = {(char)('0' + data[0] % 5), 0}, reps[4];
@@ -68,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       {{"p", 1}, {pat, plen}},
       {{"s", 1}, {subj, size - 3 - plen}},
   };
-  orca__hook_task t = {.task = task, .queue = {"default", 7}, .headers = headers, .nheaders = 4};
+  orca__hook_task t = {
+      .task = hk_order_task(NULL), .queue = {"default", 7}, .headers = headers, .nheaders = 4};
   double t0 = now_s();
   orca__hooks_before_run(state, &t);
   if (now_s() - t0 > ABORT_AFTER_S) {

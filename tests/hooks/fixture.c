@@ -316,3 +316,24 @@ void hk_expect_failure(const char *body, const char *want, size_t mem, uint32_t 
   hk_assert_alive(h);
   orca__hooks_close(h);
 }
+
+/* ---- fuzz targets ---------------------------------------------------------- */
+
+static void quiet(void *ud, orca_log_level level, const char *msg) {
+  (void)ud, (void)level, (void)msg;
+}
+
+static orca__hooks *fuzz_state;
+
+static void fuzz_close(void) {
+  orca__hooks_close(fuzz_state);
+}
+
+orca__hooks *hk_fuzz_state(const char *global_src) {
+  if (!fuzz_state) {
+    orca_log_set(quiet, NULL, ORCA_LOG_OFF);
+    fuzz_state = hk_open(global_src);
+    atexit(fuzz_close);
+  }
+  return fuzz_state;
+}

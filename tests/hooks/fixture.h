@@ -138,4 +138,8 @@ void hk_assert_alive(orca__hooks *h);
  * state survives. */
 void hk_expect_failure(const char *body, const char *want, size_t mem, uint32_t instr, uint32_t ms);
 
+/* For a fuzz target: the state with `global_src`, opened on the first call
+ * (logging off, closed at exit) and the same one after. */
+orca__hooks *hk_fuzz_state(const char *global_src);
+
 #endif
