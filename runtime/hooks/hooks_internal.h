@@ -195,7 +195,8 @@ void orca__pattern_wrap(lua_State *L);
 /* Worst-case matcher steps of pattern p[0..m) over a subject of n bytes:
  * `find` for string.find/match (stop at the first match, ^ anchors),
  * otherwise gmatch/gsub (every position, ^ anchors in gsub only: pass
- * anchor_ok). plain: string.find with plain = true. */
+ * anchor_ok). plain: a substring search (string.find with plain = true or
+ * a pattern without special characters). */
 double orca__pattern_cost(const char *p, size_t m, size_t n, bool find, bool anchor_ok, bool plain);
 
 /* ---- cwork.c -------------------------------------------------------------- */

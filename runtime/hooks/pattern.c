@@ -324,13 +324,7 @@ static int pt_operators(const char *p, size_t m) {
 
 double orca__pattern_cost(const char *p, size_t m, size_t n, bool find, bool anchor_ok,
                           bool plain) {
-  static const char specials[] = "^$*+?.([%-";
   double nn = (double)n + 1;
-  if (find && !plain) {
-    plain = true;
-    for (size_t i = 0; i < m && plain; i++)
-      plain = !memchr(specials, p[i], sizeof specials - 1);
-  }
   if (plain)
     return nn * (1.0 + (double)m / 64.0);
   bool anchored = anchor_ok && m > 0 && p[0] == '^';
@@ -387,13 +381,25 @@ static void pt_check(lua_State *L, size_t n, const char *p, size_t m, bool find,
     orca__budget_check_clock(L);
 }
 
+/* Whether string.find searches p[0..m) as a plain substring: asked to, or
+ * no special character in it (match always runs the matcher). */
+static bool pt_plain_find(lua_State *L, const char *p, size_t m) {
+  static const char specials[] = "^$*+?.([%-";
+  if (lua_toboolean(L, 4))
+    return true;
+  for (size_t i = 0; i < m; i++)
+    if (memchr(specials, p[i], sizeof specials - 1))
+      return false;
+  return true;
+}
+
 /* string.find(s, p [, init [, plain]]) and string.match(s, p [, init]). */
 static int pt_find_or_match(lua_State *L, bool find) {
   size_t n, m;
   luaL_checklstring(L, 1, &n);
   const char *p = luaL_checklstring(L, 2, &m);
   lua_Integer init = luaL_optinteger(L, 3, 1);
-  pt_check(L, pt_from(n, init), p, m, true, true, find && lua_toboolean(L, 4));
+  pt_check(L, pt_from(n, init), p, m, true, true, find && pt_plain_find(L, p, m));
   return orca__sandbox_call_original(L);
 }
 
