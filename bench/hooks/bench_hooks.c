@@ -2,8 +2,11 @@
  * when a task has no hook, an empty before_run, and a before_run that reads
  * two arguments (task.args is decoded from msgpack on that access). The
  * task is described by hand-written reflection tables, as orcac emits them,
- * and its args are encoded once with orca_pack. Prints a table and the
- * RESULT lines bench/run collects. */
+ * and its args are encoded once with orca_pack. Then how long a hostile
+ * hook runs before the sandbox stops it, under the default limits: an
+ * endless Lua loop (the instruction limit) and an endless loop of pattern
+ * calls (C work: the time limit). Prints a table and the RESULT lines
+ * bench/run collects. */
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 
 #include "hooks/hooks.h"
 #include "orca/codec.h"
+#include "orca/log.h"
 
 typedef struct order_args {
   char *customer;
@@ -71,6 +75,36 @@ static double measure(orca__hooks *h, const orca__hook_task *t, long iters) {
   return best;
 }
 
+static void quiet(void *ud, orca_log_level level, const char *msg) {
+  (void)ud;
+  (void)level;
+  (void)msg;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Median ms one before_run of `file` takes to be stopped, over 5 calls. */
+static double stop_ms(const char *file, const orca__hook_task *t) {
+  orca__hooks *h;
+  orca_err err;
+  if (orca__hooks_open(file, NULL, &h, &err) || orca__hooks_add_task(h, t->task, &err)) {
+    fprintf(stderr, "bench_hooks: %s\n", err.msg);
+    exit(1);
+  }
+  double ms[5];
+  for (int i = 0; i < 5; i++) {
+    double t0 = now_s();
+    orca__hooks_before_run(h, t);
+    ms[i] = (now_s() - t0) * 1e3;
+  }
+  orca__hooks_close(h);
+  qsort(ms, 5, sizeof ms[0], cmp_double);
+  return ms[2];
+}
+
 int main(int argc, char **argv) {
   long iters = argc > 1 ? atol(argv[1]) : 200000;
   char dir[] = "/tmp/orca-bench-hooks-XXXXXX";
@@ -126,6 +160,25 @@ int main(int argc, char **argv) {
    * (above 1: under target). */
   printf("RATIO hook_call_vs_2us_target %.2f\n", 2.0 / us[2]);
   printf("RESULT hook_call_us %.3f\n", us[2]);
+
+  /* The failing hooks log an error per call: keep it out of the table. */
+  orca_log_set(quiet, NULL, ORCA_LOG_ERROR);
+  const char *loop =
+      write_file(dir, "loop.lua", "return { before_run = function(task) while true do end end }\n");
+  const char *cwork = write_file(dir, "cwork.lua",
+                                 "return { before_run = function(task)\n"
+                                 "  local s = string.rep('a', 3000)\n"
+                                 "  while true do s:find('%w+=') end\n"
+                                 "end }\n");
+  double loop_ms = stop_ms(loop, &t), cwork_ms = stop_ms(cwork, &t);
+  printf("# hostile hooks under the default limits (%u instructions, %u ms): "
+         "median of 5 calls\n",
+         ORCA__HOOKS_INSTR_DEFAULT, ORCA__HOOKS_TIME_DEFAULT_MS);
+  printf("%-28s %12s\n", "case", "ms to stop");
+  printf("%-28s %12.1f\n", "while true do end", loop_ms);
+  printf("%-28s %12.1f\n", "loop of s:find('%w+=')", cwork_ms);
+  printf("RESULT hook_loop_stop_ms %.1f\n", loop_ms);
+  printf("RESULT hook_cwork_stop_ms %.1f\n", cwork_ms);
   orca_buf_free(&buf);
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

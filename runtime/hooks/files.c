@@ -64,8 +64,10 @@ static int fl_load(lua_State *L) {
 
   lua_pushcfunction(L, orca__sandbox_msgh);
   lua_pushvalue(L, chunk);
-  orca__sandbox_arm(c->h);
-  if (lua_pcall(L, 0, 1, -2) != LUA_OK)
+  orca__budget_arm(c->h);
+  int st = lua_pcall(L, 0, 1, -2);
+  orca__print_flush(c->h, false);
+  if (st != LUA_OK)
     return luaL_error(L, "%s: error while loading: %s", c->path, lua_tostring(L, -1));
   int tab;
   bool returned = lua_type(L, -1) == LUA_TTABLE;

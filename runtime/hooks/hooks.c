@@ -38,6 +38,7 @@ int orca__hooks_open(const char *global_file, const char *hooks_path, orca__hook
     return orca_err_set(err, ORCA_ENOMEM, "hooks: out of memory");
   h->mem_limit = ORCA__HOOKS_MEM_DEFAULT;
   h->instr_limit = ORCA__HOOKS_INSTR_DEFAULT;
+  h->time_limit_ms = ORCA__HOOKS_TIME_DEFAULT_MS;
   h->global = -1;
   h->task_mt = LUA_NOREF;
   h->gen = atomic_load_explicit(&reload_gen, memory_order_relaxed);
@@ -160,14 +161,20 @@ void orca__hooks_set_limits(orca__hooks *h, size_t mem_bytes, uint32_t instructi
     h->instr_limit = instructions;
 }
 
+void orca__hooks_set_time_limit(orca__hooks *h, uint32_t ms) {
+  if (ms)
+    h->time_limit_ms = ms;
+}
+
 void orca__hooks_close(orca__hooks *h) {
   if (!h)
     return;
   orca__files_free(h);
   if (h->L) {
     /* Finalizers a hook left behind run now, under a fresh budget. */
-    orca__sandbox_arm(h);
+    orca__budget_arm(h);
     lua_close(h->L);
+    orca__print_flush(h, true);
   }
   free(h->slots);
   free(h->hooks_path);

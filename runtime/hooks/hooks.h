@@ -46,6 +46,7 @@ typedef enum orca__hook_point {
 /* Default limits of one state (orca__hooks_set_limits changes them). */
 #define ORCA__HOOKS_MEM_DEFAULT (32u << 20) /* bytes of Lua heap per state */
 #define ORCA__HOOKS_INSTR_DEFAULT 10000000u /* VM instructions per hook call */
+#define ORCA__HOOKS_TIME_DEFAULT_MS 1000u   /* wall-clock ms per hook call */
 
 /* What a hook sees of one task, and what on_enqueue / route may change.
  * The caller fills it; strings are (ptr,len) so an envelope decoded zero-copy
@@ -134,6 +135,11 @@ void orca__hooks_request_reload(void);
 /* Change the limits of a state: Lua heap bytes (0 = keep) and VM
  * instructions per hook call (0 = keep). For tests and embedders. */
 void orca__hooks_set_limits(orca__hooks *h, size_t mem_bytes, uint32_t instructions);
+
+/* Change the wall-clock time a hook call may take (0 = keep). The deadline
+ * also bounds C work the instruction count does not see (docs/hooks.md). For
+ * tests and embedders. */
+void orca__hooks_set_time_limit(orca__hooks *h, uint32_t ms);
 
 /* Free the state (NULL is fine). */
 void orca__hooks_close(orca__hooks *h);

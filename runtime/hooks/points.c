@@ -63,10 +63,13 @@ static int pt_index(lua_State *L) {
   switch (k[0]) {
   case 'a':
     if (strcmp(k, "args") == 0) {
-      if (t->task->args_type)
+      if (t->task->args_type) {
+        h->converting = true; /* reset by the next arm if it raises */
         orca__convert_push(L, t->task->args_type, t->args, t->args_len, "task.args");
-      else
+        h->converting = false;
+      } else {
         lua_pushnil(L);
+      }
     } else if (strcmp(k, "attempt") == 0) {
       lua_pushinteger(L, t->attempt);
     } else {
@@ -288,16 +291,20 @@ static void write_back(pt_call *c, int task) {
 static int pt_run(lua_State *L) {
   pt_call *c = lua_touserdata(L, 1);
   orca__hooks *h = c->h;
+  orca__budget_arm(h);
   push_task_table(L, h);
   int task = lua_gettop(L);
   lua_rawgeti(L, LUA_REGISTRYINDEX, c->file->fn[c->point]);
   lua_pushvalue(L, task);
   int nargs = 1;
   if (c->point == ORCA__HOOK_AFTER_RUN) {
-    if (c->t->task->result && c->result)
+    if (c->t->task->result && c->result) {
+      h->converting = true;
       orca__convert_push(L, c->t->task->result, c->result, c->result_len, "result");
-    else
+      h->converting = false;
+    } else {
       lua_pushnil(L);
+    }
     nargs++;
   } else if (c->point == ORCA__HOOK_ON_ERROR) {
     lua_pushstring(L, c->error ? c->error : "");
@@ -305,7 +312,6 @@ static int pt_run(lua_State *L) {
   }
   h->cur = c->t;
   h->cur_table = lua_topointer(L, task);
-  orca__sandbox_arm(h);
   lua_call(L, nargs, 2);
   h->cur = NULL;
   h->cur_table = NULL;
@@ -377,6 +383,7 @@ static void run_chain(orca__hooks *h, pt_call *c) {
     int st = lua_pcall(L, 1, 0, base + 1);
     h->cur = NULL;
     h->cur_table = NULL;
+    orca__print_flush(h, false);
     if (st != LUA_OK) {
       /* all or nothing per hook: a failed hook changes nothing */
       *c->t = saved;

@@ -1,16 +1,17 @@
 /* sandbox.c — the Lua state every hook runs in, and the limits around it.
  *
  * What a hook can reach is decided here: the base functions minus the ones
- * that load code or touch the collector, string (without string.dump),
- * table, math, utf8, coroutine, and an `os` with only time and clock. No io,
- * debug or package, so no file, process or environment access and no way to
- * load a binary chunk. Three limits keep a hook from hurting its worker:
+ * that load code or touch the collector, and the libraries of libs.c
+ * (read-only views of string without string.dump, table, math, utf8,
+ * coroutine, and an `os` with only time and clock). No io, debug or package,
+ * so no file, process or environment access and no way to load a binary
+ * chunk. Three limits keep a hook from hurting its worker:
  *  - memory: a lua_Alloc that refuses to grow the heap past h->mem_limit, so
  *    a string.rep bomb becomes a "not enough memory" error in the hook;
- *  - time: a count hook every ORCA__HOOKS_INSTR_STEP instructions charges a
- *    budget shared by every coroutine of the state; when it runs out the hook
- *    fires on every instruction, so even a pcall loop cannot swallow the error
- *    for long;
+ *  - time: an instruction budget and a wall-clock deadline per call
+ *    (budget.c), charged by a count hook, by the allocator and by the C
+ *    functions whose work is not counted in instructions (cwork.c,
+ *    pattern.c);
  *  - depth: Lua's own stack and C-stack limits (LUAI_MAXSTACK, LUAI_MAXCCALLS)
  *    turn deep recursion into an error.
  * Every Lua API call that may allocate runs inside lua_pcall, so a limit is
@@ -24,7 +25,12 @@
 #include "orca/log.h"
 
 /* The allocator: plain realloc/free with the running total checked against
- * the state's limit. With ptr == NULL, osize is a type tag, not a size. */
+ * the state's limit. With ptr == NULL, osize is a type tag, not a size.
+ * Growth is charged to the budget of the running call, and a big one makes
+ * the count hook fire at the next instruction: copying big strings in a
+ * loop costs instructions even when the loop itself runs few. A new string
+ * longer than the heap limit / ORCA__HOOKS_STRING_FRACTION is refused
+ * unless it comes from converting a task's args or result. */
 static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   orca__hooks *h = ud;
   size_t old = ptr ? osize : 0;
@@ -35,40 +41,19 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   }
   if (nsize > old && h->mem_used + (nsize - old) > h->mem_limit)
     return NULL;
+  if (!ptr && osize == LUA_TSTRING && nsize > h->mem_limit / ORCA__HOOKS_STRING_FRACTION &&
+      !h->converting)
+    return NULL;
   void *p = realloc(ptr, nsize);
   if (!p)
     return NULL;
+  if (nsize > old) {
+    h->budget -= (int64_t)((nsize - old) / ORCA__HOOKS_BYTES_PER_INSTR);
+    if (nsize - old >= ORCA__HOOKS_BIG_ALLOC)
+      orca__budget_poke(h);
+  }
   h->mem_used = h->mem_used - old + nsize;
   return p;
-}
-
-/* Count hook: charge the budget with the instructions run since the last
- * firing; once it is spent, fire on every instruction and fail each time
- * until control leaves the hook's code. A coroutine kept from an earlier
- * call may still fire every instruction: it goes back to the normal period
- * as soon as a fresh budget is seen. */
-static void sb_count(lua_State *L, lua_Debug *ar) {
-  (void)ar;
-  orca__hooks *h = orca__sandbox_owner(L);
-  int step = lua_gethookcount(L);
-  h->budget -= step;
-  if (h->budget > 0) {
-    if (step != ORCA__HOOKS_INSTR_STEP)
-      lua_sethook(L, sb_count, LUA_MASKCOUNT, ORCA__HOOKS_INSTR_STEP);
-    return;
-  }
-  h->exhausted = true;
-  if (step != 1)
-    lua_sethook(L, sb_count, LUA_MASKCOUNT, 1);
-  luaL_error(L, "instruction limit of %I reached", (lua_Integer)h->instr_limit);
-}
-
-void orca__sandbox_arm(orca__hooks *h) {
-  h->budget = (int64_t)h->instr_limit;
-  if (h->exhausted) {
-    h->exhausted = false;
-    lua_sethook(h->L, sb_count, LUA_MASKCOUNT, ORCA__HOOKS_INSTR_STEP);
-  }
 }
 
 int orca__sandbox_msgh(lua_State *L) {
@@ -103,20 +88,19 @@ void orca__sandbox_log_error(const char *file, const char *point, const char *ta
            msg ? msg : "(no message)");
 }
 
-/* print() for hooks: to the orca log at INFO, arguments separated by tabs. */
-static int sb_print(lua_State *L) {
-  int n = lua_gettop(L);
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  for (int i = 1; i <= n; i++) {
-    if (i > 1)
-      luaL_addchar(&b, '\t');
-    luaL_tolstring(L, i, NULL);
-    luaL_addvalue(&b);
+int orca__sandbox_call_original(lua_State *L) {
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+void orca__sandbox_wrap(lua_State *L, const luaL_Reg *fns) {
+  for (const luaL_Reg *r = fns; r->name; r++) {
+    lua_getfield(L, -1, r->name);
+    lua_pushcclosure(L, r->func, 1);
+    lua_setfield(L, -2, r->name);
   }
-  luaL_pushresult(&b);
-  orca_log(ORCA_LOG_INFO, "hook: %s", lua_tostring(L, -1));
-  return 0;
 }
 
 /* setmetatable() without finalizers: Lua runs __gc with debug hooks off, so
@@ -132,10 +116,7 @@ static int sb_setmetatable(lua_State *L) {
       return luaL_error(L, "__gc metamethods are not allowed in hooks");
     lua_pop(L, 1);
   }
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, 1);
-  return 1;
+  return orca__sandbox_call_original(L);
 }
 
 /* xpcall() whose message handler never runs for the limit error. Lua calls
@@ -146,10 +127,7 @@ static int sb_setmetatable(lua_State *L) {
 static int sb_xpcall_msgh(lua_State *L) {
   if (orca__sandbox_owner(L)->budget <= 0)
     return 1;
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, 1);
-  return 1;
+  return orca__sandbox_call_original(L);
 }
 
 static int sb_xpcall(lua_State *L) {
@@ -167,17 +145,19 @@ static int sb_xpcall(lua_State *L) {
   return lua_gettop(L) - n + 1;
 }
 
-/* Open one library into the global table under `name` (or only into the
- * stack when global is 0) and leave it on the stack. */
-static void sb_lib(lua_State *L, const char *name, lua_CFunction open, int global) {
-  luaL_requiref(L, name, open, global);
+/* rawset() that refuses the read-only library views: a raw write into the
+ * (empty) view would shadow the library for every file of the state. */
+static int sb_rawset(lua_State *L) {
+  if (lua_type(L, 1) == LUA_TTABLE && orca__libs_is_readonly(L, 1))
+    return luaL_error(L, "attempt to modify a read-only library table");
+  return orca__sandbox_call_original(L);
 }
 
 /* Runs protected: fill the global table with the safe subset. */
 static int sb_init(lua_State *L) {
   static const char *const base_removed[] = {"dofile",  "loadfile",       "load",
                                              "require", "collectgarbage", NULL};
-  sb_lib(L, LUA_GNAME, luaopen_base, 1);
+  luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
   for (int i = 0; base_removed[i]; i++) {
     lua_pushnil(L);
     lua_setfield(L, -2, base_removed[i]);
@@ -186,41 +166,18 @@ static int sb_init(lua_State *L) {
    * keeps them from reaching (and rewriting) the shared base through it. */
   lua_pushnil(L);
   lua_setfield(L, -2, "_G");
-  lua_pushcfunction(L, sb_print);
+  lua_pushcfunction(L, orca__print);
   lua_setfield(L, -2, "print");
   lua_pushcfunction(L, sb_xpcall);
   lua_setfield(L, -2, "xpcall");
   lua_getfield(L, -1, "setmetatable");
   lua_pushcclosure(L, sb_setmetatable, 1);
   lua_setfield(L, -2, "setmetatable");
-  lua_pop(L, 1);
-
-  sb_lib(L, LUA_STRLIBNAME, luaopen_string, 1);
-  lua_pushnil(L);
-  lua_setfield(L, -2, "dump");
-  lua_pop(L, 1);
-  /* The string metatable is shared by every string; lock it so a hook cannot
-   * change string methods for the others through getmetatable(""). */
-  lua_pushliteral(L, "");
-  lua_getmetatable(L, -1);
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
-  lua_pop(L, 2);
-
-  sb_lib(L, LUA_TABLIBNAME, luaopen_table, 1);
-  sb_lib(L, LUA_MATHLIBNAME, luaopen_math, 1);
-  sb_lib(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
-  sb_lib(L, LUA_COLIBNAME, luaopen_coroutine, 1);
-  lua_pop(L, 4);
-
-  /* os: only time and clock, copied out of a library that is not installed. */
-  sb_lib(L, LUA_OSLIBNAME, luaopen_os, 0);
-  lua_createtable(L, 0, 2);
-  lua_getfield(L, -2, "time");
-  lua_setfield(L, -2, "time");
-  lua_getfield(L, -2, "clock");
-  lua_setfield(L, -2, "clock");
-  lua_setglobal(L, LUA_OSLIBNAME);
+  lua_getfield(L, -1, "rawset");
+  lua_pushcclosure(L, sb_rawset, 1);
+  lua_setfield(L, -2, "rawset");
+  orca__cwork_wrap(L, LUA_GNAME);
+  orca__libs_open(L);
   lua_pop(L, 1);
   return 0;
 }
@@ -250,7 +207,6 @@ int orca__sandbox_new(orca__hooks *h, orca_err *err) {
     h->L = NULL;
     return rc;
   }
-  h->exhausted = false;
-  lua_sethook(L, sb_count, LUA_MASKCOUNT, ORCA__HOOKS_INSTR_STEP);
+  orca__budget_install(h);
   return 0;
 }

@@ -9,29 +9,17 @@
 
 #include "../hooks/fixture.h"
 
-static void quiet(void *ud, orca_log_level level, const char *msg) {
-  (void)ud, (void)level, (void)msg;
-}
-
-static orca__hooks *state;
-static const orca_task_desc *task;
-
-static void close_state(void) {
-  orca__hooks_close(state);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (!state) {
-    orca_log_set(quiet, NULL, ORCA_LOG_OFF);
-    state = hk_open("local function walk(v, d)\n"
+  orca__hooks *state =
+      hk_fuzz_state("local function walk(v, d)\n"
                     "  if type(v) == 'table' and d < 80 then\n"
                     "    for k, x in pairs(v) do walk(k, d + 1); walk(x, d + 1) end\n"
                     "  end\n"
                     "end\n"
                     "return { before_run = function(task) walk(task.args, 0) end }\n");
+  static const orca_task_desc *task;
+  if (!task)
     task = hk_every_task(NULL);
-    atexit(close_state);
-  }
   orca__hook_task t = {.task = task, .queue = {"default", 7}, .args = data, .args_len = size};
   orca__hooks_before_run(state, &t);
   return 0;

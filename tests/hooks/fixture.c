@@ -211,11 +211,14 @@ const char *hk_file(const char *name, const char *text) {
 
 /* ---- log capture ---------------------------------------------------------- */
 static char logbuf[1 << 16];
-static size_t loglen;
+static size_t loglen, loglines;
 
 static void capture(void *ud, orca_log_level level, const char *msg) {
   (void)ud;
   (void)level;
+  loglines++;
+  if (loglines > 2000) /* a flood: counted, not echoed */
+    return;
   fprintf(stderr, "log: %s\n", msg);
   size_t n = strlen(msg);
   if (loglen + n + 2 < sizeof logbuf) {
@@ -230,8 +233,11 @@ void hk_log_capture(void) {
   orca_log_set(capture, NULL, ORCA_LOG_DEBUG);
 }
 void hk_log_clear(void) {
-  loglen = 0;
+  loglen = loglines = 0;
   logbuf[0] = 0;
+}
+size_t hk_log_lines(void) {
+  return loglines;
 }
 bool hk_log_has(const char *needle) {
   return strstr(logbuf, needle) != NULL;
@@ -271,4 +277,63 @@ orca__hook_task hk_order_view(const orca_task_desc *task, const char *customer, 
                            .priority = task->priority,
                            .args = copy,
                            .args_len = len};
+}
+
+/* ---- running one hook body ------------------------------------------------ */
+
+orca__hooks *hk_run_body(const char *body, size_t mem, uint32_t instr, uint32_t ms) {
+  char src[4096];
+  snprintf(src, sizeof src,
+           "return {\n"
+           "  before_run = function(task)\n%s\n  end,\n"
+           "  after_run = function(task) print('still alive', ('abc'):upper()) end,\n"
+           "}\n",
+           body);
+  orca__hooks *h = hk_open(src);
+  orca__hooks_set_limits(h, mem, instr);
+  orca__hooks_set_time_limit(h, ms);
+  const orca_task_desc *task = hk_order_task(NULL);
+  orca__hook_task t = hk_order_view(task, "eve", 1);
+  hk_log_clear();
+  orca__hooks_before_run(h, &t);
+  return h;
+}
+
+void hk_assert_alive(orca__hooks *h) {
+  const orca_task_desc *task = hk_order_task(NULL);
+  orca__hook_task t = hk_order_view(task, "eve", 1);
+  orca__hooks_after_run(h, &t, NULL, 0);
+  if (!hk_log_has("hook: still alive\tABC"))
+    fail_msg("the state did not run a plain hook after the attack; log:\n%s", hk_log_text());
+}
+
+void hk_expect_failure(const char *body, const char *want, size_t mem, uint32_t instr,
+                       uint32_t ms) {
+  orca__hooks *h = hk_run_body(body, mem, instr, ms);
+  if (!hk_log_has(want))
+    fail_msg("expected '%s' in the log, got:\n%s", want, hk_log_text());
+  assert_true(hk_log_has("before_run for task hk.order failed"));
+  hk_assert_alive(h);
+  orca__hooks_close(h);
+}
+
+/* ---- fuzz targets ---------------------------------------------------------- */
+
+static void quiet(void *ud, orca_log_level level, const char *msg) {
+  (void)ud, (void)level, (void)msg;
+}
+
+static orca__hooks *fuzz_state;
+
+static void fuzz_close(void) {
+  orca__hooks_close(fuzz_state);
+}
+
+orca__hooks *hk_fuzz_state(const char *global_src) {
+  if (!fuzz_state) {
+    orca_log_set(quiet, NULL, ORCA_LOG_OFF);
+    fuzz_state = hk_open(global_src);
+    atexit(fuzz_close);
+  }
+  return fuzz_state;
 }

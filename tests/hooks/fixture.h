@@ -116,11 +116,30 @@ void hk_log_capture(void);
 void hk_log_clear(void);
 bool hk_log_has(const char *needle);
 const char *hk_log_text(void);
+/* Log lines seen since hk_log_clear (also those past the buffer's size). */
+size_t hk_log_lines(void);
 
 /* Open a state with `global` (Lua source, or NULL) as its global hook file. */
 orca__hooks *hk_open(const char *global_src);
 
 /* A task view for hk.order with the given args. */
 orca__hook_task hk_order_view(const orca_task_desc *task, const char *customer, int64_t amount);
+
+/* Open a state whose global file has before_run = function(task) BODY end
+ * (and an after_run printing "still alive ABC"), set its limits (Lua heap
+ * bytes, instructions and ms per call), clear the log and run before_run
+ * once. Returns the state (close it). */
+orca__hooks *hk_run_body(const char *body, size_t mem, uint32_t instr, uint32_t ms);
+
+/* The state survived: its plain after_run still runs (fails the test if not). */
+void hk_assert_alive(orca__hooks *h);
+
+/* BODY fails inside the hook with a message containing `want`, and the
+ * state survives. */
+void hk_expect_failure(const char *body, const char *want, size_t mem, uint32_t instr, uint32_t ms);
+
+/* For a fuzz target: the state with `global_src`, opened on the first call
+ * (logging off, closed at exit) and the same one after. */
+orca__hooks *hk_fuzz_state(const char *global_src);
 
 #endif

@@ -13,45 +13,23 @@
 
 #include "fixture.h"
 
-/* Run `body` as a before_run hook (the function body, `task` in scope) on a
- * state with small limits; return the state for more checks. */
+/* A generous time limit: these attacks are stopped by the other limits. */
+#define MS 60000
+
 static orca__hooks *run_body_limits(const char *body, size_t mem, uint32_t instr) {
-  char src[4096];
-  snprintf(src, sizeof src,
-           "return {\n"
-           "  before_run = function(task)\n%s\n  end,\n"
-           "  after_run = function(task) print('still alive', ('abc'):upper()) end,\n"
-           "}\n",
-           body);
-  orca__hooks *h = hk_open(src);
-  orca__hooks_set_limits(h, mem, instr);
-  const orca_task_desc *task = hk_order_task(NULL);
-  orca__hook_task t = hk_order_view(task, "eve", 1);
-  hk_log_clear();
-  orca__hooks_before_run(h, &t);
-  return h;
+  return hk_run_body(body, mem, instr, MS);
 }
 
 static orca__hooks *run_body(const char *body) {
   return run_body_limits(body, 8u << 20, 200000);
 }
 
-/* The state survived: a normal hook still runs on it. */
 static void assert_alive(orca__hooks *h) {
-  const orca_task_desc *task = hk_order_task(NULL);
-  orca__hook_task t = hk_order_view(task, "eve", 1);
-  orca__hooks_after_run(h, &t, NULL, 0);
-  assert_true(hk_log_has("hook: still alive\tABC"));
+  hk_assert_alive(h);
 }
 
-/* The attack failed inside the hook with a message containing `want`. */
 static void expect_failure_limits(const char *body, const char *want, size_t mem, uint32_t instr) {
-  orca__hooks *h = run_body_limits(body, mem, instr);
-  if (!hk_log_has(want))
-    fail_msg("expected '%s' in the log, got:\n%s", want, hk_log_text());
-  assert_true(hk_log_has("before_run for task hk.order failed"));
-  assert_alive(h);
-  orca__hooks_close(h);
+  hk_expect_failure(body, want, mem, instr, MS);
 }
 
 static void expect_failure(const char *body, const char *want) {

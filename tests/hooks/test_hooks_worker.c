@@ -1,7 +1,8 @@
 /* test_hooks_worker.c — hooks on a real worker and client over the SQLite
  * backend: before_run and after_run see the task and its result on the
  * handler thread, a hook that fails (runtime error, endless loop, memory
- * bomb) does not stop the worker or change the task's outcome, on_enqueue
+ * bomb, C work past its deadline) does not stop the worker or change the
+ * task's outcome, on_enqueue
  * routing reaches the stored task, and a reload requested as SIGHUP does is
  * picked up by the handler threads. */
 #include <pthread.h>
@@ -154,6 +155,43 @@ static void broken_hooks_do_not_stop_the_worker(void **s) {
   orca_client_close(c);
 }
 
+/* C work the instruction count cannot see (pattern matching) under the
+ * default limits: the deadline ends the hook call, so the handler thread
+ * runs the task and the worker stops instead of being held by the hook. */
+static void hostile_c_work_does_not_hold_the_worker(void **s) {
+  (void)s;
+  const char *hooks =
+      hk_file("worker_c_work.lua",
+              "return {\n"
+              "  before_run = function(task)\n"
+              "    local s = string.rep('a', 3000)\n"
+              "    if task.args.customer == 'slow' then while true do s:find('%w+=') end end\n"
+              "    return s:find('.-.-.-.-b')\n"
+              "  end,\n"
+              "}\n");
+  orca_task_desc task = order_task();
+  orca_client *c = client(NULL);
+  const char *who[2] = {"slow", "hostile"};
+  char ids[2][ORCA_ID_MAX];
+  orca_err err = {0};
+  for (int i = 0; i < 2; i++) {
+    hk_order_args a = {.customer = (char *)who[i], .amount = i + 1};
+    assert_int_equal(orca_enqueue(c, &task, &a, NULL, ids[i], &err), 0);
+  }
+  hk_log_clear();
+  run r;
+  start(&r, &task, hooks, 2);
+  join(&r);
+  for (int i = 0; i < 2; i++) {
+    hk_receipt res = {0};
+    assert_int_equal(orca_wait_result(c, &task, ids[i], 5 * SEC, &res, NULL, &err), 0);
+    assert_int_equal(res.total, 2 * (i + 1));
+  }
+  assert_true(hk_log_has("hook exceeded its time budget of 1000 ms"));
+  assert_true(hk_log_has("pattern too complex"));
+  orca_client_close(c);
+}
+
 static void client_routing_reaches_the_store(void **s) {
   (void)s;
   const char *hooks = hk_file(
@@ -212,6 +250,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(run_points_on_the_worker),
       cmocka_unit_test(broken_hooks_do_not_stop_the_worker),
+      cmocka_unit_test(hostile_c_work_does_not_hold_the_worker),
       cmocka_unit_test(client_routing_reaches_the_store),
       cmocka_unit_test(reload_reaches_handler_threads),
   };
