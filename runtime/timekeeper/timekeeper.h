@@ -152,6 +152,7 @@ typedef struct orca__timekeeper_stats {
   uint64_t fires;     /* tasks enqueued by this node (catch-up included) */
   uint64_t conflicts; /* fires another node made first (ECONFLICT) */
   uint64_t skipped;   /* missed fires dropped by catch-up policy */
+  uint64_t late;      /* fires made more than the grace late, the store being busy */
   uint64_t cycles;
 } orca__timekeeper_stats;
 void orca__timekeeper_stats_get(const orca__timekeeper *tk, orca__timekeeper_stats *st);
