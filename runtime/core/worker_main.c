@@ -32,6 +32,9 @@ static const char usage_text[] =
     "  --hooks FILE       global Lua hooks file\n"
     "  --id ID            worker id (default host:pid:random)\n"
     "  --no-schedules     do not run this program's schedules\n"
+    "  --schedule-grace DUR\n"
+    "                     a schedule's fire up to this late is on time; later ones follow\n"
+    "                     its catch-up policy (env ORCA_SCHEDULE_GRACE; default 2s)\n"
     "  --max-tasks N      stop after N tasks finished\n"
     "  --help             show this help and exit\n"
     "\n"
@@ -82,9 +85,10 @@ static int parse_args(const char *prog, int argc, char **argv, flags *f) {
     }
     memcpy(name, a, len);
     name[len] = '\0';
-    static const char *const known[] = {
-        "--help",        "--no-schedules", "--backend",   "--queues", "--hooks", "--id",
-        "--concurrency", "--prefetch",     "--max-tasks", "--lease",  "--grace"};
+    static const char *const known[] = {"--help",        "--no-schedules", "--backend",
+                                        "--queues",      "--hooks",        "--id",
+                                        "--concurrency", "--prefetch",     "--max-tasks",
+                                        "--lease",       "--grace",        "--schedule-grace"};
     size_t k = 0, nknown = sizeof known / sizeof known[0];
     while (k < nknown && strcmp(known[k], name) != 0)
       k++;
@@ -125,8 +129,11 @@ static int parse_args(const char *prog, int argc, char **argv, flags *f) {
       rc = parse_uint(prog, name, val, 1, &f->o.prefetch);
     else if (strcmp(name, "--max-tasks") == 0)
       rc = parse_uint(prog, name, val, 1, &f->o.max_tasks);
-    else if (strcmp(name, "--lease") == 0 || strcmp(name, "--grace") == 0) {
-      int64_t *dst = name[2] == 'l' ? &f->o.lease_us : &f->o.grace_us;
+    else if (strcmp(name, "--lease") == 0 || strcmp(name, "--grace") == 0 ||
+             strcmp(name, "--schedule-grace") == 0) {
+      int64_t *dst = name[2] == 'l'   ? &f->o.lease_us
+                     : name[2] == 'g' ? &f->o.grace_us
+                                      : &f->o.schedule_grace_us;
       if (orca__duration_parse(name, val, dst, &err) || *dst <= 0) {
         fprintf(stderr, "%s: %s\n", prog,
                 err.msg[0] ? err.msg : "duration must be greater than zero");
@@ -156,6 +163,15 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
     f.o.queues = env;
   if ((env = getenv("ORCA_BACKEND")) && *env)
     f.o.backend = env;
+  if ((env = getenv("ORCA_SCHEDULE_GRACE")) && *env) {
+    orca_err derr = {0};
+    if (orca__duration_parse("ORCA_SCHEDULE_GRACE", env, &f.o.schedule_grace_us, &derr) ||
+        f.o.schedule_grace_us <= 0) {
+      fprintf(stderr, "%s: %s\n", prog,
+              derr.msg[0] ? derr.msg : "ORCA_SCHEDULE_GRACE: duration must be greater than zero");
+      return 2;
+    }
+  }
   int rc = parse_args(prog, argc, argv, &f);
   if (rc)
     return rc;

@@ -76,8 +76,10 @@ static void test_help(void **st) {
   const char *args[] = {"--help", NULL};
   assert_int_equal(run_main(args), 0);
   assert_non_null(strstr(out_text, "Usage: shop-worker [OPTIONS]"));
-  const char *flags[] = {"--backend", "--concurrency", "--queues", "--prefetch",     "--lease",
-                         "--grace",   "--hooks",       "--id",     "--no-schedules", "--max-tasks"};
+  const char *flags[] = {
+      "--backend",      "--concurrency", "--queues",         "--prefetch",
+      "--lease",        "--grace",       "--hooks",          "--id",
+      "--no-schedules", "--max-tasks",   "--schedule-grace", "ORCA_SCHEDULE_GRACE"};
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
     assert_non_null(strstr(out_text, flags[i]));
   assert_string_equal(err_text, "");
@@ -101,6 +103,10 @@ static void test_bad_flags(void **st) {
   expect(a7, 2, "unexpected argument 'stray'");
   const char *a8[] = {"--help=yes", NULL};
   expect(a8, 2, "option --help takes no value");
+  const char *a9[] = {"--schedule-grace", "0s", NULL};
+  expect(a9, 2, "duration must be greater than zero");
+  const char *a10[] = {"--schedule-grace", "soon", NULL};
+  expect(a10, 2, "--schedule-grace: 'soon' is not a duration");
 }
 
 static void test_bad_backend(void **st) {
@@ -118,6 +124,9 @@ static void test_bad_backend(void **st) {
   setenv("ORCA_CONCURRENCY", "many", 1);
   expect(a4, 2, "ORCA_CONCURRENCY: 'many'");
   unsetenv("ORCA_CONCURRENCY");
+  setenv("ORCA_SCHEDULE_GRACE", "soon", 1);
+  expect(a4, 2, "ORCA_SCHEDULE_GRACE: 'soon' is not a duration");
+  unsetenv("ORCA_SCHEDULE_GRACE");
 }
 
 static void test_real_run(void **st) {
@@ -139,6 +148,8 @@ static void test_real_run(void **st) {
                         "--lease",
                         "2s",
                         "--grace=500ms",
+                        "--schedule-grace",
+                        "5s",
                         "--id",
                         "w-main",
                         "--no-schedules",
