@@ -362,7 +362,8 @@ static void write_adds(orca__timekeeper *tk, int64_t now) {
  * first after now, or an on-time one left for the next round when more than
  * MAX_JOBS_PER_FIRE are due), *skipped to the missed fires dropped and *late
  * to the on-time fires planned more than the grace after their time.
- * Returns how many to enqueue.
+ * Returns how many to enqueue, or 0 with *judge_at set (else INT64_MAX) when
+ * it is too early to call fires missed (below).
  *
  * A fire is missed only when no node could make it: it came due more than
  * the grace before this node could fire it, i.e. before the later of the
@@ -371,14 +372,26 @@ static void write_adds(orca__timekeeper *tk, int64_t now) {
  * read, or resumed). A fire that is late because the store was busy (a
  * frozen process holding SQLite's write lock, a slow server) or because the
  * engine waited on an earlier call is on time and always fires: catch-up
- * policies are about nodes being down, not slow. */
+ * policies are about nodes being down, not slow.
+ *
+ * A node that has just come up cannot tell whether other nodes were up
+ * meanwhile, waiting on a store that may have been held by this very node
+ * while it was stopped (SQLite's write lock): so it judges fires missed
+ * only one grace after coming up, and the nodes that were up make them,
+ * late, in the meantime. Alone, it applies the policy a grace later. */
 static size_t plan(orca__timekeeper *tk, const sched *s, int64_t now, int64_t *next,
-                   uint64_t *skipped, uint64_t *late) {
+                   uint64_t *skipped, uint64_t *late, int64_t *judge_at) {
   const orca__schedule_spec *sp = &s->spec;
   int64_t from = tk->up_since_us > s->armed_since_us ? tk->up_since_us : s->armed_since_us;
   if (from > now)
     from = now;
   int64_t grace_from = from - tk->opts.grace_us;
+  *judge_at = INT64_MAX;
+  if (s->next_fire_us < grace_from && now < from + tk->opts.grace_us) {
+    *judge_at = from + tk->opts.grace_us;
+    *skipped = *late = 0;
+    return 0;
+  }
   size_t cap = MAX_JOBS_PER_FIRE, n = 0;
   uint32_t keep_missed = sp->catchup == ORCA_CATCHUP_ALL    ? sp->catchup_max
                          : sp->catchup == ORCA_CATCHUP_ONCE ? 1
@@ -488,7 +501,12 @@ static int fire(orca__timekeeper *tk, sched *s) {
   for (int attempt = 0; attempt < 3; attempt++) {
     int64_t next;
     uint64_t skipped, late;
-    size_t n = plan(tk, s, now, &next, &skipped, &late);
+    int64_t judge_at;
+    size_t n = plan(tk, s, now, &next, &skipped, &late, &judge_at);
+    if (judge_at != INT64_MAX) { /* just came up: leave missed fires to others a while */
+      orca__timerheap_add(&tk->heap, &s->timer, judge_at);
+      return 0;
+    }
     char task[ORCA_NAME_MAX], queue[ORCA_NAME_MAX];
     snprintf(task, sizeof task, "%.*s", (int)s->spec.task_len, s->spec.task);
     snprintf(queue, sizeof queue, "%.*s", (int)s->spec.queue_len, s->spec.queue);
