@@ -110,7 +110,11 @@ int orca__schedule_fire_id(const char *name, int64_t fire_us, char *out, size_t 
 typedef struct orca__timekeeper orca__timekeeper;
 
 typedef struct orca__timekeeper_opts {
-  int64_t grace_us;   /* a fire up to this late is "on time", not missed; 0 = 2 s */
+  /* A fire is missed (catch-up policy) only when it came due more than this
+   * before the node could fire it: before it came up or began watching the
+   * schedule; waiting on a busy store never makes a fire missed (engine.c,
+   * plan()). 0 = 2 s. */
+  int64_t grace_us;
   int64_t refresh_us; /* re-read the schedule list at least this often; 0 = 1 s */
   size_t promote_max; /* deferred tasks moved per promote call; 0 = 1000 */
   /* Loop mode: called on the loop thread after each cycle with the number of

@@ -67,8 +67,8 @@ static int lines(const char *s) {
 static void expect(const char *const *args, int want_rc, const char *want_err) {
   int rc = run_main(args);
   if (rc != want_rc || !strstr(err_text, want_err) || lines(err_text) != 1)
-    fail_msg("args '%s...': rc %d (want %d), stderr:\n%s(want one line with '%s')", args[0], rc,
-             want_rc, err_text, want_err);
+    fail_msg("args '%s...': rc %d (want %d), stderr:\n%s(want one line with '%s')",
+             args[0] ? args[0] : "(none)", rc, want_rc, err_text, want_err);
 }
 
 static void test_help(void **st) {
