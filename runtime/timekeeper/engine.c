@@ -483,11 +483,11 @@ static int build_jobs(orca__timekeeper *tk, const sched *s, size_t n, int64_t no
   return 0;
 }
 
-/* Fire one due schedule. Returns the number of tasks this node enqueued. */
-static int fire(orca__timekeeper *tk, sched *s) {
-  /* The time now, not the cycle's start: an earlier call may have waited on
-   * a busy store, and fires that came due meanwhile are due now. */
-  int64_t now = now_us(tk);
+/* Fire one due schedule as of now, the cycle's start (fires that came due
+ * since, while an earlier call waited on the store, are on time for the
+ * next cycle, which follows at once). Returns the number of tasks this node
+ * enqueued. */
+static int fire(orca__timekeeper *tk, sched *s, int64_t now) {
   /* Read the stored state first: another node may have fired, paused or
    * removed it since our last look, and firing from a stale next_fire would
    * only earn a conflict. */
@@ -600,7 +600,7 @@ static int cycle(orca__timekeeper *tk) {
   }
   orca__timer *t;
   while ((t = orca__timerheap_pop_due(&tk->heap, now)))
-    fired += fire(tk, (sched *)t);
+    fired += fire(tk, (sched *)t, now);
   promote(tk, now);
   int64_t due = tk->refresh_at_us;
   pthread_mutex_lock(&tk->mu);
