@@ -56,7 +56,7 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
     return orca_err_set(err, ORCA_ENOTSUP,
                         "hooks file '%s': Lua hooks are not built into this liborca", o.hooks_file);
 #endif
-  if (o.lease_us < 0 || o.grace_us < 0)
+  if (o.lease_us < 0 || o.grace_us < 0 || o.schedule_grace_us < 0)
     return orca_err_set(err, ORCA_EINVAL, "worker: lease and grace must not be negative");
   orca_worker *w = calloc(1, sizeof *w);
   if (!w)
@@ -88,6 +88,7 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
   }
   w->lease_us = o.lease_us ? o.lease_us : DEFAULT_LEASE_US;
   w->grace_us = o.grace_us ? o.grace_us : DEFAULT_GRACE_US;
+  w->schedule_grace_us = o.schedule_grace_us;
   w->max_tasks = o.max_tasks;
   w->install_signals = o.install_signals;
   w->run_schedules = o.run_schedules;
@@ -353,6 +354,8 @@ static int start_timekeeper(orca_worker *w, orca_err *err) {
   int rc = orca__timekeeper_new(&w->loop, w->backend_url, w->clock, w->id, &tk, err);
   if (rc)
     return rc;
+  orca__timekeeper_opts tko = {.grace_us = w->schedule_grace_us};
+  orca__timekeeper_set_opts(tk, &tko);
   for (size_t i = 0; w->run_schedules && i < w->nschemas; i++) {
     for (uint32_t k = 0; k < w->schemas[i]->nschedules; k++) {
       rc = orca__timekeeper_add(tk, w->schemas[i]->schedules[k], err);

@@ -101,6 +101,7 @@ struct orca_worker {
   const orca_clock *clock;
   unsigned concurrency, prefetch, max_tasks;
   int64_t lease_us, grace_us;
+  int64_t schedule_grace_us; /* TimeKeeper catch-up grace; 0 = its default */
   bool install_signals, run_schedules;
   void *user;
   orca__queues queues;

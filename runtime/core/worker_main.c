@@ -38,6 +38,9 @@ static const char usage_text[] =
     "  --hooks FILE       global Lua hooks file\n"
     "  --id ID            worker id (default host:pid:random)\n"
     "  --no-schedules     do not run this program's schedules\n"
+    "  --schedule-grace DUR\n"
+    "                     a schedule's fire up to this late is on time; later ones follow\n"
+    "                     its catch-up policy (env ORCA_SCHEDULE_GRACE; default 2s)\n"
     "  --max-tasks N      stop after N tasks finished\n"
     "  --help             show this help and exit\n"
     "\n"
@@ -117,8 +120,10 @@ static int take(const char *prog, flags *f, const char *name, const char *val) {
     return parse_count(prog, name, val, ORCA_WORKER_MAX_PREFETCH, &f->o.prefetch);
   else if (strcmp(name, "--max-tasks") == 0)
     return parse_count(prog, name, val, UINT_MAX, &f->o.max_tasks);
-  else { /* --lease, --grace */
-    int64_t *dst = strcmp(name, "--lease") == 0 ? &f->o.lease_us : &f->o.grace_us;
+  else { /* --lease, --grace, --schedule-grace */
+    int64_t *dst = strcmp(name, "--lease") == 0   ? &f->o.lease_us
+                   : strcmp(name, "--grace") == 0 ? &f->o.grace_us
+                                                  : &f->o.schedule_grace_us;
     orca_err err = {0};
     if (orca__duration_parse(name, val, dst, &err)) {
       fprintf(stderr, "%s: %s\n", prog, err.msg);
@@ -135,7 +140,8 @@ static int take(const char *prog, flags *f, const char *name, const char *val) {
 static int parse_args(const char *prog, int argc, char **argv, flags *f) {
   static const char *const known[] = {"--help",     "--no-schedules", "--backend", "--backend-file",
                                       "--queues",   "--hooks",        "--id",      "--concurrency",
-                                      "--prefetch", "--max-tasks",    "--lease",   "--grace"};
+                                      "--prefetch", "--max-tasks",    "--lease",   "--grace",
+                                      "--schedule-grace"};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strncmp(a, "--", 2) != 0) {
@@ -190,6 +196,9 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
       return 2;
     f.o.queues = env;
   }
+  if ((env = getenv("ORCA_SCHEDULE_GRACE")) && *env &&
+      take(prog, &f, "ORCA_SCHEDULE_GRACE", env))
+    return 2;
   int rc = parse_args(prog, argc, argv, &f);
   if (rc)
     return rc;

@@ -14,6 +14,7 @@
 
 #include "orca/cron.h"
 #include "orca/error.h"
+#include "timekeeper.h"
 
 enum { F_SEC, F_MIN, F_HOUR, F_DOM, F_MONTH, F_DOW };
 
@@ -23,8 +24,8 @@ typedef struct field_def {
 } field_def;
 
 static const field_def fields[] = {
-    {"second", 0, 59},     {"minute", 0, 59}, {"hour", 0, 23},
-    {"day-of-month", 1, 31}, {"month", 1, 12}, {"day-of-week", 0, 7},
+    {"second", 0, 59},       {"minute", 0, 59}, {"hour", 0, 23},
+    {"day-of-month", 1, 31}, {"month", 1, 12},  {"day-of-week", 0, 7},
 };
 
 static const char *const month_names[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
@@ -52,7 +53,8 @@ static int parse_value(const pstate *p, const char **s, const char *end, int *ou
   if (q < end && isdigit((unsigned char)*q)) {
     int v = 0;
     while (q < end && isdigit((unsigned char)*q)) {
-      if (v > 1000) return fail(p, *s, "%s", "number too large");
+      if (v > 1000)
+        return fail(p, *s, "%s", "number too large");
       v = v * 10 + (*q - '0');
       q++;
     }
@@ -77,7 +79,8 @@ static int parse_value(const pstate *p, const char **s, const char *end, int *ou
     }
     return fail(p, q, "unknown %s name", p->field == F_MONTH ? "month" : "weekday");
   }
-  if (q >= end) return fail(p, q, "%s", "value expected");
+  if (q >= end)
+    return fail(p, q, "%s", "value expected");
   return fail(p, q, "unexpected character '%s'", (char[]){*q, 0});
 }
 
@@ -93,7 +96,8 @@ static int check_range(const pstate *p, const char *at, int v) {
 
 /* Set bits lo..hi step st in *bits; day-of-week folds 7 onto Sunday. */
 static void set_bits(int field, uint64_t *bits, int lo, int hi, int st) {
-  for (int v = lo; v <= hi; v += st) *bits |= (uint64_t)1 << (field == F_DOW && v == 7 ? 0 : v);
+  for (int v = lo; v <= hi; v += st)
+    *bits |= (uint64_t)1 << (field == F_DOW && v == 7 ? 0 : v);
 }
 
 /* Special day-of-month items: L, L-n, LW, nW. Returns 1 if item handled,
@@ -112,11 +116,15 @@ static int parse_dom_special(const pstate *p, const char *s, const char *end, or
     if (s[1] == '-') {
       const char *q = s + 2;
       int n;
-      if (q >= end || !isdigit((unsigned char)*q)) return fail(p, q, "%s", "number expected after 'L-'");
+      if (q >= end || !isdigit((unsigned char)*q))
+        return fail(p, q, "%s", "number expected after 'L-'");
       int rc = parse_value(p, &q, end, &n);
-      if (rc) return rc;
-      if (q != end) return fail(p, q, "unexpected character '%s'", (char[]){*q, 0});
-      if (n < 1 || n > 30) return fail(p, s + 2, "%s", "offset after 'L-' must be 1-30");
+      if (rc)
+        return rc;
+      if (q != end)
+        return fail(p, q, "unexpected character '%s'", (char[]){*q, 0});
+      if (n < 1 || n > 30)
+        return fail(p, s + 2, "%s", "offset after 'L-' must be 1-30");
       if ((c->flags & ORCA_CRON_DOM_LAST) && c->dom_last_offset != n)
         return fail(p, s, "%s", "only one 'L' or 'L-n' per field");
       c->flags |= ORCA_CRON_DOM_LAST;
@@ -128,9 +136,12 @@ static int parse_dom_special(const pstate *p, const char *s, const char *end, or
   if (end[-1] == 'W' || end[-1] == 'w') {
     const char *q = s;
     int n, rc = parse_value(p, &q, end - 1, &n);
-    if (rc) return rc;
-    if (q != end - 1) return fail(p, q, "unexpected character '%s'", (char[]){*q, 0});
-    if ((rc = check_range(p, s, n))) return rc;
+    if (rc)
+      return rc;
+    if (q != end - 1)
+      return fail(p, q, "unexpected character '%s'", (char[]){*q, 0});
+    if ((rc = check_range(p, s, n)))
+      return rc;
     c->dom_w |= (uint32_t)1 << n;
     return 1;
   }
@@ -141,23 +152,31 @@ static int parse_dom_special(const pstate *p, const char *s, const char *end, or
 static int parse_dow_special(const pstate *p, const char *s, const char *end, orca_cron *c) {
   const char *hash = memchr(s, '#', (size_t)(end - s));
   bool last = end - s >= 2 && (end[-1] == 'L' || end[-1] == 'l') && !hash;
-  if (!hash && !last) return 0;
+  if (!hash && !last)
+    return 0;
   const char *q = s, *vend = hash ? hash : end - 1;
   int w, rc = parse_value(p, &q, vend, &w);
-  if (rc) return rc;
-  if (q != vend) return fail(p, q, "unexpected character '%s'", (char[]){*q, 0});
-  if ((rc = check_range(p, s, w))) return rc;
+  if (rc)
+    return rc;
+  if (q != vend)
+    return fail(p, q, "unexpected character '%s'", (char[]){*q, 0});
+  if ((rc = check_range(p, s, w)))
+    return rc;
   w %= 7;
   if (last) {
     c->dow_last |= (uint8_t)(1u << w);
     return 1;
   }
   q = hash + 1;
-  if (q >= end || !isdigit((unsigned char)*q)) return fail(p, q, "%s", "number 1-5 expected after '#'");
+  if (q >= end || !isdigit((unsigned char)*q))
+    return fail(p, q, "%s", "number 1-5 expected after '#'");
   int k;
-  if ((rc = parse_value(p, &q, end, &k))) return rc;
-  if (q != end) return fail(p, q, "unexpected character '%s'", (char[]){*q, 0});
-  if (k < 1 || k > 5) return fail(p, hash + 1, "%s", "number after '#' must be 1-5");
+  if ((rc = parse_value(p, &q, end, &k)))
+    return rc;
+  if (q != end)
+    return fail(p, q, "unexpected character '%s'", (char[]){*q, 0});
+  if (k < 1 || k > 5)
+    return fail(p, hash + 1, "%s", "number after '#' must be 1-5");
   c->dow_nth[w] |= (uint8_t)(1u << k);
   return 1;
 }
@@ -168,16 +187,20 @@ static int parse_item(const pstate *p, const char *s, const char *end, uint64_t 
   const field_def *f = &fields[p->field];
   int hi_max = p->field == F_DOW ? 6 : f->hi;
   int lo, hi, st = 1, rc;
-  if (s == end) return fail(p, s, "%s", "empty list item");
+  if (s == end)
+    return fail(p, s, "%s", "empty list item");
   if (*s == '?') {
     if (p->field != F_DOM && p->field != F_DOW)
       return fail(p, s, "%s", "'?' is only allowed in the day-of-month and day-of-week fields");
-    if (end - s != 1) return fail(p, s + 1, "unexpected character '%s'", (char[]){s[1], 0});
+    if (end - s != 1)
+      return fail(p, s + 1, "unexpected character '%s'", (char[]){s[1], 0});
     set_bits(p->field, bits, f->lo, hi_max, 1);
     return 0;
   }
-  if (p->field == F_DOM && (rc = parse_dom_special(p, s, end, c))) return rc < 0 ? rc : 0;
-  if (p->field == F_DOW && (rc = parse_dow_special(p, s, end, c))) return rc < 0 ? rc : 0;
+  if (p->field == F_DOM && (rc = parse_dom_special(p, s, end, c)))
+    return rc < 0 ? rc : 0;
+  if (p->field == F_DOW && (rc = parse_dow_special(p, s, end, c)))
+    return rc < 0 ? rc : 0;
   const char *q = s;
   if (*q == '*') {
     lo = f->lo;
@@ -185,12 +208,14 @@ static int parse_item(const pstate *p, const char *s, const char *end, uint64_t 
     q++;
   } else {
     const char *at = q;
-    if ((rc = parse_value(p, &q, end, &lo)) || (rc = check_range(p, at, lo))) return rc;
+    if ((rc = parse_value(p, &q, end, &lo)) || (rc = check_range(p, at, lo)))
+      return rc;
     hi = lo;
     if (q < end && *q == '-') {
       q++;
       at = q;
-      if ((rc = parse_value(p, &q, end, &hi)) || (rc = check_range(p, at, hi))) return rc;
+      if ((rc = parse_value(p, &q, end, &hi)) || (rc = check_range(p, at, hi)))
+        return rc;
       if (hi < lo) {
         char d[64];
         snprintf(d, sizeof d, "range %d-%d goes backwards", lo, hi);
@@ -202,15 +227,18 @@ static int parse_item(const pstate *p, const char *s, const char *end, uint64_t 
   }
   if (q < end && *q == '/') {
     const char *at = ++q;
-    if (q >= end || !isdigit((unsigned char)*q)) return fail(p, q, "%s", "step expected after '/'");
-    if ((rc = parse_value(p, &q, end, &st))) return rc;
+    if (q >= end || !isdigit((unsigned char)*q))
+      return fail(p, q, "%s", "step expected after '/'");
+    if ((rc = parse_value(p, &q, end, &st)))
+      return rc;
     if (st < 1 || st > f->hi - f->lo + 1) {
       char d[64];
       snprintf(d, sizeof d, "step %d is out of range 1-%d", st, f->hi - f->lo + 1);
       return fail(p, at, "%s", d);
     }
   }
-  if (q != end) return fail(p, q, "unexpected character '%s'", (char[]){*q, 0});
+  if (q != end)
+    return fail(p, q, "unexpected character '%s'", (char[]){*q, 0});
   set_bits(p->field, bits, lo, hi, st);
   return 0;
 }
@@ -222,24 +250,36 @@ static int parse_field(pstate *p, const char *s, const char *end, orca_cron *c) 
   for (const char *q = s;; q++) {
     if (q == end || *q == ',') {
       int rc = parse_item(p, item, q, &bits, c);
-      if (rc) return rc;
-      if (q == end) break;
+      if (rc)
+        return rc;
+      if (q == end)
+        break;
       item = q + 1;
     }
   }
   bool star = *s == '*' || *s == '?';
   switch (p->field) {
-  case F_SEC: c->sec = bits; break;
-  case F_MIN: c->min = bits; break;
-  case F_HOUR: c->hour = (uint32_t)bits; break;
+  case F_SEC:
+    c->sec = bits;
+    break;
+  case F_MIN:
+    c->min = bits;
+    break;
+  case F_HOUR:
+    c->hour = (uint32_t)bits;
+    break;
   case F_DOM:
     c->dom = (uint32_t)bits;
-    if (star) c->flags |= ORCA_CRON_DOM_STAR;
+    if (star)
+      c->flags |= ORCA_CRON_DOM_STAR;
     break;
-  case F_MONTH: c->month = (uint16_t)bits; break;
+  case F_MONTH:
+    c->month = (uint16_t)bits;
+    break;
   case F_DOW:
     c->dow = (uint8_t)bits;
-    if (star) c->flags |= ORCA_CRON_DOW_STAR;
+    if (star)
+      c->flags |= ORCA_CRON_DOW_STAR;
     break;
   }
   return 0;
@@ -255,13 +295,16 @@ static const struct {
 
 /* Parse expr; see orca/cron.h. */
 int orca_cron_parse(const char *expr, orca_cron *out, orca_err *err) {
-  if (!expr || !out) return orca_err_set(err, ORCA_EINVAL, "cron: expression is NULL");
+  if (!expr || !out)
+    return orca_err_set(err, ORCA_EINVAL, "cron: expression is NULL");
   const char *s = expr;
-  while (isspace((unsigned char)*s)) s++;
+  while (isspace((unsigned char)*s))
+    s++;
   if (*s == '@') {
     size_t n = strcspn(s, " \t\r\n");
     const char *rest = s + n;
-    while (isspace((unsigned char)*rest)) rest++;
+    while (isspace((unsigned char)*rest))
+      rest++;
     for (size_t i = 0; i < sizeof macros / sizeof macros[0]; i++) {
       if (strlen(macros[i].name) == n && strncmp(s, macros[i].name, n) == 0) {
         if (*rest)
@@ -284,9 +327,11 @@ int orca_cron_parse(const char *expr, orca_cron *out, orca_err *err) {
                           (int)(s - expr) + 1);
     }
     fs[nf] = s;
-    while (*s && !isspace((unsigned char)*s)) s++;
+    while (*s && !isspace((unsigned char)*s))
+      s++;
     fe[nf++] = s;
-    while (isspace((unsigned char)*s)) s++;
+    while (isspace((unsigned char)*s))
+      s++;
   }
   if (nf < 5)
     return orca_err_set(err, ORCA_EINVAL,
@@ -295,12 +340,23 @@ int orca_cron_parse(const char *expr, orca_cron *out, orca_err *err) {
                         (int)(s - expr) + 1, nf, nf == 1 ? "" : "s");
   memset(out, 0, sizeof *out);
   int first = nf == 6 ? F_SEC : F_MIN;
-  if (nf == 5) out->sec = 1; /* second 0 */
+  if (nf == 5)
+    out->sec = 1; /* second 0 */
   pstate p = {expr, 0, err};
   for (int i = 0; i < nf; i++) {
     p.field = first + i;
     int rc = parse_field(&p, fs[i], fe[i], out);
-    if (rc) return rc;
+    if (rc)
+      return rc;
   }
+  /* Refuse what can never fire ("0 0 30 2 *"): no day of a whole 400-year
+   * Gregorian cycle matches the day and month fields. Every matching day has
+   * every local time of day, so the time fields cannot make it fail. */
+  int64_t first_match;
+  if (orca__cron_civil_next(out, 946684800 /* 2000-01-01 */, &first_match))
+    return orca_err_set(err, ORCA_EINVAL,
+                        "cron column %d: no date matches the day-of-month, month and day-of-week "
+                        "fields (like 30 February): the expression never fires",
+                        (int)(fs[F_DOM - first] - expr) + 1);
   return 0;
 }

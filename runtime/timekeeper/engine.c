@@ -20,9 +20,10 @@
 #include "timekeeper.h"
 #include "timerheap.h"
 
-#define MAX_JOBS_PER_FIRE 1000    /* on-time fires + catch-up in one CAS */
-#define MAX_ENUMERATED 1000000    /* fire times walked through after downtime */
+#define MAX_JOBS_PER_FIRE 1000 /* on-time fires + catch-up in one CAS */
+#define MAX_ENUMERATED 1000000 /* fire times walked through after downtime */
 #define RETRY_AFTER_ERROR_US 1000000
+#define RETRY_AFTER_BUSY_US 100000 /* the failed call itself waited for the store */
 
 typedef struct sched {
   orca__timer timer; /* first member: the heap hands back &timer */
@@ -31,8 +32,9 @@ typedef struct sched {
   orca__schedule_spec spec; /* points into blob */
   orca_cron cron;
   orca_tz *tz;
-  int64_t next_fire_us; /* as last read from, or written to, the backend */
-  bool paused, valid, seen;
+  int64_t next_fire_us;   /* as last read from, or written to, the backend */
+  int64_t armed_since_us; /* since when this node has been trying to fire it */
+  bool paused, valid, seen, armed;
 } sched;
 
 typedef struct pending_add {
@@ -62,6 +64,12 @@ struct orca__timekeeper {
   orca__timerheap heap;
   int64_t refresh_at_us, promote_at_us;
   int64_t retry_adds_at_us; /* adds that met a backend error are retried then */
+  /* Lateness is counted from when this node could fire (see plan()): it has
+   * been up since up_since_us, the start of the current cycle is
+   * cycle_now_us, the last cycle ended at last_end_us. store_lost: the last
+   * backend call found the store unreachable (not merely busy). */
+  int64_t up_since_us, cycle_now_us, last_end_us;
+  bool store_lost, ran;
   bool promote_off;
   int64_t next_due_us; /* result of the last cycle */
   int last_fired;      /* fires of the last cycle */
@@ -72,12 +80,15 @@ struct orca__timekeeper {
   int64_t *fires;
 };
 
-static int64_t now_us(const orca__timekeeper *tk) { return orca_clock_now(tk->clock); }
+static int64_t now_us(const orca__timekeeper *tk) {
+  return orca_clock_now(tk->clock);
+}
 
 int orca__timekeeper_new(uv_loop_t *loop, const char *backend_url, const orca_clock *clock,
                          const char *node_id, orca__timekeeper **out, orca_err *err) {
   orca__timekeeper *tk = calloc(1, sizeof *tk);
-  if (!tk) return orca_err_set(err, ORCA_ENOMEM, "timekeeper: out of memory");
+  if (!tk)
+    return orca_err_set(err, ORCA_ENOMEM, "timekeeper: out of memory");
   pthread_mutex_init(&tk->mu, NULL);
   tk->jobs = calloc(MAX_JOBS_PER_FIRE, sizeof *tk->jobs);
   tk->ids = calloc(MAX_JOBS_PER_FIRE, sizeof *tk->ids);
@@ -106,10 +117,14 @@ int orca__timekeeper_new(uv_loop_t *loop, const char *backend_url, const orca_cl
 
 void orca__timekeeper_set_opts(orca__timekeeper *tk, const orca__timekeeper_opts *o) {
   orca__timekeeper_opts d = {0};
-  if (o) d = *o;
-  if (d.grace_us <= 0) d.grace_us = 2000000;
-  if (d.refresh_us <= 0) d.refresh_us = 1000000;
-  if (d.promote_max == 0) d.promote_max = 1000;
+  if (o)
+    d = *o;
+  if (d.grace_us <= 0)
+    d.grace_us = 2000000;
+  if (d.refresh_us <= 0)
+    d.refresh_us = 1000000;
+  if (d.promote_max == 0)
+    d.promote_max = 1000;
   tk->opts = d;
 }
 
@@ -148,7 +163,8 @@ int orca__timekeeper_add(orca__timekeeper *tk, const orca_schedule_desc *d, orca
 
 static sched *find(orca__timekeeper *tk, const char *name) {
   for (size_t i = 0; i < tk->ns; i++)
-    if (strcmp(tk->s[i]->name, name) == 0) return tk->s[i];
+    if (strcmp(tk->s[i]->name, name) == 0)
+      return tk->s[i];
   return NULL;
 }
 
@@ -174,7 +190,8 @@ static void set_spec(sched *s, const orca_buf *blob) {
   orca_tz_free(s->tz);
   s->tz = NULL;
   s->valid = false;
-  if (orca_buf_append(&s->blob, blob->data, blob->len)) return;
+  if (orca_buf_append(&s->blob, blob->data, blob->len))
+    return;
   orca_err e = {0};
   if (orca__schedule_spec_decode(s->blob.data, s->blob.len, &s->spec, &e) ||
       orca__schedule_spec_check(&s->spec, &s->cron, &s->tz, &e)) {
@@ -202,8 +219,34 @@ static void apply_rec(orca__timekeeper *tk, const orca__schedule_rec *rec) {
   s->next_fire_us = rec->next_fire_us;
   s->paused = rec->paused;
   s->seen = true;
-  if (s->valid && !s->paused) orca__timerheap_add(&tk->heap, &s->timer, s->next_fire_us);
-  else orca__timerheap_remove(&tk->heap, &s->timer);
+  bool armed = s->valid && !s->paused;
+  if (armed && !s->armed)
+    s->armed_since_us = tk->cycle_now_us; /* new, or resumed */
+  s->armed = armed;
+  if (armed)
+    orca__timerheap_add(&tk->heap, &s->timer, s->next_fire_us);
+  else
+    orca__timerheap_remove(&tk->heap, &s->timer);
+}
+
+/* Note how a backend call went. A store that answers, even late, keeps this
+ * node up; one that cannot be reached (ECONNECT, EIO) makes it down like
+ * every other node, so when it answers again the node counts as up from
+ * then on, and fires that came due in between were missed, not delayed. */
+static void note_store(orca__timekeeper *tk, int rc) {
+  if (rc == ORCA_ECONNECT || rc == ORCA_EIO) {
+    tk->store_lost = true;
+  } else if (tk->store_lost && (rc == 0 || rc == ORCA_ENOTFOUND || rc == ORCA_ECONFLICT)) {
+    tk->store_lost = false;
+    tk->up_since_us = now_us(tk);
+  }
+}
+
+/* Retry a schedule whose fire met a backend error: soon after a busy store
+ * (the call already waited), after a second otherwise. */
+static int64_t retry_at(int rc, int64_t now) {
+  return now +
+         (rc == ORCA_ETIMEDOUT || rc == ORCA_EAGAIN ? RETRY_AFTER_BUSY_US : RETRY_AFTER_ERROR_US);
 }
 
 static int on_rec(void *ud, const orca__schedule_rec *rec) {
@@ -212,12 +255,17 @@ static int on_rec(void *ud, const orca__schedule_rec *rec) {
 }
 
 static int refresh(orca__timekeeper *tk) {
-  for (size_t i = 0; i < tk->ns; i++) tk->s[i]->seen = false;
+  for (size_t i = 0; i < tk->ns; i++)
+    tk->s[i]->seen = false;
   int rc = tk->be->ops->schedule_list(tk->be, on_rec, tk);
-  if (rc) return rc;
+  note_store(tk, rc);
+  if (rc)
+    return rc;
   for (size_t i = 0; i < tk->ns;) {
-    if (!tk->s[i]->seen) drop(tk, tk->s[i]); /* removed elsewhere */
-    else i++;
+    if (!tk->s[i]->seen)
+      drop(tk, tk->s[i]); /* removed elsewhere */
+    else
+      i++;
   }
   return 0;
 }
@@ -227,8 +275,11 @@ static int refresh(orca__timekeeper *tk) {
 static int reread(orca__timekeeper *tk, sched *s) {
   orca__schedule_rec rec = {0};
   int rc = tk->be->ops->schedule_get(tk->be, s->name, &rec);
-  if (rc == 0) apply_rec(tk, &rec);
-  else if (rc == ORCA_ENOTFOUND) drop(tk, s);
+  note_store(tk, rc);
+  if (rc == 0)
+    apply_rec(tk, &rec);
+  else if (rc == ORCA_ENOTFOUND)
+    drop(tk, s);
   orca_buf_free(&rec.spec);
   return rc;
 }
@@ -257,7 +308,8 @@ static void write_adds(orca__timekeeper *tk, int64_t now) {
         orca__schedule_rec nr = {.next_fire_us = first, .spec = p[i].blob};
         snprintf(nr.name, sizeof nr.name, "%s", p[i].name);
         rc = tk->be->ops->schedule_put(tk->be, &nr, true);
-        if (rc == ORCA_EDUPLICATE) rc = 0; /* another node added it first */
+        if (rc == ORCA_EDUPLICATE)
+          rc = 0; /* another node added it first */
       } else if (rc == 0 && (rec.spec.len != p[i].blob.len ||
                              memcmp(rec.spec.data, p[i].blob.data, rec.spec.len) != 0)) {
         /* The declaration changed (a redeploy): replace it, keep pause. */
@@ -272,29 +324,31 @@ static void write_adds(orca__timekeeper *tk, int64_t now) {
     bool transient = rc == ORCA_ECONNECT || rc == ORCA_EIO || rc == ORCA_EBACKEND ||
                      rc == ORCA_ETIMEDOUT || rc == ORCA_EAGAIN;
     if (rc && !transient)
-      orca_log(ORCA_LOG_ERROR, "timekeeper %s: cannot store schedule '%s': %s", tk->node,
-               p[i].name, orca_strerror(rc));
+      orca_log(ORCA_LOG_ERROR, "timekeeper %s: cannot store schedule '%s': %s", tk->node, p[i].name,
+               orca_strerror(rc));
     if (!transient) {
       orca_buf_free(&p[i].blob);
       continue;
     }
     /* The backend is unreachable for now: keep it for a later cycle. */
-    orca_log(ORCA_LOG_WARN, "timekeeper %s: cannot store schedule '%s' yet: %s; retrying",
-             tk->node, p[i].name, orca_strerror(rc));
+    orca_log(ORCA_LOG_WARN, "timekeeper %s: cannot store schedule '%s' yet: %s; retrying", tk->node,
+             p[i].name, orca_strerror(rc));
     p[kept++] = p[i];
   }
   if (kept) {
     pthread_mutex_lock(&tk->mu);
     pending_add *np = realloc(p, (kept + tk->npend) * sizeof *np);
     if (np) {
-      if (tk->npend) memcpy(np + kept, tk->pend, tk->npend * sizeof *np);
+      if (tk->npend)
+        memcpy(np + kept, tk->pend, tk->npend * sizeof *np);
       free(tk->pend);
       tk->pend = np;
       tk->npend += kept;
       p = NULL;
     }
     pthread_mutex_unlock(&tk->mu);
-    for (size_t i = 0; p && i < kept; i++) orca_buf_free(&p[i].blob);
+    for (size_t i = 0; p && i < kept; i++)
+      orca_buf_free(&p[i].blob);
     tk->retry_adds_at_us = now + RETRY_AFTER_ERROR_US;
   }
   free(p);
@@ -304,24 +358,54 @@ static void write_adds(orca__timekeeper *tk, int64_t now) {
 /* ---- firing ---- */
 
 /* Choose the fire times of one due schedule per its catch-up policy, into
- * tk->fires (chronological). Sets *next to the first fire after now and
- * *skipped to the missed fires dropped. Returns how many to enqueue. */
+ * tk->fires (chronological). Sets *next to the first fire not planned (the
+ * first after now, or an on-time one left for the next round when more than
+ * MAX_JOBS_PER_FIRE are due), *skipped to the missed fires dropped and *late
+ * to the on-time fires planned more than the grace after their time.
+ * Returns how many to enqueue, or 0 with *judge_at set (else INT64_MAX) when
+ * it is too early to call fires missed (below).
+ *
+ * A fire is missed only when no node could make it: it came due more than
+ * the grace before this node could fire it, i.e. before the later of the
+ * time this node came up (started, or resumed after being stopped or cut
+ * off from the store) and the time it began watching the schedule (first
+ * read, or resumed). A fire that is late because the store was busy (a
+ * frozen process holding SQLite's write lock, a slow server) or because the
+ * engine waited on an earlier call is on time and always fires: catch-up
+ * policies are about nodes being down, not slow.
+ *
+ * A node that has just come up cannot tell whether other nodes were up
+ * meanwhile, waiting on a store that may have been held by this very node
+ * while it was stopped (SQLite's write lock): so it judges fires missed
+ * only one grace after coming up, and the nodes that were up make them,
+ * late, in the meantime. Alone, it applies the policy a grace later. */
 static size_t plan(orca__timekeeper *tk, const sched *s, int64_t now, int64_t *next,
-                   uint64_t *skipped) {
+                   uint64_t *skipped, uint64_t *late, int64_t *judge_at) {
   const orca__schedule_spec *sp = &s->spec;
-  int64_t grace_from = now - tk->opts.grace_us;
+  int64_t from = tk->up_since_us > s->armed_since_us ? tk->up_since_us : s->armed_since_us;
+  if (from > now)
+    from = now;
+  int64_t grace_from = from - tk->opts.grace_us;
+  *judge_at = INT64_MAX;
+  if (s->next_fire_us < grace_from && now < from + tk->opts.grace_us) {
+    *judge_at = from + tk->opts.grace_us;
+    *skipped = *late = 0;
+    return 0;
+  }
   size_t cap = MAX_JOBS_PER_FIRE, n = 0;
   uint32_t keep_missed = sp->catchup == ORCA_CATCHUP_ALL    ? sp->catchup_max
                          : sp->catchup == ORCA_CATCHUP_ONCE ? 1
                                                             : 0;
-  if (keep_missed > cap / 2) keep_missed = (uint32_t)(cap / 2);
+  if (keep_missed > cap / 2)
+    keep_missed = (uint32_t)(cap / 2);
   uint64_t missed = 0;
   int64_t f = s->next_fire_us;
   /* Walk the missed fires, remembering only the last keep_missed of them
    * (a ring in fires[0..keep_missed)). */
   size_t ring = 0;
   for (size_t steps = 0; f < grace_from && steps < MAX_ENUMERATED; steps++) {
-    if (keep_missed) tk->fires[ring++ % keep_missed] = f;
+    if (keep_missed)
+      tk->fires[ring++ % keep_missed] = f;
     missed++;
     if (orca__schedule_next(sp, &s->cron, s->tz, f, &f)) {
       f = INT64_MAX;
@@ -329,22 +413,28 @@ static size_t plan(orca__timekeeper *tk, const sched *s, int64_t now, int64_t *n
     }
   }
   if (f < grace_from) { /* too far behind to walk: jump */
-    if (orca__schedule_next(sp, &s->cron, s->tz, grace_from - 1, &f)) f = INT64_MAX;
+    if (orca__schedule_next(sp, &s->cron, s->tz, grace_from - 1, &f))
+      f = INT64_MAX;
   }
   /* Unroll the ring into chronological order. */
   size_t kept = missed < keep_missed ? (size_t)missed : keep_missed;
   if (kept && ring > kept) {
     int64_t tmp[MAX_JOBS_PER_FIRE / 2];
-    for (size_t i = 0; i < kept; i++) tmp[i] = tk->fires[(ring + i) % kept];
+    for (size_t i = 0; i < kept; i++)
+      tmp[i] = tk->fires[(ring + i) % kept];
     memcpy(tk->fires, tmp, kept * sizeof *tmp);
   }
   n = kept;
   *skipped = missed - kept;
-  /* The on-time fires: all of them, whatever the policy. */
-  while (f <= now && f != INT64_MAX) {
-    if (n < cap) tk->fires[n++] = f;
-    else (*skipped)++;
-    if (orca__schedule_next(sp, &s->cron, s->tz, f, &f)) f = INT64_MAX;
+  /* The on-time fires: all of them, whatever the policy; past the cap the
+   * rest wait for the next round (next stays due). */
+  *late = 0;
+  while (f <= now && f != INT64_MAX && n < cap) {
+    if (f < now - tk->opts.grace_us)
+      (*late)++;
+    tk->fires[n++] = f;
+    if (orca__schedule_next(sp, &s->cron, s->tz, f, &f))
+      f = INT64_MAX;
   }
   *next = f;
   return n;
@@ -353,13 +443,14 @@ static size_t plan(orca__timekeeper *tk, const sched *s, int64_t now, int64_t *n
 /* Build the jobs for fires[0..n): ids SCHEDULE@FIRE_TIME, envelopes in
  * tk->env. task and queue are NUL-terminated copies the caller keeps alive
  * until the backend call. Returns 0 or an error. */
-static int build_jobs(orca__timekeeper *tk, const sched *s, size_t n, int64_t now,
-                      const char *task, const char *queue) {
+static int build_jobs(orca__timekeeper *tk, const sched *s, size_t n, int64_t now, const char *task,
+                      const char *queue) {
   const orca__schedule_spec *sp = &s->spec;
   orca_buf_reset(&tk->env);
   for (size_t i = 0; i < n; i++) {
     int rc = orca__schedule_fire_id(s->name, tk->fires[i], tk->ids[i], ORCA_ID_MAX);
-    if (rc) return rc;
+    if (rc)
+      return rc;
     orca__envelope e = {
         .v = ORCA__ENVELOPE_VERSION,
         .id = {tk->ids[i], strlen(tk->ids[i])},
@@ -373,7 +464,8 @@ static int build_jobs(orca__timekeeper *tk, const sched *s, size_t n, int64_t no
         .args_len = sp->args_len,
     };
     tk->env_off[i] = tk->env.len;
-    if ((rc = orca__envelope_encode(&e, &tk->env))) return rc;
+    if ((rc = orca__envelope_encode(&e, &tk->env)))
+      return rc;
     tk->env_off[i + 1] = tk->env.len;
   }
   /* Point the jobs at the envelopes only now: the buffer may have moved. */
@@ -391,74 +483,114 @@ static int build_jobs(orca__timekeeper *tk, const sched *s, size_t n, int64_t no
   return 0;
 }
 
-/* Fire one due schedule. Returns the number of tasks this node enqueued. */
+/* Fire one due schedule as of now, the cycle's start (fires that came due
+ * since, while an earlier call waited on the store, are on time for the
+ * next cycle, which follows at once). Returns the number of tasks this node
+ * enqueued. */
 static int fire(orca__timekeeper *tk, sched *s, int64_t now) {
   /* Read the stored state first: another node may have fired, paused or
    * removed it since our last look, and firing from a stale next_fire would
    * only earn a conflict. */
   int rc = reread(tk, s);
-  if (rc == ORCA_ENOTFOUND) return 0;
-  if (rc) goto retry_later;
-  if (!s->valid || s->paused || s->next_fire_us > now) return 0; /* apply_rec re-armed it */
+  if (rc == ORCA_ENOTFOUND)
+    return 0;
+  if (rc)
+    goto retry_later;
+  if (!s->valid || s->paused || s->next_fire_us > now)
+    return 0; /* apply_rec re-armed it */
   for (int attempt = 0; attempt < 3; attempt++) {
     int64_t next;
-    uint64_t skipped;
-    size_t n = plan(tk, s, now, &next, &skipped);
+    uint64_t skipped, late;
+    int64_t judge_at;
+    size_t n = plan(tk, s, now, &next, &skipped, &late, &judge_at);
+    if (judge_at != INT64_MAX) { /* just came up: leave missed fires to others a while */
+      orca__timerheap_add(&tk->heap, &s->timer, judge_at);
+      return 0;
+    }
     char task[ORCA_NAME_MAX], queue[ORCA_NAME_MAX];
     snprintf(task, sizeof task, "%.*s", (int)s->spec.task_len, s->spec.task);
     snprintf(queue, sizeof queue, "%.*s", (int)s->spec.queue_len, s->spec.queue);
-    if ((rc = build_jobs(tk, s, n, now, task, queue))) goto retry_later;
+    if ((rc = build_jobs(tk, s, n, now, task, queue)))
+      goto retry_later;
     int64_t expected = s->next_fire_us;
     rc = tk->be->ops->schedule_fire(tk->be, s->name, expected, next, tk->jobs, n);
+    note_store(tk, rc);
     if (rc == 0) {
       pthread_mutex_lock(&tk->mu);
       tk->st.fires += n;
       tk->st.skipped += skipped;
+      tk->st.late += late;
       pthread_mutex_unlock(&tk->mu);
       if (skipped)
-        orca_log(ORCA_LOG_INFO, "timekeeper %s: schedule '%s': %llu missed fires skipped",
-                 tk->node, s->name, (unsigned long long)skipped);
+        orca_log(ORCA_LOG_INFO, "timekeeper %s: schedule '%s': %llu missed fires skipped", tk->node,
+                 s->name, (unsigned long long)skipped);
+      if (late)
+        orca_log(ORCA_LOG_INFO,
+                 "timekeeper %s: schedule '%s': %llu fires made late (store busy or node "
+                 "blocked), none skipped",
+                 tk->node, s->name, (unsigned long long)late);
       s->next_fire_us = next;
-      if (next != INT64_MAX) orca__timerheap_add(&tk->heap, &s->timer, next);
+      if (next != INT64_MAX)
+        orca__timerheap_add(&tk->heap, &s->timer, next);
       return (int)n;
     }
-    if (rc != ORCA_ECONFLICT) goto retry_later;
+    if (rc != ORCA_ECONFLICT)
+      goto retry_later;
     pthread_mutex_lock(&tk->mu);
     tk->st.conflicts++;
     pthread_mutex_unlock(&tk->mu);
     rc = reread(tk, s); /* another node fired: take its next_fire */
-    if (rc == ORCA_ENOTFOUND) return 0;
-    if (rc) goto retry_later;
-    if (!s->valid || s->paused || s->next_fire_us > now) return 0;
+    if (rc == ORCA_ENOTFOUND)
+      return 0;
+    if (rc)
+      goto retry_later;
+    if (!s->valid || s->paused || s->next_fire_us > now)
+      return 0;
   }
   rc = ORCA_ECONFLICT; /* kept losing: back off instead of spinning */
 retry_later:
-  orca_log(ORCA_LOG_WARN, "timekeeper %s: schedule '%s' not fired: %s; retrying", tk->node,
-           s->name, orca_strerror(rc));
-  orca__timerheap_add(&tk->heap, &s->timer, now + RETRY_AFTER_ERROR_US);
+  orca_log(ORCA_LOG_WARN, "timekeeper %s: schedule '%s' not fired: %s; retrying", tk->node, s->name,
+           orca_strerror(rc));
+  orca__timerheap_add(&tk->heap, &s->timer, retry_at(rc, now_us(tk)));
   return 0;
 }
 
 static void promote(orca__timekeeper *tk, int64_t now) {
-  if (tk->promote_off || !tk->be->ops->promote || now < tk->promote_at_us) return;
+  if (tk->promote_off || !tk->be->ops->promote || now < tk->promote_at_us)
+    return;
   int64_t next = INT64_MAX;
   int rc = tk->be->ops->promote(tk->be, now, tk->opts.promote_max, &next);
   if (rc == ORCA_ENOTSUP) {
     tk->promote_off = true;
     return;
   }
-  if (rc < 0) next = now + RETRY_AFTER_ERROR_US;
-  else if ((size_t)rc >= tk->opts.promote_max) next = now; /* more are due */
+  note_store(tk, rc < 0 ? rc : 0);
+  if (rc < 0)
+    next = retry_at(rc, now);
+  else if ((size_t)rc >= tk->opts.promote_max)
+    next = now; /* more are due */
   /* Deferred tasks are added by other processes too, so look again within a
    * refresh period even when none is known. */
-  if (next > now + tk->opts.refresh_us) next = now + tk->opts.refresh_us;
+  if (next > now + tk->opts.refresh_us)
+    next = now + tk->opts.refresh_us;
   tk->promote_at_us = next;
 }
 
 static int cycle(orca__timekeeper *tk) {
   int64_t now = now_us(tk);
   int fired = 0;
-  if (now >= tk->retry_adds_at_us) write_adds(tk, now);
+  /* Was this node down since the last cycle? A cycle that starts more than
+   * the grace after it was due means the process did not run in between
+   * (stopped, its loop stalled): fires that came due meanwhile were missed.
+   * A cycle that starts late because the previous one waited on the store
+   * started when it could, which does not count. */
+  int64_t was_due = tk->next_due_us > tk->last_end_us ? tk->next_due_us : tk->last_end_us;
+  if (!tk->ran || (was_due != INT64_MAX && now - was_due > tk->opts.grace_us))
+    tk->up_since_us = now;
+  tk->ran = true;
+  tk->cycle_now_us = now;
+  if (now >= tk->retry_adds_at_us)
+    write_adds(tk, now);
   if (now >= tk->refresh_at_us) {
     int rc = refresh(tk);
     tk->refresh_at_us = now + (rc ? RETRY_AFTER_ERROR_US : tk->opts.refresh_us);
@@ -467,15 +599,20 @@ static int cycle(orca__timekeeper *tk) {
                orca_strerror(rc));
   }
   orca__timer *t;
-  while ((t = orca__timerheap_pop_due(&tk->heap, now))) fired += fire(tk, (sched *)t, now);
+  while ((t = orca__timerheap_pop_due(&tk->heap, now)))
+    fired += fire(tk, (sched *)t, now);
   promote(tk, now);
   int64_t due = tk->refresh_at_us;
   pthread_mutex_lock(&tk->mu);
-  if (tk->npend && tk->retry_adds_at_us < due) due = tk->retry_adds_at_us;
+  if (tk->npend && tk->retry_adds_at_us < due)
+    due = tk->retry_adds_at_us;
   pthread_mutex_unlock(&tk->mu);
-  if (!tk->promote_off && tk->be->ops->promote && tk->promote_at_us < due) due = tk->promote_at_us;
-  if ((t = orca__timerheap_peek(&tk->heap)) && t->due_us < due) due = t->due_us;
+  if (!tk->promote_off && tk->be->ops->promote && tk->promote_at_us < due)
+    due = tk->promote_at_us;
+  if ((t = orca__timerheap_peek(&tk->heap)) && t->due_us < due)
+    due = t->due_us;
   tk->next_due_us = due;
+  tk->last_end_us = now_us(tk);
   pthread_mutex_lock(&tk->mu);
   tk->st.cycles++;
   pthread_mutex_unlock(&tk->mu);
@@ -484,7 +621,8 @@ static int cycle(orca__timekeeper *tk) {
 
 int orca__timekeeper_tick(orca__timekeeper *tk, int64_t *next_due_us) {
   int n = cycle(tk);
-  if (next_due_us) *next_due_us = tk->next_due_us;
+  if (next_due_us)
+    *next_due_us = tk->next_due_us;
   return n;
 }
 
@@ -497,9 +635,11 @@ void orca__timekeeper_stats_get(const orca__timekeeper *tk, orca__timekeeper_sta
 /* ---- loop mode ---- */
 
 static void free_tk(orca__timekeeper *tk) {
-  while (tk->ns) drop(tk, tk->s[tk->ns - 1]);
+  while (tk->ns)
+    drop(tk, tk->s[tk->ns - 1]);
   free(tk->s);
-  for (size_t i = 0; i < tk->npend; i++) orca_buf_free(&tk->pend[i].blob);
+  for (size_t i = 0; i < tk->npend; i++)
+    orca_buf_free(&tk->pend[i].blob);
   free(tk->pend);
   orca__timerheap_free(&tk->heap);
   orca_buf_free(&tk->env);
@@ -507,13 +647,15 @@ static void free_tk(orca__timekeeper *tk) {
   free(tk->ids);
   free(tk->env_off);
   free(tk->fires);
-  if (tk->be) orca__backend_close(tk->be);
+  if (tk->be)
+    orca__backend_close(tk->be);
   pthread_mutex_destroy(&tk->mu);
   free(tk);
 }
 
 static void maybe_free(orca__timekeeper *tk) {
-  if (tk->closing && !tk->busy && !tk->timer_open) free_tk(tk);
+  if (tk->closing && !tk->busy && !tk->timer_open)
+    free_tk(tk);
 }
 
 static void work_cb(uv_work_t *w) {
@@ -534,7 +676,8 @@ static void after_work(uv_work_t *w, int status) {
   orca__timekeeper *tk = w->data;
   (void)status;
   tk->busy = false;
-  if (tk->opts.on_cycle) tk->opts.on_cycle(tk->opts.ud, tk->last_fired);
+  if (tk->opts.on_cycle)
+    tk->opts.on_cycle(tk->opts.ud, tk->last_fired);
   if (tk->closing) {
     maybe_free(tk);
     return;
@@ -559,15 +702,21 @@ static void on_timer(uv_timer_t *t) {
 /* Wake the engine soon: a new schedule was added. Called on the loop thread
  * (or before start); in manual mode the next tick picks adds up anyway. */
 static void kick(orca__timekeeper *tk) {
-  if (!tk->started || tk->closing) return;
-  if (tk->busy) tk->rerun = true;
-  else uv_timer_start(&tk->timer, on_timer, 0, 0);
+  if (!tk->started || tk->closing)
+    return;
+  if (tk->busy)
+    tk->rerun = true;
+  else
+    uv_timer_start(&tk->timer, on_timer, 0, 0);
 }
 
 int orca__timekeeper_start(orca__timekeeper *tk) {
-  if (!tk->loop) return ORCA_EINVAL;
-  if (tk->started) return 0;
-  if (uv_timer_init(tk->loop, &tk->timer)) return ORCA_EIO;
+  if (!tk->loop)
+    return ORCA_EINVAL;
+  if (tk->started)
+    return 0;
+  if (uv_timer_init(tk->loop, &tk->timer))
+    return ORCA_EIO;
   tk->timer.data = tk;
   tk->timer_open = true;
   tk->started = true;
@@ -582,11 +731,13 @@ static void on_timer_closed(uv_handle_t *h) {
 }
 
 void orca__timekeeper_close(orca__timekeeper *tk) {
-  if (!tk) return;
+  if (!tk)
+    return;
   tk->closing = true;
   if (tk->timer_open) {
     uv_timer_stop(&tk->timer);
-    if (tk->busy && tk->be) tk->be->ops->interrupt(tk->be); /* end a blocking call early */
+    if (tk->busy && tk->be)
+      tk->be->ops->interrupt(tk->be); /* end a blocking call early */
     uv_close((uv_handle_t *)&tk->timer, on_timer_closed);
     return;
   }

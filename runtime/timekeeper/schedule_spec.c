@@ -15,8 +15,17 @@
 #include "timekeeper.h"
 
 enum {
-  K_KIND = 1, K_CRON, K_TZ, K_EVERY, K_CATCHUP, K_CATCHUP_MAX, K_TASK, K_QUEUE, K_PRIORITY,
-  K_FINGERPRINT, K_ARGS,
+  K_KIND = 1,
+  K_CRON,
+  K_TZ,
+  K_EVERY,
+  K_CATCHUP,
+  K_CATCHUP_MAX,
+  K_TASK,
+  K_QUEUE,
+  K_PRIORITY,
+  K_FINGERPRINT,
+  K_ARGS,
 };
 
 static void pack_str(msgpack_packer *pk, const char *s, size_t n) {
@@ -63,10 +72,14 @@ static int bad(orca_err *err, const char *what) {
 
 static bool get_int(const orca__mp_item *it, int64_t lo, int64_t hi, int64_t *out) {
   int64_t v;
-  if (it->type == ORCA__MP_UINT && it->v.u <= (uint64_t)INT64_MAX) v = (int64_t)it->v.u;
-  else if (it->type == ORCA__MP_INT) v = it->v.i;
-  else return false;
-  if (v < lo || v > hi) return false;
+  if (it->type == ORCA__MP_UINT && it->v.u <= (uint64_t)INT64_MAX)
+    v = (int64_t)it->v.u;
+  else if (it->type == ORCA__MP_INT)
+    v = it->v.i;
+  else
+    return false;
+  if (v < lo || v > hi)
+    return false;
   *out = v;
   return true;
 }
@@ -85,46 +98,63 @@ int orca__schedule_spec_decode(const uint8_t *data, size_t len, orca__schedule_s
       return bad(err, "key is not an integer");
     orca__mp_reader at = r;
     orca__mp_item val;
-    if (orca__mp_next(&r, &val) != ORCA__MP_OK) return bad(err, "truncated value");
+    if (orca__mp_next(&r, &val) != ORCA__MP_OK)
+      return bad(err, "truncated value");
     const char **str = NULL;
     size_t *slen = NULL;
     switch (k) {
-    case K_CRON: str = &s->cron_expr, slen = &s->cron_expr_len; break;
-    case K_TZ: str = &s->tz, slen = &s->tz_len; break;
-    case K_TASK: str = &s->task, slen = &s->task_len; break;
-    case K_QUEUE: str = &s->queue, slen = &s->queue_len; break;
+    case K_CRON:
+      str = &s->cron_expr, slen = &s->cron_expr_len;
+      break;
+    case K_TZ:
+      str = &s->tz, slen = &s->tz_len;
+      break;
+    case K_TASK:
+      str = &s->task, slen = &s->task_len;
+      break;
+    case K_QUEUE:
+      str = &s->queue, slen = &s->queue_len;
+      break;
     case K_KIND:
-      if (!get_int(&val, ORCA_SCHEDULE_CRON, ORCA_SCHEDULE_EVERY, &v)) return bad(err, "bad kind");
+      if (!get_int(&val, ORCA_SCHEDULE_CRON, ORCA_SCHEDULE_EVERY, &v))
+        return bad(err, "bad kind");
       s->kind = (orca_schedule_kind)v;
       break;
     case K_EVERY:
-      if (!get_int(&val, 0, INT64_MAX, &v)) return bad(err, "bad every");
+      if (!get_int(&val, 0, INT64_MAX, &v))
+        return bad(err, "bad every");
       s->every_us = v;
       break;
     case K_CATCHUP:
-      if (!get_int(&val, ORCA_CATCHUP_SKIP, ORCA_CATCHUP_ALL, &v)) return bad(err, "bad catchup");
+      if (!get_int(&val, ORCA_CATCHUP_SKIP, ORCA_CATCHUP_ALL, &v))
+        return bad(err, "bad catchup");
       s->catchup = (orca_catchup)v;
       break;
     case K_CATCHUP_MAX:
-      if (!get_int(&val, 0, UINT32_MAX, &v)) return bad(err, "bad catchup_max");
+      if (!get_int(&val, 0, UINT32_MAX, &v))
+        return bad(err, "bad catchup_max");
       s->catchup_max = (uint32_t)v;
       break;
     case K_PRIORITY:
-      if (!get_int(&val, INT32_MIN, INT32_MAX, &v)) return bad(err, "bad priority");
+      if (!get_int(&val, INT32_MIN, INT32_MAX, &v))
+        return bad(err, "bad priority");
       s->priority = (int32_t)v;
       break;
     case K_FINGERPRINT:
-      if (val.type != ORCA__MP_UINT) return bad(err, "bad fingerprint");
+      if (val.type != ORCA__MP_UINT)
+        return bad(err, "bad fingerprint");
       s->fingerprint = val.v.u;
       break;
     case K_ARGS:
-      if (val.type != ORCA__MP_BIN) return bad(err, "args are not bin");
+      if (val.type != ORCA__MP_BIN)
+        return bad(err, "args are not bin");
       s->args = val.v.s.ptr;
       s->args_len = val.v.s.len;
       break;
     default: /* a field from a newer version: skip it */
       r = at;
-      if (orca__mp_skip(&r, 0) != ORCA__MP_OK) return bad(err, "truncated value");
+      if (orca__mp_skip(&r, 0) != ORCA__MP_OK)
+        return bad(err, "truncated value");
       break;
     }
     if (str) {
@@ -134,7 +164,8 @@ int orca__schedule_spec_decode(const uint8_t *data, size_t len, orca__schedule_s
       *slen = val.v.s.len;
     }
   }
-  if (!s->kind) return bad(err, "kind missing");
+  if (!s->kind)
+    return bad(err, "kind missing");
   return 0;
 }
 
@@ -177,7 +208,8 @@ int orca__schedule_spec_check(const orca__schedule_spec *s, orca_cron *cron, orc
       return orca_err_set(err, ORCA_EINVAL,
                           "schedule: interval must be at least 1 ms (got %lld µs)",
                           (long long)s->every_us);
-    if (tz) *tz = NULL;
+    if (tz)
+      *tz = NULL;
     return 0;
   }
   if (s->kind != ORCA_SCHEDULE_CRON)
@@ -188,33 +220,35 @@ int orca__schedule_spec_check(const orca__schedule_spec *s, orca_cron *cron, orc
   memcpy(buf, s->cron_expr, s->cron_expr_len);
   buf[s->cron_expr_len] = 0;
   int rc = orca_cron_parse(buf, &c, err);
-  if (rc) return rc;
-  int64_t probe;
+  if (rc)
+    return rc;
   orca_tz *z = NULL;
   if (s->tz_len) {
     char name[64];
     memcpy(name, s->tz, s->tz_len);
     name[s->tz_len] = 0;
     orca_err zerr = {0};
-    if (orca_tz_load(name, &z, &zerr)) return orca_err_set(err, ORCA_EINVAL, "schedule: %s", zerr.msg);
+    if (orca_tz_load(name, &z, &zerr))
+      return orca_err_set(err, ORCA_EINVAL, "schedule: %s", zerr.msg);
   }
-  /* An expression that never fires ("0 0 30 2 *") is refused up front. */
-  if (orca_cron_next(&c, z, 0, &probe) != 0) {
+  /* orca_cron_parse has refused expressions that never fire ("0 0 30 2 *"). */
+  if (cron)
+    *cron = c;
+  if (tz)
+    *tz = z;
+  else
     orca_tz_free(z);
-    return orca_err_set(err, ORCA_EINVAL, "schedule: cron '%s' never fires", buf);
-  }
-  if (cron) *cron = c;
-  if (tz) *tz = z;
-  else orca_tz_free(z);
   return 0;
 }
 
 int orca__schedule_next(const orca__schedule_spec *s, const orca_cron *cron, const orca_tz *tz,
                         int64_t after_us, int64_t *next_us) {
   if (s->kind == ORCA_SCHEDULE_EVERY) {
-    if (s->every_us <= 0) return ORCA_ENOTFOUND;
+    if (s->every_us <= 0)
+      return ORCA_ENOTFOUND;
     int64_t q = after_us / s->every_us;
-    if (after_us < 0 && after_us % s->every_us) q--;
+    if (after_us < 0 && after_us % s->every_us)
+      q--;
     *next_us = (q + 1) * s->every_us;
     return 0;
   }
@@ -228,7 +262,8 @@ int orca__schedule_fire_id(const char *name, int64_t fire_us, char *out, size_t 
   int sod = (int)(secs - days * 86400), m, d;
   orca__civil_from_days(days, &y, &m, &d);
   char f[16] = "";
-  if (frac) snprintf(f, sizeof f, ".%06lld", (long long)frac);
+  if (frac)
+    snprintf(f, sizeof f, ".%06lld", (long long)frac);
   int n = snprintf(out, outlen, "%s@%04lld-%02d-%02dT%02d:%02d:%02d%sZ", name, (long long)y, m, d,
                    sod / 3600, sod / 60 % 60, sod % 60, f);
   return n < 0 || (size_t)n >= outlen ? ORCA_ERANGE : 0;

@@ -36,14 +36,21 @@ int orca__weekday(int64_t days);
 /* Days in month m of year y. */
 int orca__days_in_month(int64_t y, int m);
 
+/* ---- cron evaluation (cron_next.c) ---- */
+
+/* The smallest local time (civil seconds since 1970-01-01 00:00, no zone)
+ * at or after L0 that c matches. Returns 0, or ORCA_ENOTFOUND when none
+ * matches within the 400 years after L0's year (one whole Gregorian cycle,
+ * so then none ever will). */
+int orca__cron_civil_next(const orca_cron *c, int64_t L0, int64_t *out);
+
 /* ---- time zones (tz.c) ---- */
 
 /* Parse a TZif file image (v1, or v2+ with its POSIX TZ footer) into a zone.
  * name is kept for messages. Every byte is treated as hostile: returns 0 and
  * a zone to free with orca_tz_free, or ORCA_EDECODE with err naming what is
  * wrong, or ORCA_ENOMEM. The fuzz target calls this. */
-int orca__tz_parse(const uint8_t *data, size_t len, const char *name, orca_tz **out,
-                   orca_err *err);
+int orca__tz_parse(const uint8_t *data, size_t len, const char *name, orca_tz **out, orca_err *err);
 /* UTC offset in seconds (east positive) in effect at instant t (seconds since
  * the epoch). tz NULL = UTC = 0. */
 int32_t orca__tz_offset(const orca_tz *tz, int64_t t);
@@ -57,16 +64,21 @@ const char *orca__tz_name(const orca_tz *tz);
  * blob (zero-copy), which must outlive the spec. */
 typedef struct orca__schedule_spec {
   orca_schedule_kind kind;
-  const char *cron_expr; size_t cron_expr_len; /* CRON */
-  const char *tz; size_t tz_len;               /* CRON: "" = UTC */
-  int64_t every_us;                            /* EVERY */
+  const char *cron_expr;
+  size_t cron_expr_len; /* CRON */
+  const char *tz;
+  size_t tz_len;    /* CRON: "" = UTC */
+  int64_t every_us; /* EVERY */
   orca_catchup catchup;
   uint32_t catchup_max;
-  const char *task; size_t task_len;   /* qualified task name */
-  const char *queue; size_t queue_len;
+  const char *task;
+  size_t task_len; /* qualified task name */
+  const char *queue;
+  size_t queue_len;
   int32_t priority;
-  uint64_t fingerprint;                /* args schema fingerprint, 0 = unknown */
-  const uint8_t *args; size_t args_len; /* pre-encoded msgpack args */
+  uint64_t fingerprint; /* args schema fingerprint, 0 = unknown */
+  const uint8_t *args;
+  size_t args_len; /* pre-encoded msgpack args */
 } orca__schedule_spec;
 
 /* Append the msgpack encoding of s to out (a map keyed by small ints, so
@@ -86,8 +98,8 @@ void orca__schedule_spec_from_desc(const orca_schedule_desc *d, orca__schedule_s
 /* The first fire of spec strictly after after_us (cron in its zone; every_us
  * aligned to multiples of every_us since the epoch, so every node computes the
  * same instants). Returns 0 or ORCA_ENOTFOUND. */
-int orca__schedule_next(const orca__schedule_spec *s, const orca_cron *cron,
-                        const orca_tz *tz, int64_t after_us, int64_t *next_us);
+int orca__schedule_next(const orca__schedule_spec *s, const orca_cron *cron, const orca_tz *tz,
+                        int64_t after_us, int64_t *next_us);
 /* Write the task id of a fire, "NAME@2026-11-27T19:00:00Z" (with
  * ".ffffff" before Z when the fire is not on a whole second), into out
  * (ORCA_ID_MAX bytes). Returns 0 or ORCA_ERANGE if it does not fit. */
@@ -98,9 +110,13 @@ int orca__schedule_fire_id(const char *name, int64_t fire_us, char *out, size_t 
 typedef struct orca__timekeeper orca__timekeeper;
 
 typedef struct orca__timekeeper_opts {
-  int64_t grace_us;    /* a fire up to this late is "on time", not missed; 0 = 2 s */
-  int64_t refresh_us;  /* re-read the schedule list at least this often; 0 = 1 s */
-  size_t promote_max;  /* deferred tasks moved per promote call; 0 = 1000 */
+  /* A fire is missed (catch-up policy) only when it came due more than this
+   * before the node could fire it: before it came up or began watching the
+   * schedule; waiting on a busy store never makes a fire missed (engine.c,
+   * plan()). 0 = 2 s. */
+  int64_t grace_us;
+  int64_t refresh_us; /* re-read the schedule list at least this often; 0 = 1 s */
+  size_t promote_max; /* deferred tasks moved per promote call; 0 = 1000 */
   /* Loop mode: called on the loop thread after each cycle with the number of
    * tasks this node fired in it (tests, metrics), also for a cycle that
    * finishes after close was called. May call close. */
@@ -140,6 +156,7 @@ typedef struct orca__timekeeper_stats {
   uint64_t fires;     /* tasks enqueued by this node (catch-up included) */
   uint64_t conflicts; /* fires another node made first (ECONFLICT) */
   uint64_t skipped;   /* missed fires dropped by catch-up policy */
+  uint64_t late;      /* fires made more than the grace late, the store being busy */
   uint64_t cycles;
 } orca__timekeeper_stats;
 void orca__timekeeper_stats_get(const orca__timekeeper *tk, orca__timekeeper_stats *st);

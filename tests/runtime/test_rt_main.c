@@ -78,7 +78,8 @@ static void test_help(void **st) {
   assert_non_null(strstr(out_text, "Usage: shop-worker [OPTIONS]"));
   const char *flags[] = {"--backend",  "--backend-file", "--concurrency", "--queues",
                          "--prefetch", "--lease",        "--grace",       "--hooks",
-                         "--id",       "--no-schedules", "--max-tasks"};
+                         "--id",       "--no-schedules", "--max-tasks",   "--schedule-grace",
+                         "ORCA_SCHEDULE_GRACE"};
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
     assert_non_null(strstr(out_text, flags[i]));
   assert_string_equal(err_text, "");
@@ -108,6 +109,8 @@ static void test_bad_flags(void **st) {
       {{"--lease", "0"}, "--lease: '0' must be greater than zero"},
       {{"--grace", "0s"}, "--grace: '0s' must be greater than zero"},
       {{"--grace"}, "option --grace needs a value"},
+      {{"--schedule-grace", "soon"}, "--schedule-grace: 'soon' is not a duration"},
+      {{"--schedule-grace", "0"}, "--schedule-grace: '0' must be greater than zero"},
       {{"--hooks", ""}, "--hooks: '' is empty"},
       {{"--hooks", "/no/such/hooks.lua"}, "--hooks: '/no/such/hooks.lua' cannot be read"},
       {{"--id", ""}, "--id: '' must be 1 to 127 characters"},
@@ -132,6 +135,9 @@ static void test_bad_flags(void **st) {
   setenv("ORCA_CONCURRENCY", "100000", 1);
   expect(none, 2, "ORCA_CONCURRENCY: '100000' is not a whole number in 1..4096");
   unsetenv("ORCA_CONCURRENCY");
+  setenv("ORCA_SCHEDULE_GRACE", "soon", 1);
+  expect(none, 2, "ORCA_SCHEDULE_GRACE: 'soon' is not a duration");
+  unsetenv("ORCA_SCHEDULE_GRACE");
   setenv("ORCA_QUEUES", "a:0", 1);
   expect(none, 2, "ORCA_QUEUES: queue spec 'a:0'");
   unsetenv("ORCA_QUEUES");
@@ -195,6 +201,8 @@ static void test_real_run(void **st) {
                         "--lease",
                         "2s",
                         "--grace=500ms",
+                        "--schedule-grace",
+                        "5s",
                         "--id",
                         "w-main",
                         "--no-schedules",

@@ -157,7 +157,7 @@ def next_fire(cron, tz, after):
     """First fire strictly after instant `after` (aware, UTC)."""
     start = after.astimezone(tz) if tz else after
     day = start.replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
-    for _ in range(366 * 5):
+    for _ in range(146097 + 366):  # a whole 400-year Gregorian cycle
         if day.month in cron.mon and cron.day_ok(day):
             for h in sorted(cron.hour):
                 for m in sorted(cron.min):
@@ -178,6 +178,12 @@ EXPRS = [
     "*/20 * * * * *", "0 30 1-3 * * *", "5/20 * * * *", "0 0 ? * SUN", "0 0 10 * ?",
     "0 */2 * * *", "45 1 * * *", "0 1,2,3 * * 0", "59 23 31 12 *", "0 0 * * 7",
     "0 22 * * 1-5", "0 0 1-7 * 1", "*/7 2 * * *", "30 1 * * *",
+    # Rare dates: 29 February across the non-leap 2100 (2096 -> 2104), and the
+    # fifth Monday of February (29 February on a Monday: 2072, then 2112).
+    "0 0 * 2 1#5", "0 12 29 FEB *",
+    # A day field starting with "*" restricts by its step and is ANDed with the
+    # other (Vixie cron); the same days written as a range are ORed.
+    "0 0 */2 * MON", "0 0 1-31/2 * MON",
 ]
 
 ZONES = ["UTC", "Europe/Paris", "America/New_York", "Australia/Lord_Howe"]
@@ -208,7 +214,8 @@ def transitions(tzname, year):
 def starts(tzname):
     base = [datetime(2024, 2, 28, 12, 0, 0, tzinfo=UTC), datetime(2023, 2, 27, 23, 59, 30, tzinfo=UTC),
             datetime(2024, 12, 31, 23, 0, 0, tzinfo=UTC), datetime(2025, 6, 14, 7, 31, 12, tzinfo=UTC),
-            datetime(2100, 2, 27, 0, 0, 0, tzinfo=UTC)]
+            datetime(2100, 2, 27, 0, 0, 0, tzinfo=UTC), datetime(2096, 3, 1, 0, 0, 0, tzinfo=UTC),
+            datetime(2072, 3, 10, 6, 0, 0, tzinfo=UTC)]
     if tzname != "UTC":
         for tr in transitions(tzname, 2024) + transitions(tzname, 2025)[:1]:
             base.append(tr - timedelta(hours=2, minutes=7, seconds=30))
@@ -245,7 +252,7 @@ def main():
                     fires.append(t)
                 if len(fires) < 3:
                     continue
-                if zone == "UTC" and croniter_ok(expr) and st.year < 2100:
+                if zone == "UTC" and croniter_ok(expr) and (st.year < 2100 or "#5" in expr or " 29 " in expr):
                     it = croniter(expr, st.replace(tzinfo=UTC))
                     got = [it.get_next(datetime) for _ in range(3)]
                     if [us(g) for g in got] != [us(f) for f in fires]:

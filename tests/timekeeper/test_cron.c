@@ -31,7 +31,8 @@ static void test_oracle_table(void **state) {
   orca_tz *tz = NULL;
   int cases = 0, failures = 0;
   while (fgets(line, sizeof line, f)) {
-    if (line[0] == '#' || line[0] == '\n') continue;
+    if (line[0] == '#' || line[0] == '\n')
+      continue;
     char *expr = strtok(line, "|"), *zone = strtok(NULL, "|"), *start = strtok(NULL, "|"),
          *nexts = strtok(NULL, "|\n");
     assert_non_null(nexts);
@@ -159,7 +160,7 @@ static void test_dst_policy(void **state) {
   /* Skipped 02:30 fires at 03:00 CEST = 01:00Z, once. */
   assert_int_equal(orca_cron_parse("30 2 * * *", &c, NULL), 0);
   assert_int_equal(orca_cron_next(&c, paris, at("", 1711843200), &n), 0); /* 03-31 00:00Z */
-  assert_int_equal(n, at("", 1711846800));                                 /* 01:00Z */
+  assert_int_equal(n, at("", 1711846800));                                /* 01:00Z */
   assert_int_equal(orca_cron_next(&c, paris, n, &n), 0);
   assert_int_equal(n, at("", 1711931400)); /* 04-01 02:30 CEST = 00:30Z */
   /* Every 10 minutes across the gap: 01:50 CET, then 03:00 CEST (the
@@ -195,8 +196,23 @@ static void test_not_found_and_bounds(void **state) {
   (void)state;
   orca_cron c;
   int64_t n;
-  assert_int_equal(orca_cron_parse("0 0 30 2 *", &c, NULL), 0);
+  /* 29 February after 2096 is in 2104 (2100 is not a leap year): the
+   * search spans a whole 400-year Gregorian cycle, not a few years. */
+  assert_int_equal(orca_cron_parse("0 0 29 2 *", &c, NULL), 0);
+  assert_int_equal(orca_cron_next(&c, NULL, 4081276800000000LL /* 2099-05-01 */, &n), 0);
+  assert_int_equal(n, 4233686400000000LL); /* 2104-02-29T00:00:00Z */
+  /* The fifth Monday of February: only when 29 February is a Monday,
+   * 2044 then 2072 (28 years), then 2112 (40 years across 2100). */
+  assert_int_equal(orca_cron_parse("0 0 ? 2 1#5", &c, NULL), 0);
+  assert_int_equal(orca_cron_next(&c, NULL, 3224793600000000LL /* 2072-03-10 */, &n), 0);
+  assert_int_equal(n, 4486147200000000LL); /* 2112-02-29T00:00:00Z */
+  /* An all-zero struct (never matches) ends with ENOTFOUND, not a hang;
+   * orca_cron_parse refuses such expressions (test_never_fires). */
+  memset(&c, 0, sizeof c);
   assert_int_equal(orca_cron_next(&c, NULL, 0, &n), ORCA_ENOTFOUND);
+  /* A fire that would not fit in int64 µs is not found, not wrapped. */
+  assert_int_equal(orca_cron_parse("0 0 1 1 *", &c, NULL), 0);
+  assert_int_equal(orca_cron_next(&c, NULL, INT64_MAX - 1, &n), ORCA_ENOTFOUND);
   /* Strictly after: a fire exactly at `after` is not returned; sub-second
    * starts round up to the next whole second. */
   assert_int_equal(orca_cron_parse("* * * * * *", &c, NULL), 0);
@@ -206,9 +222,32 @@ static void test_not_found_and_bounds(void **state) {
   assert_int_equal(n, 6000000);
   assert_int_equal(orca_cron_next(&c, NULL, -1, &n), 0);
   assert_int_equal(n, 0);
-  /* An all-zero struct (never matches) ends with ENOTFOUND, not a hang. */
-  memset(&c, 0, sizeof c);
-  assert_int_equal(orca_cron_next(&c, NULL, 0, &n), ORCA_ENOTFOUND);
+}
+
+/* Expressions that match no date in a 400-year cycle are refused by the
+ * parser (so by orcac and schedule add too), with the day-of-month column. */
+static void test_never_fires(void **state) {
+  (void)state;
+  static const char *const never[] = {"0 0 30 2 *", "0 0 31 4,6,9,11 *", "0 0 30W 2 *",
+                                      "0 0 L-30 2 *", "0 0 0 30 2 *"};
+  for (size_t i = 0; i < sizeof never / sizeof never[0]; i++) {
+    orca_cron c;
+    orca_err err = {0};
+    assert_int_equal(orca_cron_parse(never[i], &c, &err), ORCA_EINVAL);
+    assert_non_null(strstr(err.msg, "the expression never fires"));
+  }
+  orca_cron c;
+  orca_err err = {0};
+  assert_int_equal(orca_cron_parse("0 0 30 FEB ?", &c, &err), ORCA_EINVAL);
+  assert_string_equal(err.msg, "cron column 5: no date matches the day-of-month, month and "
+                               "day-of-week fields (like 30 February): the expression never fires");
+  /* Rare is not never: 31 in months that have it, 29 February, ORed fields. */
+  assert_int_equal(orca_cron_parse("0 0 31 2,3 *", &c, NULL), 0);
+  assert_int_equal(orca_cron_parse("0 0 29 2 *", &c, NULL), 0);
+  assert_int_equal(orca_cron_parse("0 0 30 2 MON", &c, NULL), 0);
+  int64_t n;
+  assert_int_equal(orca_cron_next(&c, NULL, 0, &n), 0);
+  assert_int_equal(n, 86400000000LL * 32); /* Monday 1970-02-02 */
 }
 
 static void test_tz_errors(void **state) {
@@ -225,7 +264,8 @@ static void test_tz_errors(void **state) {
   assert_string_equal(err.msg, "zone 'junk': not a TZif file (bad header at byte 0)");
   /* A real file cut short anywhere is refused, never read past. */
   FILE *f = fopen("/usr/share/zoneinfo/Europe/Paris", "rb");
-  if (!f) skip();
+  if (!f)
+    skip();
   uint8_t buf[8192];
   size_t len = fread(buf, 1, sizeof buf, f);
   fclose(f);
@@ -233,22 +273,28 @@ static void test_tz_errors(void **state) {
     uint8_t *copy = malloc(cut + 1);
     memcpy(copy, buf, cut);
     int rc = orca__tz_parse(copy, cut, "cut", &tz, &err);
-    if (rc == 0) orca_tz_free(tz);
-    else assert_int_equal(rc, ORCA_EDECODE);
+    if (rc == 0)
+      orca_tz_free(tz);
+    else
+      assert_int_equal(rc, ORCA_EDECODE);
     free(copy);
   }
   assert_int_equal(orca__tz_parse(buf, len, "Europe/Paris", &tz, &err), 0);
-  assert_int_equal(orca__tz_offset(tz, 1719792000), 7200);  /* 2024-07-01 */
-  assert_int_equal(orca__tz_offset(tz, 4102444800), 3600);  /* 2100-01-01: footer rule */
-  assert_int_equal(orca__tz_offset(tz, 4118083200), 7200);  /* 2100-07-01 */
+  assert_int_equal(orca__tz_offset(tz, 1719792000), 7200); /* 2024-07-01 */
+  assert_int_equal(orca__tz_offset(tz, 4102444800), 3600); /* 2100-01-01: footer rule */
+  assert_int_equal(orca__tz_offset(tz, 4118083200), 7200); /* 2100-07-01 */
   orca_tz_free(tz);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_oracle_table), cmocka_unit_test(test_parse_errors),
-      cmocka_unit_test(test_parse_fields), cmocka_unit_test(test_dst_policy),
-      cmocka_unit_test(test_not_found_and_bounds), cmocka_unit_test(test_tz_errors),
+      cmocka_unit_test(test_oracle_table),
+      cmocka_unit_test(test_parse_errors),
+      cmocka_unit_test(test_parse_fields),
+      cmocka_unit_test(test_dst_policy),
+      cmocka_unit_test(test_not_found_and_bounds),
+      cmocka_unit_test(test_never_fires),
+      cmocka_unit_test(test_tz_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,6 +80,9 @@ const orca_task_desc *cli_task(cli *c, const char *name);
  * type when task is non-NULL). */
 void cli_print_info(const cli *c, const orca_task_info *info, const orca_task_desc *task);
 
+/* Write s to f as a JSON string literal (quoted and escaped). */
+void cli_json_str(FILE *f, const char *s);
+
 /* Release what the common part opened. */
 void cli_close(cli *c);
 
@@ -91,5 +94,7 @@ int cmd_cancel(cli *c, int argc, char **argv);
 int cmd_stats(cli *c, int argc, char **argv);
 int cmd_dlq(cli *c, int argc, char **argv);
 int cmd_schedules(cli *c, int argc, char **argv);
+/* `orca schedules next` (cmd_schedules_next.c); argv[0] = "next". */
+int cmd_schedules_next(cli *c, int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 /* cmd_schedules.c — `orca schedules add | list | pause | resume | remove`:
- * run-time schedules through orca/schedule.h. Arguments of the fired task are
+ * run-time schedules through orca/schedule.h (`next`, the preview, is in
+ * cmd_schedules_next.c). Arguments of the fired task are
  * JSON checked against its .orca schema, as for `orca enqueue`. */
 #include "cli.h"
 
@@ -16,17 +17,27 @@ static int print_one(void *ud, const orca_schedule_info *s) {
   const cli *c = ud;
   char next[40];
   orca_time_format(s->next_fire_us, next, sizeof next);
-  char when[256];
+  char when[256], every[64];
+  snprintf(every, sizeof every, "every(%lldms)", (long long)(s->every_us / 1000));
   if (s->kind == ORCA_SCHEDULE_CRON)
     snprintf(when, sizeof when, "cron(\"%s\"%s%s)", s->cron, s->tz[0] ? ", tz = " : "", s->tz);
   else
-    snprintf(when, sizeof when, "every(%lldms)", (long long)(s->every_us / 1000));
-  if (c->json)
-    printf("{\"name\":\"%s\",\"task\":\"%s\",\"queue\":\"%s\",\"when\":\"%s\","
-           "\"catchup\":\"%s\",\"next_fire_us\":%lld,\"paused\":%s}\n",
-           s->name, s->task, s->queue, s->kind == ORCA_SCHEDULE_CRON ? s->cron : "every",
-           catchup_name(s->catchup), (long long)s->next_fire_us, s->paused ? "true" : "false");
-  else
+    snprintf(when, sizeof when, "%s", every);
+  if (c->json) { /* fields listed in docs/cli.md */
+    const char *keys[] = {"name", "task", "queue", "when", "tz"};
+    const char *vals[] = {s->name, s->task, s->queue,
+                          s->kind == ORCA_SCHEDULE_CRON ? s->cron : every,
+                          s->kind == ORCA_SCHEDULE_CRON ? s->tz : ""};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+      printf("%s\"%s\":", i ? "," : "{", keys[i]);
+      cli_json_str(stdout, vals[i]);
+    }
+    printf(",\"every_us\":%lld,\"catchup\":\"%s\",\"catchup_max\":%u,\"priority\":%d,"
+           "\"next_fire_us\":%lld,\"paused\":%s}\n",
+           (long long)(s->kind == ORCA_SCHEDULE_CRON ? 0 : s->every_us), catchup_name(s->catchup),
+           (unsigned)s->catchup_max, (int)s->priority, (long long)s->next_fire_us,
+           s->paused ? "true" : "false");
+  } else
     printf("%-24s %-20s %-12s %-40s %-5s %s%s\n", s->name, s->task, s->queue, when,
            catchup_name(s->catchup), next, s->paused ? "  (paused)" : "");
   return 0;
@@ -35,8 +46,8 @@ static int print_one(void *ud, const orca_schedule_info *s) {
 static int add(cli *c, int argc, char **argv) {
   const char *cron = NULL, *every = NULL, *tz = NULL, *queue = NULL, *catchup = "skip",
              *json = "{}", *replace = NULL;
-  cli_opt opts[] = {{"--cron", &cron},   {"--every", &every},     {"--tz", &tz},
-                    {"--queue", &queue}, {"--catchup", &catchup}, {"--args", &json},
+  cli_opt opts[] = {{"--cron", &cron},      {"--every", &every},     {"--tz", &tz},
+                    {"--queue", &queue},    {"--catchup", &catchup}, {"--args", &json},
                     {"--replace", &replace}};
   int n = cli_take_opts(c, argc, argv, opts, sizeof opts / sizeof opts[0]);
   if (n < 0)
@@ -97,12 +108,17 @@ int cmd_schedules(cli *c, int argc, char **argv) {
            "                          [--args JSON] [--queue Q] [--catchup skip|once|all[:N]]\n"
            "                          [--replace yes] --schema FILE.orca\n"
            "       orca schedules pause|resume|remove NAME\n"
+           "       orca schedules next EXPR [--tz ZONE] [-n N] [--after TIME] [--json]\n"
+           "                          EXPR: a cron expression (\"0 3 * * MON-FRI\", \"@daily\")\n"
+           "                          or every(DUR); prints the next N fire times (default 5)\n"
            "Every worker running the TimeKeeper fires each schedule once per fire time.\n");
     return argc < 2 ? CLI_USAGE : CLI_OK;
   }
   const char *sub = argv[1];
   if (strcmp(sub, "add") == 0)
     return add(c, argc - 1, argv + 1);
+  if (strcmp(sub, "next") == 0)
+    return cmd_schedules_next(c, argc - 1, argv + 1);
   int n = cli_take_opts(c, argc - 1, argv + 1, NULL, 0);
   if (n < 0)
     return CLI_USAGE;
@@ -132,7 +148,11 @@ int cmd_schedules(cli *c, int argc, char **argv) {
     if (rc == ORCA_ENOTFOUND)
       return cli_fail(c, CLI_FAIL, "no schedule %s", args[1]);
     if (rc == 0)
-      printf("%s %s\n", strcmp(sub, "pause") == 0 ? "paused" : strcmp(sub, "resume") == 0 ? "resumed" : "removed", args[1]);
+      printf("%s %s\n",
+             strcmp(sub, "pause") == 0    ? "paused"
+             : strcmp(sub, "resume") == 0 ? "resumed"
+                                          : "removed",
+             args[1]);
   }
   return rc ? cli_fail(c, CLI_FAIL, "%s", err.msg[0] ? err.msg : orca_strerror(rc)) : CLI_OK;
 }

@@ -21,7 +21,7 @@ static const struct {
     {"cancel", cmd_cancel, "cancel a pending, scheduled or running task"},
     {"stats", cmd_stats, "per-queue counts: pending, running, scheduled, dead, done/s"},
     {"dlq", cmd_dlq, "dead-letter queue: list, requeue, purge"},
-    {"schedules", cmd_schedules, "run-time schedules: add, list, pause, resume, remove"},
+    {"schedules", cmd_schedules, "run-time schedules: add, list, pause, resume, remove, next"},
 };
 
 static void usage(FILE *out) {

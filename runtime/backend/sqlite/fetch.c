@@ -153,12 +153,40 @@ static int lease_queue(orca__sqlite *s, const char *queue, const orca__fetch_req
   return (int)got;
 }
 
-/* One attempt: a transaction that leases what is ready. */
+/* Is there anything for fetch to write: a ready row in one of the queues, or
+ * a deferred task or lease due by now? Plain reads (index probes) that never
+ * wait for the write lock. Returns 1, 0, or ORCA_E*. */
+static int work_waiting(orca__sqlite *s, const orca__fetch_req *req, int64_t now) {
+  for (size_t q = 0; q < req->nqueues; q++) {
+    sqlite3_stmt *st = orca__sq_stmt_get(s, SQ_ANY_READY);
+    if (!st)
+      return ORCA_EBACKEND;
+    sqlite3_bind_text(st, 1, req->queues[q], -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+      return 1;
+    if (rc != SQLITE_DONE)
+      return orca__sq_map(rc);
+  }
+  int64_t next;
+  int rc = orca__sq_next_due(s, &next);
+  return rc ? rc : next <= now;
+}
+
+/* One attempt: a transaction that leases what is ready. Every commit wakes
+ * every blocked fetch on the host, and most of them find nothing: they look
+ * first with plain reads and take the write lock only when there is
+ * something to lease or move, so a process frozen at a random instant
+ * rarely holds the lock (docs/sqlite.md, "A frozen process"). */
 static int fetch_once(orca__sqlite *s, const orca__fetch_req *req, orca__lease *const *slots,
                       size_t max, size_t *got) {
   int64_t now = orca__sq_now(s);
   int64_t lease_us = req->lease_us > 0 ? req->lease_us : ORCA__SQ_DEFAULT_LEASE_US;
-  int rc = orca__sq_begin(s);
+  int rc = work_waiting(s, req, now);
+  if (rc <= 0)
+    return rc; /* nothing to do (*got is 0), or an error */
+  rc = orca__sq_begin(s);
   if (rc)
     return rc;
   int moved = orca__sq_make_ready(s, now);
@@ -224,7 +252,18 @@ int orca__sq_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease *co
 
 int orca__sq_promote(orca__backend *b, int64_t now_us, size_t max, int64_t *next_due_us) {
   orca__sqlite *s = (orca__sqlite *)b;
-  int rc = orca__sq_begin(s);
+  /* The TimeKeeper calls this on every node about once a second: read the
+   * earliest eta first and take the write lock only when something is due. */
+  int64_t eta = INT64_MAX;
+  int rc = min_of(s, SQ_NEXT_ETA, &eta);
+  if (rc)
+    return rc;
+  if (eta > now_us) {
+    if (next_due_us)
+      *next_due_us = eta;
+    return 0;
+  }
+  rc = orca__sq_begin(s);
   if (rc)
     return rc;
   int moved = changes_of(s, orca__sq_stmt_get(s, SQ_PROMOTE), now_us,
@@ -237,7 +276,7 @@ int orca__sq_promote(orca__backend *b, int64_t now_us, size_t max, int64_t *next
     return rc;
   if (moved > 0)
     orca__sq_notify_signal(s);
-  int64_t eta = INT64_MAX;
+  eta = INT64_MAX;
   if (next_due_us && (rc = min_of(s, SQ_NEXT_ETA, &eta)))
     return rc;
   if (next_due_us)

@@ -105,13 +105,37 @@ int orca__sq_schedule_pause(orca__backend *b, const char *name, bool paused) {
   return sched_change(s, st);
 }
 
+int orca__sq_schedule_peek(orca__sqlite *s, const char *name, int64_t *next_fire_us, bool *paused) {
+  sqlite3_stmt *st = orca__sq_stmt_get(s, SQ_SCHED_GET);
+  if (!st)
+    return ORCA_EBACKEND;
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    *next_fire_us = sqlite3_column_int64(st, 1);
+    *paused = sqlite3_column_int(st, 2) != 0;
+  }
+  sqlite3_reset(st);
+  return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ORCA_ENOTFOUND : orca__sq_map(rc);
+}
+
 int orca__sq_schedule_fire(orca__backend *b, const char *name, int64_t expected_us, int64_t next_us,
                            const orca__job *jobs, size_t njobs) {
   orca__sqlite *s = (orca__sqlite *)b;
   if (!name || (njobs && !jobs))
     return ORCA_EINVAL;
   int64_t now = orca__sq_now(s);
-  int rc = orca__sq_begin(s);
+  /* Every node tries every fire at the same instant and all but one lose:
+   * a plain read tells the losers without taking the write lock. The
+   * compare-and-set below stays the authority. */
+  int64_t stored;
+  bool paused;
+  int rc = orca__sq_schedule_peek(s, name, &stored, &paused);
+  if (rc)
+    return rc;
+  if (stored != expected_us || paused)
+    return ORCA_ECONFLICT;
+  rc = orca__sq_begin(s);
   if (rc)
     return rc;
   sqlite3_stmt *st = orca__sq_stmt_get(s, SQ_SCHED_FIRE);

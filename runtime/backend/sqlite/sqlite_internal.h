@@ -39,6 +39,7 @@ typedef enum orca__sq_stmt {
   SQ_PROMOTE,
   SQ_REAP,
   SQ_LEASE_READY,
+  SQ_ANY_READY,
   SQ_NEXT_ETA,
   SQ_NEXT_LEASE,
   SQ_ACK,
@@ -133,6 +134,11 @@ int orca__sq_purge_expired(orca__sqlite *s, int64_t now, int max);
  * deferred eta or lease expiry. INT64_MAX when none. Outside or inside a
  * transaction. Returns 0 or ORCA_E*. */
 int orca__sq_next_due(orca__sqlite *s, int64_t *next_us);
+
+/* Read the stored next fire and paused flag of schedule name (outside a
+ * transaction: a plain read, which never waits for the write lock). Returns
+ * 0, ORCA_ENOTFOUND or ORCA_E*. */
+int orca__sq_schedule_peek(orca__sqlite *s, const char *name, int64_t *next_fire_us, bool *paused);
 
 /* Fill info from a row of SQ_STATE_GET / SQ_DLQ_LIST_* (same column list,
  * ORCA__SQ_INFO_COLS). Appends result and payload bytes. Returns 0 or

@@ -58,6 +58,8 @@ static const char *const sql[SQ__COUNT] = {
         " WHERE rid IN (SELECT rid FROM tasks WHERE q = 1 AND queue = ?1"
         " ORDER BY priority DESC, eta, rid LIMIT ?5)"
         " RETURNING rid, id, deliveries, payload, priority, eta",
+    /* tasks_ready: is anything ready in queue ?1 (read before locking) */
+    [SQ_ANY_READY] = "SELECT 1 FROM tasks WHERE q = 1 AND queue = ?1 LIMIT 1",
     [SQ_NEXT_ETA] = "SELECT MIN(due) FROM tasks WHERE " TIMER(2),
     [SQ_NEXT_LEASE] = "SELECT MIN(due) FROM tasks WHERE " TIMER(3),
     [SQ_ACK] = "UPDATE OR FAIL tasks SET q = 0, state = ?5,"

@@ -17,29 +17,30 @@ extern "C" {
 #endif
 
 enum {
-  ORCA_CRON_DOM_STAR = 1u << 0, /* day-of-month field was * or ? */
-  ORCA_CRON_DOW_STAR = 1u << 1, /* day-of-week field was * or ? */
-  ORCA_CRON_DOM_LAST = 1u << 2, /* `L` in day-of-month (with dom_last_offset) */
+  ORCA_CRON_DOM_STAR = 1u << 0,  /* day-of-month field was * or ? */
+  ORCA_CRON_DOW_STAR = 1u << 1,  /* day-of-week field was * or ? */
+  ORCA_CRON_DOM_LAST = 1u << 2,  /* `L` in day-of-month (with dom_last_offset) */
   ORCA_CRON_DOM_LASTW = 1u << 3, /* `LW`: last weekday of the month */
 };
 
 typedef struct orca_cron {
-  uint64_t sec;     /* bit s set: second s matches (0..59) */
-  uint64_t min;     /* bit m: minute m (0..59) */
-  uint32_t hour;    /* bit h: hour h (0..23) */
-  uint32_t dom;     /* bit d: day of month d (1..31) */
-  uint32_t dom_w;   /* bit d: weekday nearest to day d (`dW`) */
-  uint16_t month;   /* bit m: month m (1..12) */
-  uint8_t dow;      /* bit w: weekday w (0 = Sunday .. 6) */
-  uint8_t dow_last; /* bit w: last weekday w of the month (`5L`) */
-  uint8_t dow_nth[7]; /* dow_nth[w] bit n: n-th weekday w of the month (`w#n`, n 1..5) */
+  uint64_t sec;            /* bit s set: second s matches (0..59) */
+  uint64_t min;            /* bit m: minute m (0..59) */
+  uint32_t hour;           /* bit h: hour h (0..23) */
+  uint32_t dom;            /* bit d: day of month d (1..31) */
+  uint32_t dom_w;          /* bit d: weekday nearest to day d (`dW`) */
+  uint16_t month;          /* bit m: month m (1..12) */
+  uint8_t dow;             /* bit w: weekday w (0 = Sunday .. 6) */
+  uint8_t dow_last;        /* bit w: last weekday w of the month (`5L`) */
+  uint8_t dow_nth[7];      /* dow_nth[w] bit n: n-th weekday w of the month (`w#n`, n 1..5) */
   uint8_t dom_last_offset; /* `L-n`: n days before the last day */
   uint8_t flags;           /* ORCA_CRON_* */
 } orca_cron;
 
 /* Parse expr into *out. Returns 0, or ORCA_EINVAL with err (if non-NULL)
- * saying what is wrong and at which 1-based column of expr. *out is
- * unspecified on failure. */
+ * saying what is wrong and at which 1-based column of expr; an expression
+ * whose day and month fields match no date ("0 0 30 2 *") is refused as
+ * "never fires". *out is unspecified on failure. */
 struct orca_err;
 int orca_cron_parse(const char *expr, orca_cron *out, struct orca_err *err);
 
@@ -56,7 +57,9 @@ void orca_tz_free(orca_tz *tz);
  * evaluated in zone tz (NULL = UTC). Local times skipped by a DST jump fire at
  * the first instant after the gap; local times repeated by a DST fall-back
  * fire once, at their first occurrence (see docs/timekeeper.md). Returns 0,
- * or ORCA_ENOTFOUND when no time within 5 years matches (e.g. "0 0 30 2 *"). */
+ * or ORCA_ENOTFOUND when no time matches: the search spans a whole 400-year
+ * Gregorian cycle ("0 0 29 2 *" after 2096 is 2104), so that only happens for
+ * a struct orca_cron_parse would refuse, or past the year 294247. */
 int orca_cron_next(const orca_cron *c, const orca_tz *tz, int64_t after_us, int64_t *next_us);
 
 #ifdef __cplusplus

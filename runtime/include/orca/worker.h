@@ -36,6 +36,9 @@ typedef struct orca_worker_opts {
   const char *hooks_file;  /* global Lua hooks; NULL = none */
   bool install_signals;    /* SIGINT/SIGTERM stop gracefully, SIGHUP reloads hooks */
   bool run_schedules;      /* run the TimeKeeper for registered schedules (default on in main) */
+  int64_t schedule_grace_us; /* TimeKeeper: a fire up to this late is on time, later ones follow
+                              * the schedule's catch-up policy; 0 = 2 s ($ORCA_SCHEDULE_GRACE
+                              * in orca_worker_main) */
   unsigned max_tasks;      /* stop after this many tasks finished; 0 = never (tests, demos) */
   const orca_clock *clock; /* NULL = real clock */
   void *user;              /* returned by orca_ctx_user() */
@@ -66,7 +69,7 @@ void orca_worker_free(orca_worker *w);
 /* The worker command line every program gets:
  *   PROG [--backend URL | --backend-file FILE] [--concurrency N] [--queues Q:W,...]
  *        [--prefetch N] [--lease DUR] [--grace DUR] [--hooks FILE] [--id ID]
- *        [--max-tasks N] [--no-schedules] [--help]
+ *        [--max-tasks N] [--no-schedules] [--schedule-grace DUR] [--help]
  * Parses argv (falling back to ORCA_* environment variables), creates the
  * worker, calls reg(w, ud) to install handlers, runs it with signals, and
  * returns a process exit code: 0; 1 at run time (unreachable backend,
