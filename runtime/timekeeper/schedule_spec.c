@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "codec_internal.h"
+#include "codec/codec_internal.h"
 #include "orca/state.h"
-#include "timekeeper.h"
+#include "timekeeper/timekeeper.h"
 
 enum {
   K_KIND = 1, K_CRON, K_TZ, K_EVERY, K_CATCHUP, K_CATCHUP_MAX, K_TASK, K_QUEUE, K_PRIORITY,

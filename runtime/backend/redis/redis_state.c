@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envelope.h"
-#include "redis_internal.h"
+#include "codec/envelope.h"
+#include "backend/redis/redis_internal.h"
 
 /* The envelope codec lives in core; referenced weakly so this backend links
  * (without the args in orca_task_info) into a tree that lacks it. */
