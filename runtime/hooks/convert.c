@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/codec_internal.h"
+#include "codec/codec_internal.h"
 #include "hooks/hooks_internal.h"
 
 typedef struct cv {

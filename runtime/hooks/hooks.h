@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/envelope.h"
+#include "codec/envelope.h"
 #include "orca/error.h"
 #include "orca/schema.h"
 

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "codec_internal.h"
+#include "codec_internal.h" /* split at the next commit */
 #include "peer/drop.h"
 
 /* ---- decoding ------------------------------------------------------------ */

@@ -14,7 +14,7 @@
 
 #include "orca/cron.h"
 #include "orca/error.h"
-#include "timekeeper.h"
+#include "timekeeper/timekeeper.h"
 
 enum { F_SEC, F_MIN, F_HOUR, F_DOM, F_MONTH, F_DOW };
 

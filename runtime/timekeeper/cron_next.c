@@ -8,7 +8,7 @@
  * first instant after the gap (the transition itself); a local time repeated
  * by a fall-back fires at its first occurrence only, so local times met again
  * during the second pass are passed over. */
-#include "timekeeper.h"
+#include "timekeeper/timekeeper.h"
 
 /* The Gregorian calendar repeats every 400 years (146097 days, exactly 20871
  * weeks), weekdays included: a date pattern that matches nothing in the 400

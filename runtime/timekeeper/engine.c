@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include "backend/backend.h"
-#include "envelope.h"
+#include "codec/envelope.h"
 #include "orca/log.h"
-#include "timekeeper.h"
-#include "timerheap.h"
+#include "timekeeper/timekeeper.h"
+#include "timekeeper/timerheap.h"
 
 #define MAX_JOBS_PER_FIRE 1000 /* on-time fires + catch-up in one CAS */
 #define MAX_ENUMERATED 1000000 /* fire times walked through after downtime */

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "codec_internal.h"
+#include "codec/codec_internal.h"
 #include "orca/state.h"
-#include "timekeeper.h"
+#include "timekeeper/timekeeper.h"
 
 enum {
   K_KIND = 1,

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "timekeeper.h"
+#include "timekeeper/timekeeper.h"
 
 #define TZ_MAX_FILE (1u << 20)
 #define TZ_MAX_OFF 93599 /* RFC 8536: |utoff| < 26 h */

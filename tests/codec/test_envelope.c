@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "envelope.h"
+#include "codec/envelope.h"
 
 static orca__str S(const char *s) {
   return (orca__str){s, strlen(s)};

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "envelope.h"
+#include "codec/envelope.h"
 #include "fixture.h"
 
 static void state_transitions(void **state) {

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "envelope.h"
+#include "codec/envelope.h"
 
 static void inside(const void *p, size_t n, const uint8_t *data, size_t size) {
   if (n && ((const uint8_t *)p < data || (const uint8_t *)p + n > data + size))

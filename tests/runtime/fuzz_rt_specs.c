@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "duration.h"
-#include "queues.h"
+#include "base/duration.h"
+#include "worker/queues.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *s = malloc(size + 1);

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "rt_support.h"
-#include "worker_internal.h"
+#include "worker/worker_internal.h"
 
 static const char hooks_lua[] = "function on_enqueue(task)\n"
                                 "  if task.args.n < 0 then return false, 'negative n' end\n"

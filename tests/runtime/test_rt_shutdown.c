@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "backend/backend.h"
-#include "client_internal.h"
+#include "client/client_internal.h"
 #include "rt_support.h"
 
 static void finish_all(rt_env *e, orca_client *c, char ids[][ORCA_ID_MAX], int n,

@@ -9,12 +9,12 @@
 
 #include <cmocka.h>
 
-#include "duration.h"
-#include "id.h"
+#include "base/duration.h"
+#include "base/id.h"
 #include "orca/orca.h"
-#include "policy.h"
-#include "queues.h"
-#include "retry.h"
+#include "client/policy.h"
+#include "worker/queues.h"
+#include "worker/retry.h"
 
 static int64_t fixed_now(void *ctx) {
   return *(int64_t *)ctx;

@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "backend/backend.h"
-#include "client_internal.h"
-#include "envelope.h"
+#include "client/client_internal.h"
+#include "codec/envelope.h"
 #include "rt_support.h"
 
 static orca_worker_opts wopts(const rt_env *e, unsigned max_tasks, const orca_clock *clock) {

@@ -43,7 +43,7 @@
 #include <cmocka.h>
 
 #include "backend/backend.h"
-#include "envelope.h"
+#include "codec/envelope.h"
 #include "timekeeper/timekeeper.h"
 
 const orca__backend_ops *const force_sqlite = &orca__sqlite_ops; /* see test_engine.c */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "backend/backend.h"
-#include "client_internal.h"
+#include "client/client_internal.h"
 
 static orca__backend *backend_of(cli *c) {
   orca_client *cl = cli_client(c);

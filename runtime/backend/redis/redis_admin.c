@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "redis_internal.h"
+#include "backend/redis/redis_internal.h"
 
 #define SCHED_NEXT "orca:{sched}:next"
 #define SCHED_SPEC "orca:{sched}:spec"

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "orca/log.h"
-#include "redis_internal.h"
+#include "backend/redis/redis_internal.h"
 
 #define DEFAULT_TIMEOUT_US 5000000
 

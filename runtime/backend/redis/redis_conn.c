@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "orca/log.h"
-#include "redis_internal.h"
+#include "backend/redis/redis_internal.h"
 
 /* ---- argument builder -------------------------------------------------- */
 

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "orca/log.h"
-#include "redis_internal.h"
+#include "backend/redis/redis_internal.h"
 
 /* How often fetch scans for expired leases (XAUTOCLAIM) and dead consumers
  * (XINFO CONSUMERS): a quarter of the lease, between 10 ms and 1 s. An idle

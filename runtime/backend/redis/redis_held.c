@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "redis_internal.h"
+#include "backend/redis/redis_internal.h"
 
 static uint64_t ref_hash(const char *ref) {
   uint64_t h = 14695981039346656037ULL;

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "redis_internal.h"
+#include "backend/redis/redis_internal.h"
 
 #define SHOWN_BYTES 40 /* of a non-Redis answer */
 

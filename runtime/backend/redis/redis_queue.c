@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "redis_internal.h"
+#include "backend/redis/redis_internal.h"
 
 /* ---- enqueue ------------------------------------------------------------ */
 

@@ -50,7 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "redis_internal.h"
+#include "backend/redis/redis_internal.h"
 
 /* Helpers every script shares. */
 #define PRELUDE                                                                                    \

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envelope.h"
-#include "redis_internal.h"
+#include "codec/envelope.h"
+#include "backend/redis/redis_internal.h"
 
 static bool field_is(const redisReply *k, const char *name) {
   size_t n = strlen(name);

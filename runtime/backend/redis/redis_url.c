@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/redis/redis_internal.h"
 #include "orca/client.h"
-#include "redis_internal.h"
 
 static int parse_uint(const char *s, size_t n, long max, long *out) {
   if (n == 0 || n > 10)

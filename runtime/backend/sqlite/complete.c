@@ -7,7 +7,7 @@
  * records and unique keys, so records go away without a janitor, and bumps the
  * per-queue counters that stats reports (aggregated per batch, one write per
  * queue). */
-#include "sqlite_internal.h"
+#include "backend/sqlite/sqlite_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

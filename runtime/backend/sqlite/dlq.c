@@ -1,6 +1,6 @@
 /* dlq.c — the dead-letter queue: tasks rows with q = 4 (tasks_dead index),
  * kept with their last error until an operator requeues or purges them. */
-#include "sqlite_internal.h"
+#include "backend/sqlite/sqlite_internal.h"
 
 int orca__sq_dlq_list(orca__backend *b, const char *queue, size_t offset, size_t limit,
                       orca__info_cb cb, void *ud) {

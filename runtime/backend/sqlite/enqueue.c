@@ -3,7 +3,7 @@
  *
  * orca__sq_insert_job is the one place a task row is created; schedule fire
  * uses it too, so a fired job obeys the same duplicate rules. */
-#include "sqlite_internal.h"
+#include "backend/sqlite/sqlite_internal.h"
 
 #include <stdio.h>
 #include <string.h>

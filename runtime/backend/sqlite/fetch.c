@@ -9,7 +9,7 @@
  * its leases end. When nothing is ready the call sleeps on the notifier
  * (notify.c) until a commit anywhere on the host, the next eta or lease
  * expiry, the caller's wait limit, or interrupt(). */
-#include "sqlite_internal.h"
+#include "backend/sqlite/sqlite_internal.h"
 
 #include <string.h>
 

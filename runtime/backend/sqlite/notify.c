@@ -17,7 +17,7 @@
  * No file descriptor or kernel object is held per handle beyond the mapping,
  * so there is no inotify-style per-user limit. If the file cannot be mapped
  * the waiter re-reads every ORCA__SQ_FALLBACK_MS instead. */
-#include "sqlite_internal.h"
+#include "backend/sqlite/sqlite_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

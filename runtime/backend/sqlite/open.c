@@ -7,7 +7,7 @@
  * one connection in WAL mode with synchronous=NORMAL (durable across process
  * crashes; see docs/sqlite.md for power loss), a busy timeout so several
  * processes share the file, and its own notifier (notify.c). */
-#include "sqlite_internal.h"
+#include "backend/sqlite/sqlite_internal.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,7 +1,7 @@
 /* schedules.c — the TimeKeeper's schedule store. fire is the exactly-once
  * step: the compare-and-set of next_fire and the enqueue of the fire's jobs
  * commit together, so two processes racing on one fire produce one job. */
-#include "sqlite_internal.h"
+#include "backend/sqlite/sqlite_internal.h"
 
 #include <string.h>
 

@@ -6,7 +6,7 @@
  * record), and each queue position has a partial index shaped for the query
  * that reads it, so fetch never scans deferred tasks, running tasks or old
  * records. docs/sqlite.md documents every column. */
-#include "sqlite_internal.h"
+#include "backend/sqlite/sqlite_internal.h"
 
 #define ORCA__SQ_SCHEMA_VERSION 1
 

@@ -4,9 +4,9 @@
  * A task row is its own state record, so the state always moves in the same
  * transaction as the queue position. Records whose expires_at has passed are
  * treated as gone even before the lazy purge (complete.c) deletes them. */
-#include "sqlite_internal.h"
+#include "backend/sqlite/sqlite_internal.h"
 
-#include "envelope.h"
+#include "codec/envelope.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * positions of task rows, totals and the last-minute rate from the counters
  * table that complete.c maintains (a current and a previous one-minute
  * window, blended into a sliding 60 s rate). */
-#include "sqlite_internal.h"
+#include "backend/sqlite/sqlite_internal.h"
 
 #include <string.h>
 

@@ -5,7 +5,7 @@
  * indexes in schema.c: each hot statement names the partial index it uses.
  * "Lease match" clauses let a completion or extension touch a row only while
  * the delivery that the worker holds is still the current one. */
-#include "sqlite_internal.h"
+#include "backend/sqlite/sqlite_internal.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
  * string that value is a `const char *` holding the literal: the field then
  * points at static storage, and orca_value_free leaves a string alone when it
  * is still that very pointer. */
-#include "codec_internal.h"
+#include "codec/codec_internal.h"
 
 #include <string.h>
 

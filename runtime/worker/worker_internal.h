@@ -21,11 +21,11 @@
 #include <uv.h>
 
 #include "backend/backend.h"
-#include "envelope.h"
-#include "hooks_seam.h"
+#include "codec/envelope.h"
+#include "worker/seams.h"
 #include "orca/worker.h"
-#include "policy.h"
-#include "queues.h"
+#include "client/policy.h"
+#include "worker/queues.h"
 
 /* Why a context was cancelled (orca_ctx.cancelled). */
 enum { ORCA__CANCEL_NONE = 0, ORCA__CANCEL_USER, ORCA__CANCEL_TIMEOUT, ORCA__CANCEL_SHUTDOWN };

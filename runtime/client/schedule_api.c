@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client_internal.h"
+#include "client/client_internal.h"
 #include "orca/schedule.h"
-#include "timekeeper.h"
+#include "timekeeper/timekeeper.h"
 
 static const uint8_t empty_map[] = {0x80};
 

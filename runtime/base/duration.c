@@ -1,6 +1,6 @@
 /* duration.c — durations for command-line options and environment variables:
  * orca_duration_parse() (timefmt.c) plus a message that names the option. */
-#include "duration.h"
+#include "base/duration.h"
 
 #include "orca/clock.h"
 

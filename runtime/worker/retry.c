@@ -1,6 +1,6 @@
 /* retry.c — the back-off schedule of failed attempts (see retry.h). Kept
  * apart from the worker so its arithmetic can be tested exactly. */
-#include "retry.h"
+#include "worker/retry.h"
 
 #define SATURATE (INT64_MAX / 2)
 

@@ -8,7 +8,7 @@
  * encoders are msgpack-c's, instantiated to append straight into the caller's
  * buffer (codec_internal.h), so a buffer reused across calls means no
  * allocation and no callback per token. */
-#include "codec_internal.h"
+#include "codec/codec_internal.h"
 
 #include <string.h>
 

@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include "backend/backend.h"
-#include "duration.h"
+#include "base/duration.h"
 #include "orca/log.h"
-#include "queues.h"
-#include "worker_internal.h"
+#include "worker/queues.h"
+#include "worker/worker_internal.h"
 
 static const char usage_text[] =
     "Usage: %s [OPTIONS]\n"

@@ -1,7 +1,7 @@
 /* codec_util.c — small helpers the codec files share: the msgpack-c packer
  * bound to an orca_buf, field-path rendering for error messages, the UTF-8
  * check, checked integer stores, enum names, base64 and a 64-bit hash. */
-#include "codec_internal.h"
+#include "codec/codec_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -6,9 +6,9 @@
  * zero-copy through the codec's pull reader: strings and args point into the
  * input. Strings are not checked for UTF-8 here (they are compared, not
  * printed raw); ids, task and args are required. */
-#include "envelope.h"
+#include "codec/envelope.h"
 
-#include "codec_internal.h"
+#include "codec/codec_internal.h"
 
 #include <string.h>
 

@@ -6,7 +6,7 @@
  * array/map count against the smallest number of bytes its elements could
  * take. Skipping is iterative with an explicit stack, so a depth bomb costs
  * neither C stack nor memory. */
-#include "codec_internal.h"
+#include "codec/codec_internal.h"
 
 #include <string.h>
 

@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "orca/log.h"
-#include "worker_internal.h"
+#include "worker/worker_internal.h"
 
 #define FETCH_WAIT_US 1000000 /* longest idle fetch; wake-ups cut it short */
 #define ERROR_BACKOFF_US 200000

@@ -1,12 +1,12 @@
 /* queues.c — queue specs ("payments:3,default:1") and the weighted random
  * order of one fetch. See queues.h for the ordering rule and why. */
-#include "queues.h"
+#include "worker/queues.h"
 
 #include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 
-#include "id.h"
+#include "base/id.h"
 
 static bool find(const orca__queues *qs, const char *name, size_t len) {
   for (size_t i = 0; i < qs->n; i++)

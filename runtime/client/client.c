@@ -6,18 +6,18 @@
  * A client owns one backend handle and two buffers reused across calls (the
  * encoded args of a batch and its envelopes), so a steady producer allocates
  * only the per-batch job array. */
-#include "client_internal.h"
+#include "client/client_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "envelope.h"
-#include "hooks_seam.h"
-#include "id.h"
+#include "codec/envelope.h"
+#include "worker/seams.h"
+#include "base/id.h"
 #include "orca/codec.h"
 #include "orca/log.h"
-#include "policy.h"
+#include "client/policy.h"
 
 struct orca_client {
   orca__backend *b;

@@ -4,7 +4,7 @@
  * initialised once per process, on first use, from whichever thread gets
  * here first. Jitter and weighted queue order need many cheap random numbers
  * and no secrecy, so they use a per-thread xorshift64* seeded from libsodium. */
-#include "id.h"
+#include "base/id.h"
 
 #include <pthread.h>
 #include <sodium.h>

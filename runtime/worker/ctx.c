@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "orca/log.h"
-#include "worker_internal.h"
+#include "worker/worker_internal.h"
 
 static char *arena_strndup(orca_arena *a, const char *p, size_t n) {
   char *s = orca_arena_alloc(a, n + 1);

@@ -13,11 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "id.h"
+#include "base/id.h"
 #include "orca/codec.h"
 #include "orca/log.h"
-#include "retry.h"
-#include "worker_internal.h"
+#include "worker/retry.h"
+#include "worker/worker_internal.h"
 
 static void set_error(orca__slot *s, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -1,12 +1,12 @@
 /* policy.c — unique/cache keys, deadlines, retention (see policy.h for the
  * design of @cache and @unique over the backend's unique keys). */
-#include "policy.h"
+#include "client/policy.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "id.h"
+#include "base/id.h"
 
 int orca__policy_has_key(const orca_task_desc *t) {
   return t->cache_ttl_us > 0 || t->unique_ttl_us > 0;

@@ -9,7 +9,7 @@
  * failure the value is left consistent (every pointer either NULL or owned),
  * so orca_value_free releases what was decoded. The rules for conversions,
  * nil and duplicates are in docs/codec.md. */
-#include "codec_internal.h"
+#include "codec/codec_internal.h"
 
 #include <float.h>
 #include <math.h>

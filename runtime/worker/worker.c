@@ -21,10 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "id.h"
+#include "base/id.h"
 #include "orca/log.h"
 #include "timekeeper/timekeeper.h"
-#include "worker_internal.h"
+#include "worker/worker_internal.h"
 
 /* The TimeKeeper engine (runtime/timekeeper/engine.c) can be left out
  * (-DORCA__WITH_TIMEKEEPER=0); the worker then runs without it (the SQLite backend promotes due

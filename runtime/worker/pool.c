@@ -2,7 +2,7 @@
  * runs it (worker_task.c), queues the completion for the pump and wakes it.
  * A thread stops taking work as soon as the worker is stopping; whatever is
  * still ready then is released by the pump. */
-#include "worker_internal.h"
+#include "worker/worker_internal.h"
 
 void *orca__handler_main(void *arg) {
   orca__hthread *ht = arg;
