@@ -8,7 +8,8 @@
  * printed raw); ids, task and args are required. */
 #include "codec/envelope.h"
 
-#include "codec/codec_internal.h"
+#include "codec/pack.h"
+#include "codec/reader.h"
 
 #include <string.h>
 

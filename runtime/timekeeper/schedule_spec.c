@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "codec/codec_internal.h"
+#include "codec/pack.h"
+#include "codec/reader.h"
 #include "orca/state.h"
 #include "timekeeper/timekeeper.h"
 
