@@ -1,5 +1,5 @@
-/* timekeeper.h — the TimeKeeper's internal API: civil-date arithmetic, the
- * TZif zone reader internals, the schedule spec codec, and the schedule engine
+/* timekeeper.h — the TimeKeeper's internal API: the TZif zone reader
+ * internals, the schedule spec codec, and the schedule engine
  * the worker runs (runtime/core/worker*.c).
  *
  * The engine. Every node may run one; each (schedule, fire time) becomes
@@ -19,22 +19,12 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "base/civil.h"
 #include "orca/clock.h"
 #include "orca/cron.h"
 #include "orca/error.h"
 #include "orca/memory.h"
 #include "orca/schema.h"
-
-/* ---- civil dates (proleptic Gregorian, UTC-like "local seconds") ---- */
-
-/* Days since 1970-01-01 of y-m-d (m 1..12, d 1..31). */
-int64_t orca__days_from_civil(int64_t y, int m, int d);
-/* Inverse of orca__days_from_civil. */
-void orca__civil_from_days(int64_t days, int64_t *y, int *m, int *d);
-/* Weekday of a day number: 0 = Sunday .. 6. */
-int orca__weekday(int64_t days);
-/* Days in month m of year y. */
-int orca__days_in_month(int64_t y, int m);
 
 /* ---- time zones (tz.c) ---- */
 
