@@ -26,13 +26,6 @@
 #include "timekeeper/timekeeper.h"
 #include "worker/worker_internal.h"
 
-/* The TimeKeeper engine (runtime/timekeeper/engine.c) can be left out
- * (-DORCA__WITH_TIMEKEEPER=0); the worker then runs without it (the SQLite backend promotes due
- * deferred tasks and retries inside fetch, so only schedules are missing). */
-#ifndef ORCA__WITH_TIMEKEEPER
-#define ORCA__WITH_TIMEKEEPER 1
-#endif
-
 #define DEFAULT_LEASE_US (15LL * 1000000)
 #define DEFAULT_GRACE_US (10LL * 1000000)
 
@@ -51,11 +44,6 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
   if (opts)
     o = *opts;
   *out = NULL;
-#if !ORCA__WITH_HOOKS
-  if (o.hooks_file)
-    return orca_err_set(err, ORCA_ENOTSUP,
-                        "hooks file '%s': Lua hooks are not built into this liborca", o.hooks_file);
-#endif
   if (o.lease_us < 0 || o.grace_us < 0)
     return orca_err_set(err, ORCA_EINVAL, "worker: lease and grace must not be negative");
   orca_worker *w = calloc(1, sizeof *w);
@@ -284,12 +272,10 @@ static void close_all(orca_worker *w) {
     uv_close((uv_handle_t *)&w->sig_term, close_cb);
     uv_close((uv_handle_t *)&w->sig_hup, close_cb);
   }
-#if ORCA__WITH_TIMEKEEPER
   if (w->timekeeper) {
     orca__timekeeper_close(w->timekeeper);
     w->timekeeper = NULL;
   }
-#endif
 }
 
 static void begin_stop(orca_worker *w) {
@@ -323,12 +309,8 @@ static void on_async(uv_async_t *a) {
 static void on_signal(uv_signal_t *s, int signum) {
   orca_worker *w = s->data;
   if (signum == SIGHUP) {
-#if ORCA__WITH_HOOKS
     orca_log(ORCA_LOG_INFO, "worker %s: SIGHUP: reloading hooks", w->id);
     orca__hooks_request_reload();
-#else
-    orca_log(ORCA_LOG_INFO, "worker %s: SIGHUP: no hooks to reload", w->id);
-#endif
     return;
   }
   if (!w->grace_started) {
@@ -343,12 +325,6 @@ static void on_signal(uv_signal_t *s, int signum) {
 }
 
 static int start_timekeeper(orca_worker *w, orca_err *err) {
-#if !ORCA__WITH_TIMEKEEPER
-  (void)err;
-  if (w->run_schedules && w->nschemas)
-    orca_log(ORCA_LOG_WARN, "worker %s: schedules not run: the TimeKeeper is not built", w->id);
-  return 0;
-#else
   orca__timekeeper *tk = NULL;
   int rc = orca__timekeeper_new(&w->loop, w->backend_url, w->clock, w->id, &tk, err);
   if (rc)
@@ -369,13 +345,11 @@ static int start_timekeeper(orca_worker *w, orca_err *err) {
   }
   w->timekeeper = tk;
   return 0;
-#endif
 }
 
 /* One hooks state per handler thread, loaded before anything starts so a
  * broken hook file stops the worker at once with "file:line: message". */
 static int open_hooks(orca_worker *w, orca_err *err) {
-#if ORCA__WITH_HOOKS
   bool any = w->hooks_file != NULL;
   for (size_t i = 0; i < w->nhandlers; i++)
     any = any || w->handlers[i].task->hook;
@@ -386,21 +360,14 @@ static int open_hooks(orca_worker *w, orca_err *err) {
     if (rc)
       return rc;
   }
-#else
-  (void)w, (void)err;
-#endif
   return 0;
 }
 
 static void close_hooks(orca_worker *w) {
-#if ORCA__WITH_HOOKS
   for (unsigned t = 0; w->threads && t < w->concurrency; t++) {
     orca__hooks_close(w->threads[t].hooks);
     w->threads[t].hooks = NULL;
   }
-#else
-  (void)w;
-#endif
 }
 
 static void join_settled(orca_worker *w) {
