@@ -18,6 +18,7 @@
 #include "orca/codec.h"
 #include "orca/log.h"
 #include "client/policy.h"
+#include "statekeeper/record.h"
 
 struct orca_client {
   orca__backend *b;
@@ -370,25 +371,6 @@ int orca_enqueue_raw(orca_client *c, const orca_task_desc *task, const uint8_t *
   return rc ? rc : st;
 }
 
-/* Map a final StateKeeper record to the wait result. */
-static int final_status(const orca_task_info *info, const char *id, orca_err *err) {
-  switch (info->state) {
-  case ORCA_STATE_SUCCEEDED:
-    return 0;
-  case ORCA_STATE_DEAD:
-    return orca_err_set(err, ORCA_EFAIL, "task %s is dead after %u attempt(s): %s", id,
-                        info->attempt, info->error[0] ? info->error : "no error recorded");
-  case ORCA_STATE_CANCELLED:
-    return orca_err_set(err, ORCA_ECANCELLED, "task %s was cancelled", id);
-  case ORCA_STATE_EXPIRED:
-    return orca_err_set(err, ORCA_EFAIL, "task %s expired: not started before its deadline%s%s", id,
-                        info->error[0] ? ": " : "", info->error);
-  default:
-    return orca_err_set(err, ORCA_ETIMEDOUT, "task %s is still %s", id,
-                        orca_state_name(info->state));
-  }
-}
-
 int orca_wait_result(orca_client *c, const orca_task_desc *task, const char *id, int64_t timeout_us,
                      void *result, const orca_alloc *alloc, orca_err *err) {
   if (!c || !id)
@@ -404,7 +386,7 @@ int orca_wait_result(orca_client *c, const orca_task_desc *task, const char *id,
   } else if (rc) {
     orca_err_set(err, rc, "waiting for task %s: %s", id, orca_strerror(rc));
   } else {
-    rc = final_status(&info, id, err);
+    rc = orca__record_wait_status(&info, id, err);
     if (rc == 0 && result && task && task->result) {
       orca_err de = {0};
       rc = orca_unpack(task->result, info.result.data, info.result.len, result,

@@ -14,12 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/envelope.h"
 #include "backend/redis/redis_internal.h"
-
-/* The envelope codec lives in core; referenced weakly so this backend links
- * (without the args in orca_task_info) into a tree that lacks it. */
-#pragma weak orca__envelope_decode
+#include "statekeeper/record.h"
 
 static bool field_is(const redisReply *k, const char *name) {
   size_t n = strlen(name);
@@ -71,13 +67,7 @@ static void unpack_completion(const redisReply *v, orca_task_info *info) {
 
 void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *id,
                                 orca_task_info *info) {
-  size_t rlen = info->result.len, alen = info->args.len;
-  orca_buf result = info->result, args = info->args;
-  memset(info, 0, sizeof *info);
-  info->result = result;
-  info->args = args;
-  info->result.len = rlen;
-  info->args.len = alen;
+  orca__record_clear(info);
   snprintf(info->id, sizeof info->id, "%s", id);
   snprintf(info->queue, sizeof info->queue, "%s", q);
   if (!h || h->type != REDIS_REPLY_ARRAY)
@@ -118,15 +108,6 @@ void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *
     info->finished_us = 0;
 }
 
-/* The args of an envelope, appended to out when the codec is linked. */
-static void append_args(const redisReply *pay, orca_buf *out) {
-  if (!orca__envelope_decode || !pay || pay->type != REDIS_REPLY_STRING)
-    return;
-  orca__envelope env;
-  if (orca__envelope_decode((const uint8_t *)pay->str, pay->len, &env, NULL) == 0 && env.args)
-    orca_buf_append(out, env.args, env.args_len);
-}
-
 /* Run the get script for id in queue qi; arm registers a waiter. Fills info
  * and returns 0, or ORCA_ENOTFOUND / an error. */
 static int get_one(orca__redis *r, size_t qi, const char *id, bool arm, orca_task_info *info) {
@@ -163,7 +144,10 @@ static int get_one(orca__redis *r, size_t qi, const char *id, bool arm, orca_tas
     /* 'a' counts attempts that ended; a running one is the next. */
     if (info->state == ORCA_STATE_RUNNING)
       info->attempt += 1;
-    append_args(x->element[2], &info->args);
+    const redisReply *pay = x->element[2];
+    if (pay->type == REDIS_REPLY_STRING &&
+        orca__record_args((const uint8_t *)pay->str, pay->len, &info->args) == ORCA_ENOMEM)
+      rc = ORCA_ENOMEM;
   }
   orca__redis_free_replies(rep, 1);
   return rc;
