@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "codec/envelope.h"
 #include "fixture.h"
 
 static void state_transitions(void **state) {
@@ -394,9 +395,42 @@ static void bad_urls(void **state) {
   assert_null(b);
 }
 
+/* A record carries the task's arguments: the args field of the envelope
+ * the client stored, not the envelope itself; a payload that is no envelope
+ * leaves them empty. */
+static void state_args_from_envelope(void **state) {
+  cf *f = *state;
+  static const uint8_t args[] = {0x81, 0x01, 0xa3, 'a', 'b', 'c'}; /* {1: "abc"} */
+  orca__envelope e = {.v = ORCA__ENVELOPE_VERSION,
+                      .id = {"ea", 2},
+                      .task = {"conf.task", 9},
+                      .queue = {"q", 1},
+                      .args = args,
+                      .args_len = sizeof args};
+  orca_buf env = ORCA_BUF_INIT;
+  assert_int_equal(orca__envelope_encode(&e, &env), 0);
+  orca__job j = cf_job("ea", "q", 0, 0, NULL);
+  j.payload = env.data;
+  j.payload_len = env.len;
+  cf_enqueue1(f, &j, 0);
+  orca_task_info info;
+  cf_state(f, "ea", &info);
+  assert_int_equal(info.args.len, sizeof args);
+  assert_memory_equal(info.args.data, args, sizeof args);
+  cf_info_free(&info);
+  orca_buf_free(&env);
+
+  orca__job g = cf_job("eg", "q", 0, 0, "not an envelope");
+  cf_enqueue1(f, &g, 0);
+  cf_state(f, "eg", &info);
+  assert_int_equal(info.state, ORCA_STATE_PENDING);
+  assert_int_equal(info.args.len, 0);
+  cf_info_free(&info);
+}
+
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, cf_setup, cf_teardown)
 const struct CMUnitTest cf_state_cases[] = {
-    CASE(state_transitions),     CASE(state_wait_wakes),       CASE(cancel_cases),
+    CASE(state_transitions),     CASE(state_args_from_envelope), CASE(state_wait_wakes),       CASE(cancel_cases),
     CASE(stats_counts),          CASE(schedules_crud),         CASE(schedule_fire_cas),
     CASE(interrupt_wakes_fetch), CASE(fetch_wakes_on_enqueue), cmocka_unit_test(bad_urls),
 };

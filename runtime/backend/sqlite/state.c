@@ -5,6 +5,7 @@
  * transaction as the queue position. Records whose expires_at has passed are
  * treated as gone even before the lazy purge (complete.c) deletes them. */
 #include "backend/sqlite/sqlite_internal.h"
+#include "statekeeper/record.h"
 
 #include <string.h>
 
@@ -26,9 +27,10 @@ int orca__sq_fill_info(sqlite3_stmt *st, orca_task_info *info) {
   int rlen = sqlite3_column_bytes(st, 13);
   if (rlen > 0 && orca_buf_append(&info->result, r, (size_t)rlen))
     return ORCA_ENOMEM;
-  const void *p = sqlite3_column_blob(st, 14);
+  /* The stored envelope: the record shows the arguments inside it. */
+  const uint8_t *p = sqlite3_column_blob(st, 14);
   int plen = sqlite3_column_bytes(st, 14);
-  if (plen > 0 && orca_buf_append(&info->args, p, (size_t)plen))
+  if (plen > 0 && orca__record_args(p, (size_t)plen, &info->args) == ORCA_ENOMEM)
     return ORCA_ENOMEM;
   return 0;
 }
