@@ -1,7 +1,7 @@
 /* worker_internal.h — the parts of a worker that its files share:
- * worker.c (life cycle and the libuv loop thread), worker_pump.c (the
- * backend I/O thread), worker_pool.c (handler threads), worker_task.c (one
- * delivery from envelope to completion), ctx.c (what a handler sees).
+ * worker.c (life cycle), loop.c (the libuv loop thread), pump.c (the
+ * backend I/O thread), pool.c (handler threads), task.c (one delivery from
+ * envelope to completion), ctx.c (what a handler sees).
  *
  * Threads and who owns what (docs/design.md has the full story):
  *   - the loop thread runs libuv: signals, the attempt-timeout timer, the
@@ -165,6 +165,9 @@ struct orca_worker {
 int orca__worker_prepare(orca_worker *w, orca_err *err);
 /* worker.c: wake the loop thread (thread-safe). */
 void orca__worker_wake_loop(orca_worker *w);
+/* loop.c: the loop thread's uv_async callback (stop requests, timeouts to
+ * arm, the pump's exit). */
+void orca__loop_on_async(uv_async_t *a);
 /* worker_pump.c: wake the pump, interrupting a blocking fetch. Call with
  * w->mu held. */
 void orca__pump_wake_locked(orca_worker *w);
