@@ -16,8 +16,14 @@
 #include <string.h>
 
 #include "orca/log.h"
-#include "timekeeper/timekeeper.h"
+#include "worker/seams.h"
 #include "worker/worker_internal.h"
+
+/* The loop services every worker runs (worker/seams.h), in start order. */
+const orca__loop_service *const orca__loop_services[] = {&orca__timekeeper_service};
+const size_t orca__nloop_services = sizeof orca__loop_services / sizeof orca__loop_services[0];
+_Static_assert(sizeof orca__loop_services / sizeof orca__loop_services[0] <= ORCA__MAX_LOOP_SERVICES,
+               "raise ORCA__MAX_LOOP_SERVICES");
 
 static uint64_t ms_ceil(int64_t us) {
   return us <= 0 ? 0 : (uint64_t)((us + 999) / 1000);
@@ -94,6 +100,15 @@ static void close_cb(uv_handle_t *h) {
   (void)h;
 }
 
+/* Stop the started loop services, last started first. */
+static void stop_services(orca_worker *w) {
+  while (w->nservices > 0) {
+    w->nservices--;
+    orca__loop_services[w->nservices]->stop(w->services[w->nservices]);
+    w->services[w->nservices] = NULL;
+  }
+}
+
 static void close_all(orca_worker *w) {
   orca_log(ORCA_LOG_DEBUG, "worker %s: closing the loop", w->id);
   w->closing = true;
@@ -105,10 +120,7 @@ static void close_all(orca_worker *w) {
     uv_close((uv_handle_t *)&w->sig_term, close_cb);
     uv_close((uv_handle_t *)&w->sig_hup, close_cb);
   }
-  if (w->timekeeper) {
-    orca__timekeeper_close(w->timekeeper);
-    w->timekeeper = NULL;
-  }
+  stop_services(w);
 }
 
 static void begin_stop(orca_worker *w) {
@@ -143,7 +155,7 @@ static void on_signal(uv_signal_t *s, int signum) {
   orca_worker *w = s->data;
   if (signum == SIGHUP) {
     orca_log(ORCA_LOG_INFO, "worker %s: SIGHUP: reloading hooks", w->id);
-    orca__hooks_request_reload();
+    orca__seam_hooks_reload();
     return;
   }
   if (!w->grace_started) {
@@ -157,31 +169,17 @@ static void on_signal(uv_signal_t *s, int signum) {
   }
 }
 
-static int start_timekeeper(orca_worker *w, orca_err *err) {
-  orca__timekeeper *tk = NULL;
-  int rc = orca__timekeeper_new(&w->loop, w->backend_url, w->clock, w->id, &tk, err);
-  if (rc)
-    return rc;
-  for (size_t i = 0; w->run_schedules && i < w->nschemas; i++) {
-    for (uint32_t k = 0; k < w->schemas[i]->nschedules; k++) {
-      rc = orca__timekeeper_add(tk, w->schemas[i]->schedules[k], err);
-      if (rc) {
-        orca__timekeeper_close(tk);
-        return rc;
-      }
-    }
+/* Start the loop services in order; on failure stop those started. */
+static int start_services(orca_worker *w, orca_err *err) {
+  for (size_t i = 0; i < orca__nloop_services; i++) {
+    int rc = orca__loop_services[i]->start(w, &w->services[i], err);
+    if (rc)
+      return rc;
+    w->nservices = i + 1;
   }
-  rc = orca__timekeeper_start(tk);
-  if (rc) {
-    orca__timekeeper_close(tk);
-    return orca_err_set(err, rc, "worker %s: cannot start the TimeKeeper", w->id);
-  }
-  w->timekeeper = tk;
   return 0;
 }
 
-/* One hooks state per handler thread, loaded before anything starts so a
- * broken hook file stops the worker at once with "file:line: message". */
 static void join_settled(orca_worker *w) {
   pthread_mutex_lock(&w->mu);
   for (;;) {
@@ -234,7 +232,7 @@ int orca_worker_run(orca_worker *w) {
     }
   }
   orca_err err = {0};
-  int rc = start_timekeeper(w, &err);
+  int rc = start_services(w, &err);
   if (rc) {
     orca_log(ORCA_LOG_ERROR, "worker %s: %s", w->id, err.msg);
     close_all(w);

@@ -12,6 +12,7 @@
 
 #include "base/id.h"
 #include "orca/log.h"
+#include "worker/seams.h"
 #include "worker/worker_internal.h"
 
 #define DEFAULT_LEASE_US (15LL * 1000000)
@@ -170,27 +171,6 @@ void orca_worker_stop(orca_worker *w) {
   uv_async_send(&w->async);
 }
 
-static int open_hooks(orca_worker *w, orca_err *err) {
-  bool any = w->hooks_file != NULL;
-  for (size_t i = 0; i < w->nhandlers; i++)
-    any = any || w->handlers[i].task->hook;
-  for (unsigned t = 0; any && t < w->concurrency; t++) {
-    int rc = orca__hooks_open(w->hooks_file, NULL, &w->threads[t].hooks, err);
-    for (size_t i = 0; rc == 0 && i < w->nhandlers; i++)
-      rc = orca__hooks_add_task(w->threads[t].hooks, w->handlers[i].task, err);
-    if (rc)
-      return rc;
-  }
-  return 0;
-}
-
-static void close_hooks(orca_worker *w) {
-  for (unsigned t = 0; w->threads && t < w->concurrency; t++) {
-    orca__hooks_close(w->threads[t].hooks);
-    w->threads[t].hooks = NULL;
-  }
-}
-
 int orca__worker_prepare(orca_worker *w, orca_err *err) {
   if (w->prepared)
     return 0;
@@ -204,9 +184,9 @@ int orca__worker_prepare(orca_worker *w, orca_err *err) {
                             w->handlers[i].task->name, ORCA__MAX_QUEUES);
     }
   }
-  int rc = open_hooks(w, err);
+  int rc = orca__seam_hooks_open(w, err);
   if (rc) {
-    close_hooks(w);
+    orca__seam_hooks_close(w);
     return rc;
   }
   w->prepared = true;
@@ -233,7 +213,7 @@ void orca_worker_free(orca_worker *w) {
       orca_arena_free(&w->threads[i].arena);
     }
   }
-  close_hooks(w);
+  orca__seam_hooks_close(w);
   if (w->async.loop) {
     uv_close((uv_handle_t *)&w->async, close_cb);
     uv_run(&w->loop, UV_RUN_DEFAULT);

@@ -22,13 +22,15 @@
 
 #include "backend/backend.h"
 #include "codec/envelope.h"
-#include "worker/seams.h"
 #include "orca/worker.h"
 #include "client/policy.h"
 #include "worker/queues.h"
 
 /* Why a context was cancelled (orca_ctx.cancelled). */
 enum { ORCA__CANCEL_NONE = 0, ORCA__CANCEL_USER, ORCA__CANCEL_TIMEOUT, ORCA__CANCEL_SHUTDOWN };
+
+/* Loop services a worker can run (worker/seams.h). */
+#define ORCA__MAX_LOOP_SERVICES 4
 
 /* A delivery whose lease the backend handed out more often than this without
  * a completion is poison (it crashed or hung its workers): dead-lettered. */
@@ -81,7 +83,7 @@ typedef struct orca__hthread {
   orca_arena arena; /* per task: args, result, headers; reset between tasks */
   uint64_t rng;     /* jitter */
   orca_ctx ctx;
-  orca__hooks *hooks; /* this thread's Lua state; NULL without hooks */
+  struct orca__hooks *hooks; /* this thread's Lua state (seam_hooks.c); NULL without hooks */
   orca__slot *cur;    /* (mu) the delivery running here, NULL when idle */
   int64_t timeout_at; /* (mu) monotonic µs when the attempt times out, 0 = none */
   bool stuck_warned;  /* (mu) logged that it outlived timeout + grace */
@@ -143,7 +145,8 @@ struct orca_worker {
   uv_signal_t sig_int, sig_term, sig_hup;
   bool grace_started;
   bool closing;
-  void *timekeeper; /* orca__timekeeper *, when the TimeKeeper is built */
+  void *services[ORCA__MAX_LOOP_SERVICES]; /* state of each started loop service (seams.h) */
+  size_t nservices;                         /* started so far */
   pthread_t pump_tid;
   bool pump_started;
 
