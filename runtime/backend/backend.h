@@ -14,7 +14,7 @@
  * by any worker hands it out again with `deliveries` incremented. Only
  * complete() removes a task from its queue.
  *
- * The backend stores envelopes as opaque bytes (runtime/core/envelope.h); it
+ * The backend stores envelopes as opaque bytes (runtime/codec/envelope.h); it
  * reads only the fields copied into orca__job. It also holds the StateKeeper
  * records, the dead-letter queue, deferred tasks, unique/cache keys and the
  * TimeKeeper's schedules, so that one transaction (SQLite) or one script or

@@ -1,6 +1,6 @@
 /* timekeeper.h — the TimeKeeper's internal API: the TZif zone reader
  * internals, the schedule spec codec, and the schedule engine
- * the worker runs (runtime/core/worker*.c).
+ * the worker runs (runtime/worker/, through worker/seams.h).
  *
  * The engine. Every node may run one; each (schedule, fire time) becomes
  * exactly one task `SCHEDULE@FIRE_TIME` because the fire is a compare-and-set

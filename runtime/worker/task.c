@@ -1,4 +1,4 @@
-/* worker_task.c — one delivery, start to end, on a handler thread:
+/* task.c — one delivery, start to end, on a handler thread:
  *   decode envelope -> poison / cancel / deadline checks -> find handler ->
  *   decode args (fingerprint-aware) -> invoke -> encode result -> decide the
  *   outcome (succeeded, retry with back-off, dead, cancelled, expired,

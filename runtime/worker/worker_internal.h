@@ -171,14 +171,14 @@ void orca__worker_wake_loop(orca_worker *w);
 /* loop.c: the loop thread's uv_async callback (stop requests, timeouts to
  * arm, the pump's exit). */
 void orca__loop_on_async(uv_async_t *a);
-/* worker_pump.c: wake the pump, interrupting a blocking fetch. Call with
+/* pump.c: wake the pump, interrupting a blocking fetch. Call with
  * w->mu held. */
 void orca__pump_wake_locked(orca_worker *w);
-/* worker_pump.c: the pump thread body. */
+/* pump.c: the pump thread body. */
 void *orca__pump_main(void *arg);
-/* worker_pool.c: the handler thread body. */
+/* pool.c: the handler thread body. */
 void *orca__handler_main(void *arg);
-/* worker_task.c: run one delivery on handler thread ht and fill the slot's
+/* task.c: run one delivery on handler thread ht and fill the slot's
  * completion. Never fails: every problem becomes an outcome. */
 void orca__task_run(orca__hthread *ht, orca__slot *s);
 /* worker.c: the handler for a task name (len bytes, not NUL-terminated). */
