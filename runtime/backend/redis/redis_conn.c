@@ -127,8 +127,9 @@ static int load_library(orca__redis *r) {
     return ORCA_ECONNECT;
   int rc = 0;
   if (rep->type == REDIS_REPLY_ERROR && !strstr(rep->str, "already exists")) {
+    char msg[512];
     orca_log(ORCA_LOG_ERROR, "redis %s:%d: FUNCTION LOAD of the orca library failed: %s%s", r->host,
-             r->port, rep->str,
+             r->port, orca__redis_where(rep->str, msg, sizeof msg),
              strstr(rep->str, "unknown command") ? " (Redis 7.0 or later is needed)" : "");
     rc = ORCA_EBACKEND;
   } else {
@@ -423,8 +424,9 @@ void orca__redis_free_replies(redisReply **rep, size_t n) {
 int orca__redis_reply_error(orca__redis *r, const redisReply *rep, const char *what) {
   if (rep && rep->type != REDIS_REPLY_ERROR)
     return 0;
+  char msg[512];
   orca_log(ORCA_LOG_ERROR, "redis %s:%d: %s failed: %s", r->host, r->port, what,
-           rep ? rep->str : "no reply");
+           rep ? orca__redis_where(rep->str, msg, sizeof msg) : "no reply");
   return ORCA_EBACKEND;
 }
 

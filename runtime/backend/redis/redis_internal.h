@@ -26,7 +26,9 @@
  * the size of one reply bound this). */
 #define ORCA__REDIS_CHUNK 256
 
-/* The Lua scripts (redis_scripts.c), loaded once per connection. */
+/* The Lua scripts: scripts/NAME.lua, one function body each plus the shared
+ * scripts/prelude.lua, embedded at build time (cmake/OrcaEmbed.cmake) after
+ * a luac5.4 -p check, and assembled into one library by redis_scripts.c. */
 enum {
   ORCA__RS_ENQUEUE,
   ORCA__RS_FETCH,
@@ -50,6 +52,22 @@ enum {
  * per process and never freed. Thread-safe. */
 const char *orca__redis_library(void);
 const char *orca__redis_function(int i);
+
+/* Rewrite a Redis error about the library ("... user_function:LINE: ...",
+ * "on @user_function:LINE.") so that every line of the assembled library
+ * names the script file and its line instead
+ * ("runtime/backend/redis/scripts/fetch.lua:12"). Writes the result to out
+ * (n bytes, truncated, always NUL-terminated) and returns out. */
+const char *orca__redis_where(const char *msg, char *out, size_t n);
+
+/* The embedded script files, generated at build time: name ("fetch" for
+ * scripts/fetch.lua) and text; ORCA__RS_* name the ones the backend calls. */
+typedef struct orca__redis_script {
+  const char *name;
+  const char *text;
+} orca__redis_script;
+extern const orca__redis_script orca__redis_scripts[];
+extern const size_t orca__nredis_scripts;
 
 /* A pipeline of commands under construction. Argument bytes are copied into
  * one growing buffer, so building a batch allocates only while the buffers
