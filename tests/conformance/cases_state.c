@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "codec/envelope.h"
 #include "fixture.h"
 
 static void state_transitions(void **state) {
@@ -401,17 +400,8 @@ static void bad_urls(void **state) {
 static void state_args_from_envelope(void **state) {
   cf *f = *state;
   static const uint8_t args[] = {0x81, 0x01, 0xa3, 'a', 'b', 'c'}; /* {1: "abc"} */
-  orca__envelope e = {.v = ORCA__ENVELOPE_VERSION,
-                      .id = {"ea", 2},
-                      .task = {"conf.task", 9},
-                      .queue = {"q", 1},
-                      .args = args,
-                      .args_len = sizeof args};
   orca_buf env = ORCA_BUF_INIT;
-  assert_int_equal(orca__envelope_encode(&e, &env), 0);
-  orca__job j = cf_job("ea", "q", 0, 0, NULL);
-  j.payload = env.data;
-  j.payload_len = env.len;
+  orca__job j = cf_job_env("ea", "q", args, sizeof args, &env);
   cf_enqueue1(f, &j, 0);
   orca_task_info info;
   cf_state(f, "ea", &info);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "backend/redis/redis_internal.h"
+#include "statekeeper/record.h"
 
 #define SCHED_NEXT "orca:{sched}:next"
 #define SCHED_SPEC "orca:{sched}:spec"
@@ -63,6 +64,21 @@ static int cmd(orca__redis *r, redisReply **out, const char *c, const char *k, c
 
 /* ---- dead-letter queue -------------------------------------------------- */
 
+/* A dead task's envelope is kept in field d of its state hash: its
+ * arguments go into info->args, as state_get shows them. */
+static void dead_args(const redisReply *h, orca_task_info *info) {
+  if (!h || h->type != REDIS_REPLY_ARRAY)
+    return;
+  for (size_t i = 0; i + 1 < h->elements; i += 2) {
+    const redisReply *k = h->element[i], *v = h->element[i + 1];
+    if (k->type == REDIS_REPLY_STRING && k->len == 1 && k->str[0] == 'd' &&
+        v->type == REDIS_REPLY_STRING) {
+      orca__record_args((const uint8_t *)v->str, v->len, &info->args);
+      return;
+    }
+  }
+}
+
 static int list_queue(orca__redis *r, const char *q, size_t *offset, size_t *limit,
                       orca__info_cb cb, void *ud, bool *stop) {
   orca__rargs *a = &r->args;
@@ -70,8 +86,10 @@ static int list_queue(orca__redis *r, const char *q, size_t *offset, size_t *lim
   orca__rargs_cmd(a, -1);
   orca__rargs_str(a, "ZRANGE");
   orca__rargs_key(a, q, "dlq");
-  orca__rargs_int(a, (int64_t)*offset);
-  orca__rargs_int(a, (int64_t)(*offset + *limit) - 1);
+  /* ZRANGE takes a last index: "all" (a limit past INT64_MAX) is -1. */
+  int64_t first = *offset > INT64_MAX ? INT64_MAX : (int64_t)*offset;
+  orca__rargs_int(a, first);
+  orca__rargs_int(a, *limit > (size_t)(INT64_MAX - first) ? -1 : first + (int64_t)*limit - 1);
   orca__rargs_cmd(a, -1);
   orca__rargs_str(a, "ZCARD");
   orca__rargs_key(a, q, "dlq");
@@ -103,6 +121,7 @@ static int list_queue(orca__redis *r, const char *q, size_t *offset, size_t *lim
       char id[ORCA_ID_MAX];
       orca__redis_copy(ids[0]->element[i], id, sizeof id);
       orca__redis_info_from_hash(h[i], q, id, &info);
+      dead_args(h[i], &info);
       *stop = cb(ud, &info) != 0;
       orca_buf_free(&info.result);
       orca_buf_free(&info.args);
