@@ -75,7 +75,7 @@ int orca_schedule_add(orca_client *c, const orca_schedule_def *def, bool replace
   orca__schedule_rec rec = {0};
   snprintf(rec.name, sizeof rec.name, "%s", def->name);
   rc = orca__schedule_next(&s, &cron, tz, orca_clock_now(b->clock), &rec.next_fire_us);
-  orca_tz_free(tz);
+  orca_tz_close(tz);
   if (rc) return orca_err_set(err, ORCA_EINVAL, "schedule '%s': never fires", def->name);
   if (replace) {
     orca__schedule_rec old = {0};
@@ -173,7 +173,7 @@ int orca_schedule_resume(orca_client *c, const char *name, orca_err *err) {
     rec.paused = false;
     if (rc == 0) rc = b->ops->schedule_put(b, &rec, false);
   }
-  orca_tz_free(tz);
+  orca_tz_close(tz);
   orca_buf_free(&rec.spec);
   if (rc == ORCA_EDECODE || rc == ORCA_EINVAL) return rc;
   return rc ? backend_err(err, rc, "resume", name) : 0;

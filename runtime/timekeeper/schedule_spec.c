@@ -197,16 +197,16 @@ int orca__schedule_spec_check(const orca__schedule_spec *s, orca_cron *cron, orc
     memcpy(name, s->tz, s->tz_len);
     name[s->tz_len] = 0;
     orca_err zerr = {0};
-    if (orca_tz_load(name, &z, &zerr)) return orca_err_set(err, ORCA_EINVAL, "schedule: %s", zerr.msg);
+    if (orca_tz_open(name, &z, &zerr)) return orca_err_set(err, ORCA_EINVAL, "schedule: %s", zerr.msg);
   }
   /* An expression that never fires ("0 0 30 2 *") is refused up front. */
   if (orca_cron_next(&c, z, 0, &probe) != 0) {
-    orca_tz_free(z);
+    orca_tz_close(z);
     return orca_err_set(err, ORCA_EINVAL, "schedule: cron '%s' never fires", buf);
   }
   if (cron) *cron = c;
   if (tz) *tz = z;
-  else orca_tz_free(z);
+  else orca_tz_close(z);
   return 0;
 }
 

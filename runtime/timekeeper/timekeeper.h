@@ -30,7 +30,7 @@
 
 /* Parse a TZif file image (v1, or v2+ with its POSIX TZ footer) into a zone.
  * name is kept for messages. Every byte is treated as hostile: returns 0 and
- * a zone to free with orca_tz_free, or ORCA_EDECODE with err naming what is
+ * a zone to free with orca_tz_close, or ORCA_EDECODE with err naming what is
  * wrong, or ORCA_ENOMEM. The fuzz target calls this. */
 int orca__tz_parse(const uint8_t *data, size_t len, const char *name, orca_tz **out,
                    orca_err *err);
@@ -68,7 +68,7 @@ int orca__schedule_spec_decode(const uint8_t *data, size_t len, orca__schedule_s
                                orca_err *err);
 /* Check a spec: cron parses, zone loads, every > 0, names fit, catch-up is
  * known. Returns 0 or ORCA_EINVAL with err giving the reason. Fills *cron
- * and *tz (caller frees *tz with orca_tz_free) when non-NULL. */
+ * and *tz (caller frees *tz with orca_tz_close) when non-NULL. */
 int orca__schedule_spec_check(const orca__schedule_spec *s, orca_cron *cron, orca_tz **tz,
                               orca_err *err);
 /* The spec of a generated schedule table entry (pointers into d). */
@@ -104,7 +104,7 @@ typedef struct orca__timekeeper_opts {
  * the caller drives it with orca__timekeeper_tick (tests, CLI). With a loop,
  * call orca__timekeeper_start to arm its timer. Returns 0 and *out, or an
  * error from opening the backend with err set. opts may be NULL. */
-int orca__timekeeper_new(uv_loop_t *loop, const char *backend_url, const orca_clock *clock,
+int orca__timekeeper_open(uv_loop_t *loop, const char *backend_url, const orca_clock *clock,
                          const char *node_id, orca__timekeeper **out, orca_err *err);
 void orca__timekeeper_set_opts(orca__timekeeper *tk, const orca__timekeeper_opts *opts);
 

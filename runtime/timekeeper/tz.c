@@ -234,13 +234,13 @@ int orca__tz_parse(const uint8_t *d, size_t len, const char *name, orca_tz **out
   for (size_t i = 0; i < h.timecnt; i++, p += tsize) {
     tz->times[i] = tsize == 8 ? be64(p) : (int64_t)(int32_t)be32(p);
     if (i > 0 && tz->times[i] <= tz->times[i - 1]) {
-      orca_tz_free(tz);
+      orca_tz_close(tz);
       return orca_err_set(err, ORCA_EDECODE, "zone '%s': transition %zu out of order", name, i);
     }
   }
   for (size_t i = 0; i < h.timecnt; i++, p++) {
     if (*p >= h.typecnt) {
-      orca_tz_free(tz);
+      orca_tz_close(tz);
       return orca_err_set(err, ORCA_EDECODE, "zone '%s': transition %zu has bad type %u", name,
                           i, *p);
     }
@@ -249,7 +249,7 @@ int orca__tz_parse(const uint8_t *d, size_t len, const char *name, orca_tz **out
   for (size_t i = 0; i < h.typecnt; i++, p += 6) {
     int32_t off = (int32_t)be32(p);
     if (off < -TZ_MAX_OFF || off > TZ_MAX_OFF || p[4] > 1 || p[5] >= h.charcnt) {
-      orca_tz_free(tz);
+      orca_tz_close(tz);
       return orca_err_set(err, ORCA_EDECODE, "zone '%s': bad local time type %zu", name, i);
     }
     tz->offs[i] = off;
@@ -259,7 +259,7 @@ int orca__tz_parse(const uint8_t *d, size_t len, const char *name, orca_tz **out
     /* Footer: "\n" TZ-string "\n"; empty means no rule. */
     const uint8_t *f = d + at, *nl;
     if (*f != '\n' || !(nl = memchr(f + 1, '\n', len - at - 1)) || nl - f - 1 > 200) {
-      orca_tz_free(tz);
+      orca_tz_close(tz);
       return orca_err_set(err, ORCA_EDECODE, "zone '%s': malformed TZ string footer", name);
     }
     char rule[208];
@@ -267,7 +267,7 @@ int orca__tz_parse(const uint8_t *d, size_t len, const char *name, orca_tz **out
     rule[nl - f - 1] = 0;
     if (rule[0]) {
       if (memchr(f + 1, 0, (size_t)(nl - f - 1)) || !parse_posix(rule, &tz->rule)) {
-        orca_tz_free(tz);
+        orca_tz_close(tz);
         return orca_err_set(err, ORCA_EDECODE, "zone '%s': bad POSIX TZ rule '%s'", name, rule);
       }
       tz->has_rule = true;
@@ -287,7 +287,7 @@ static bool name_ok(const char *n) {
   return strstr(n, "..") == NULL;
 }
 
-int orca_tz_load(const char *name, orca_tz **out, orca_err *err) {
+int orca_tz_open(const char *name, orca_tz **out, orca_err *err) {
   if (!name || !name_ok(name))
     return orca_err_set(err, ORCA_ENOTFOUND, "time zone '%s': not a valid zone name",
                         name ? name : "(null)");
@@ -321,7 +321,7 @@ int orca_tz_load(const char *name, orca_tz **out, orca_err *err) {
   return rc;
 }
 
-void orca_tz_free(orca_tz *tz) { free(tz); }
+void orca_tz_close(orca_tz *tz) { free(tz); }
 
 const char *orca__tz_name(const orca_tz *tz) { return tz ? tz->name : "UTC"; }
 

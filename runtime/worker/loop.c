@@ -206,14 +206,15 @@ static void join_settled(orca_worker *w) {
   }
 }
 
-int orca_worker_run(orca_worker *w) {
-  if (!w || w->running || w->closing)
-    return ORCA_ESTATE;
+int orca_worker_run(orca_worker *w, orca_err *err) {
+  if (!w)
+    return orca_err_set(err, ORCA_EINVAL, "orca_worker_run: NULL worker");
+  if (w->running || w->closing)
+    return orca_err_set(err, ORCA_ESTATE, "worker %s: already running or stopped", w->id);
   if (!w->prepared) {
-    orca_err herr = {0};
-    int hrc = orca__worker_prepare(w, &herr);
+    int hrc = orca__worker_prepare(w, err);
     if (hrc) {
-      orca_log(ORCA_LOG_ERROR, "worker %s: %s", w->id, herr.msg);
+      orca_log(ORCA_LOG_ERROR, "worker %s: %s", w->id, err ? err->msg : orca_strerror(hrc));
       return hrc;
     }
   }
@@ -231,10 +232,12 @@ int orca_worker_run(orca_worker *w) {
       uv_signal_start(sigs[i], on_signal, nums[i]);
     }
   }
-  orca_err err = {0};
-  int rc = start_services(w, &err);
+  orca_err serr = {0};
+  int rc = start_services(w, &serr);
   if (rc) {
-    orca_log(ORCA_LOG_ERROR, "worker %s: %s", w->id, err.msg);
+    orca_log(ORCA_LOG_ERROR, "worker %s: %s", w->id, serr.msg);
+    if (err)
+      *err = serr;
     close_all(w);
     uv_run(&w->loop, UV_RUN_DEFAULT);
     w->running = false;
@@ -254,6 +257,7 @@ int orca_worker_run(orca_worker *w) {
   else
     rc = ORCA_ENOMEM;
   if (rc) {
+    orca_err_set(err, rc, "worker %s: cannot start threads", w->id);
     orca_log(ORCA_LOG_ERROR, "worker %s: cannot start threads", w->id);
     orca_worker_stop(w);
     if (!w->pump_started) {

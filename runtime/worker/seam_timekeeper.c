@@ -7,7 +7,7 @@
 
 static int start(orca_worker *w, void **state, orca_err *err) {
   orca__timekeeper *tk = NULL;
-  int rc = orca__timekeeper_new(&w->loop, w->backend_url, w->clock, w->id, &tk, err);
+  int rc = orca__timekeeper_open(&w->loop, w->backend_url, w->clock, w->id, &tk, err);
   if (rc)
     return rc;
   for (size_t i = 0; w->run_schedules && i < w->nschemas; i++) {

@@ -2,7 +2,7 @@
  * prepare, stop, free. The loop thread that orca_worker_run becomes lives in
  * loop.c, the backend I/O thread in pump.c, the handler threads in pool.c.
  *
- * orca_worker_new checks the options, opens the backend (so a bad URL fails
+ * orca_worker_open checks the options, opens the backend (so a bad URL fails
  * before anything starts) and sizes everything: slots = concurrency +
  * prefetch, one arena per handler thread. */
 #include <stdio.h>
@@ -22,7 +22,7 @@ static char *dup_or_null(const char *s) {
   return s ? strdup(s) : NULL;
 }
 
-int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *err) {
+int orca_worker_open(const orca_worker_opts *opts, orca_worker **out, orca_err *err) {
   orca_worker_opts o = {0};
   if (opts)
     o = *opts;
@@ -40,7 +40,7 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
   if (o.queues) {
     int rc = orca__queues_parse(o.queues, &w->queues, err);
     if (rc) {
-      orca_worker_free(w);
+      orca_worker_close(w);
       return rc;
     }
     w->queues_given = true;
@@ -53,7 +53,7 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
    * renewed with the running ones. */
   w->prefetch = o.prefetch ? o.prefetch : (w->concurrency * 4 > 16 ? w->concurrency * 4 : 16);
   if (w->concurrency > 4096 || w->prefetch > 65536) {
-    orca_worker_free(w);
+    orca_worker_close(w);
     return orca_err_set(err, ORCA_EINVAL, "worker: concurrency %u or prefetch %u too large",
                         o.concurrency, o.prefetch);
   }
@@ -85,7 +85,7 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
   w->ext_status = calloc(w->nslots, sizeof *w->ext_status);
   if ((o.backend && !w->backend_url) || (o.hooks_file && !w->hooks_file) || !w->slots ||
       !w->threads || !w->comps || !w->lease_ptrs || !w->batch || !w->release || !w->ext_status) {
-    orca_worker_free(w);
+    orca_worker_close(w);
     return orca_err_set(err, ORCA_ENOMEM, "worker: out of memory");
   }
   for (size_t i = 0; i < w->nslots; i++) {
@@ -100,7 +100,7 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
     orca_arena_init(&w->threads[i].arena, 16384);
   }
   if (uv_loop_init(&w->loop) != 0) {
-    orca_worker_free(w);
+    orca_worker_close(w);
     return orca_err_set(err, ORCA_ENOMEM, "worker: cannot create the event loop");
   }
   uv_async_init(&w->loop, &w->async, orca__loop_on_async);
@@ -110,25 +110,30 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
   orca__backend_opts bo = {.clock = w->clock};
   int rc = orca__backend_open(o.backend, &bo, &w->b, err);
   if (rc) {
-    orca_worker_free(w);
+    orca_worker_close(w);
     return rc;
   }
   *out = w;
   return 0;
 }
 
-int orca_worker_handle(orca_worker *w, const orca_task_desc *task, orca_fn fn) {
+int orca_worker_handle(orca_worker *w, const orca_task_desc *task, orca_fn fn, orca_err *err) {
   if (!w || !task || !task->name || !task->invoke || !task->args_type || !fn)
-    return ORCA_EINVAL;
+    return orca_err_set(err, ORCA_EINVAL,
+                        "orca_worker_handle: NULL worker or handler, or task %s without name, "
+                        "invoke or args type",
+                        task && task->name ? task->name : "(null)");
   if (w->running)
-    return ORCA_ESTATE;
+    return orca_err_set(err, ORCA_ESTATE, "worker %s: cannot add a handler for %s while it runs",
+                        w->id, task->name);
   if (orca__worker_find(w, task->name, strlen(task->name)))
-    return ORCA_EDUPLICATE;
+    return orca_err_set(err, ORCA_EDUPLICATE, "worker %s: task %s already has a handler", w->id,
+                        task->name);
   if (w->nhandlers == w->caphandlers) {
     size_t cap = w->caphandlers ? w->caphandlers * 2 : 8;
     orca__handler *h = realloc(w->handlers, cap * sizeof *h);
     if (!h)
-      return ORCA_ENOMEM;
+      return orca_err_set(err, ORCA_ENOMEM, "worker %s: out of memory", w->id);
     w->handlers = h;
     w->caphandlers = cap;
   }
@@ -138,14 +143,14 @@ int orca_worker_handle(orca_worker *w, const orca_task_desc *task, orca_fn fn) {
   return 0;
 }
 
-int orca_worker_add_schema(orca_worker *w, const orca_schema *schema) {
+int orca_worker_add_schema(orca_worker *w, const orca_schema *schema, orca_err *err) {
   if (!w || !schema)
-    return ORCA_EINVAL;
+    return orca_err_set(err, ORCA_EINVAL, "orca_worker_add_schema: NULL worker or schema");
   if (w->running)
-    return ORCA_ESTATE;
+    return orca_err_set(err, ORCA_ESTATE, "worker %s: cannot add a schema while it runs", w->id);
   const orca_schema **s = realloc(w->schemas, (w->nschemas + 1) * sizeof *s);
   if (!s)
-    return ORCA_ENOMEM;
+    return orca_err_set(err, ORCA_ENOMEM, "worker %s: out of memory", w->id);
   w->schemas = s;
   w->schemas[w->nschemas++] = schema;
   return 0;
@@ -197,7 +202,7 @@ static void close_cb(uv_handle_t *h) {
   (void)h;
 }
 
-void orca_worker_free(orca_worker *w) {
+void orca_worker_close(orca_worker *w) {
   if (!w)
     return;
   /* Stop any handler thread still running an abandoned task: they notice

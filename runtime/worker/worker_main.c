@@ -172,29 +172,30 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
     }
   }
   orca_worker *w = NULL;
-  rc = orca_worker_new(&f.o, &w, &err);
+  rc = orca_worker_open(&f.o, &w, &err);
   if (rc) {
     fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : orca_strerror(rc));
     return 1;
   }
   if (reg) {
-    rc = reg(w, ud);
+    rc = reg(w, ud, &err);
     if (rc) {
-      fprintf(stderr, "%s: registering handlers failed: %s\n", prog, orca_strerror(rc));
-      orca_worker_free(w);
+      fprintf(stderr, "%s: registering handlers failed: %s\n", prog,
+              err.msg[0] ? err.msg : orca_strerror(rc));
+      orca_worker_close(w);
       return 1;
     }
   }
   rc = orca__worker_prepare(w, &err);
   if (rc) {
     fprintf(stderr, "%s: %s\n", prog, err.msg);
-    orca_worker_free(w);
+    orca_worker_close(w);
     return 1;
   }
-  rc = orca_worker_run(w);
-  orca_worker_free(w);
+  rc = orca_worker_run(w, &err);
+  orca_worker_close(w);
   if (rc) {
-    fprintf(stderr, "%s: worker stopped: %s\n", prog, orca_strerror(rc));
+    fprintf(stderr, "%s: worker stopped: %s\n", prog, err.msg[0] ? err.msg : orca_strerror(rc));
     return 1;
   }
   return 0;

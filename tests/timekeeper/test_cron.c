@@ -36,10 +36,10 @@ static void test_oracle_table(void **state) {
          *nexts = strtok(NULL, "|\n");
     assert_non_null(nexts);
     if (strcmp(zone, last_zone) != 0) {
-      orca_tz_free(tz);
+      orca_tz_close(tz);
       tz = NULL;
       orca_err err = {0};
-      assert_int_equal(orca_tz_load(zone, &tz, &err), 0);
+      assert_int_equal(orca_tz_open(zone, &tz, &err), 0);
       snprintf(last_zone, sizeof last_zone, "%s", zone);
     }
     orca_cron c;
@@ -65,7 +65,7 @@ static void test_oracle_table(void **state) {
     cases++;
   }
   fclose(f);
-  orca_tz_free(tz);
+  orca_tz_close(tz);
   assert_true(cases > 1000);
   assert_int_equal(failures, 0);
 }
@@ -154,8 +154,8 @@ static void test_dst_policy(void **state) {
   orca_tz *paris, *lh;
   orca_cron c;
   int64_t n;
-  assert_int_equal(orca_tz_load("Europe/Paris", &paris, NULL), 0);
-  assert_int_equal(orca_tz_load("Australia/Lord_Howe", &lh, NULL), 0);
+  assert_int_equal(orca_tz_open("Europe/Paris", &paris, NULL), 0);
+  assert_int_equal(orca_tz_open("Australia/Lord_Howe", &lh, NULL), 0);
   /* Skipped 02:30 fires at 03:00 CEST = 01:00Z, once. */
   assert_int_equal(orca_cron_parse("30 2 * * *", &c, NULL), 0);
   assert_int_equal(orca_cron_next(&c, paris, at("", 1711843200), &n), 0); /* 03-31 00:00Z */
@@ -187,8 +187,8 @@ static void test_dst_policy(void **state) {
   assert_int_equal(n, at("", 1712414700));
   assert_int_equal(orca_cron_next(&c, lh, n, &n), 0);
   assert_int_equal(n, at("", 1712414700 + 86400 + 1800));
-  orca_tz_free(paris);
-  orca_tz_free(lh);
+  orca_tz_close(paris);
+  orca_tz_close(lh);
 }
 
 static void test_not_found_and_bounds(void **state) {
@@ -215,11 +215,11 @@ static void test_tz_errors(void **state) {
   (void)state;
   orca_tz *tz = NULL;
   orca_err err = {0};
-  assert_int_equal(orca_tz_load("Mars/Olympus", &tz, &err), ORCA_ENOTFOUND);
+  assert_int_equal(orca_tz_open("Mars/Olympus", &tz, &err), ORCA_ENOTFOUND);
   assert_non_null(strstr(err.msg, "Mars/Olympus"));
-  assert_int_equal(orca_tz_load("../etc/passwd", &tz, &err), ORCA_ENOTFOUND);
+  assert_int_equal(orca_tz_open("../etc/passwd", &tz, &err), ORCA_ENOTFOUND);
   assert_string_equal(err.msg, "time zone '../etc/passwd': not a valid zone name");
-  assert_int_equal(orca_tz_load("/etc/passwd", &tz, &err), ORCA_ENOTFOUND);
+  assert_int_equal(orca_tz_open("/etc/passwd", &tz, &err), ORCA_ENOTFOUND);
   static const uint8_t junk[] = "TZif2 not really";
   assert_int_equal(orca__tz_parse(junk, sizeof junk, "junk", &tz, &err), ORCA_EDECODE);
   assert_string_equal(err.msg, "zone 'junk': not a TZif file (bad header at byte 0)");
@@ -233,7 +233,7 @@ static void test_tz_errors(void **state) {
     uint8_t *copy = malloc(cut + 1);
     memcpy(copy, buf, cut);
     int rc = orca__tz_parse(copy, cut, "cut", &tz, &err);
-    if (rc == 0) orca_tz_free(tz);
+    if (rc == 0) orca_tz_close(tz);
     else assert_int_equal(rc, ORCA_EDECODE);
     free(copy);
   }
@@ -241,7 +241,7 @@ static void test_tz_errors(void **state) {
   assert_int_equal(orca__tz_offset(tz, 1719792000), 7200);  /* 2024-07-01 */
   assert_int_equal(orca__tz_offset(tz, 4102444800), 3600);  /* 2100-01-01: footer rule */
   assert_int_equal(orca__tz_offset(tz, 4118083200), 7200);  /* 2100-07-01 */
-  orca_tz_free(tz);
+  orca_tz_close(tz);
 }
 
 int main(void) {

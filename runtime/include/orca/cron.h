@@ -47,10 +47,12 @@ int orca_cron_parse(const char *expr, orca_cron *out, struct orca_err *err);
  * /usr/share/zoneinfo or $TZDIR). Opaque; NULL stands for UTC. */
 typedef struct orca_tz orca_tz;
 
-/* Load zone `name` ("Europe/Paris", "UTC"). Returns 0 and a zone the caller
- * frees with orca_tz_free(), or ORCA_ENOTFOUND / ORCA_EDECODE with err set. */
-int orca_tz_load(const char *name, orca_tz **out, struct orca_err *err);
-void orca_tz_free(orca_tz *tz);
+/* Load zone `name` ("Europe/Paris", "UTC") from its TZif file. Returns 0 and
+ * a zone to release with orca_tz_close() (the caller owns it; it keeps
+ * nothing of `name`), or ORCA_ENOTFOUND / ORCA_EDECODE with err set.
+ * orca_tz_close(NULL) is a no-op. */
+int orca_tz_open(const char *name, orca_tz **out, struct orca_err *err);
+void orca_tz_close(orca_tz *tz);
 
 /* The first fire time strictly after `after_us` (µs since the epoch, UTC),
  * evaluated in zone tz (NULL = UTC). Local times skipped by a DST jump fire at

@@ -37,7 +37,7 @@ typedef enum orca_state {
 #define ORCA_NAME_MAX 128  /* queue, task, schedule and worker names, including the NUL */
 #define ORCA_ERRTEXT_MAX 512
 
-/* What the StateKeeper knows of one task. Filled by orca_client_inspect() and
+/* What the StateKeeper knows of one task. Filled by orca_inspect() (orca/client.h) and
  * the backends; strings are truncated to their arrays. `result` and `args`
  * are caller-owned buffers the call appends to (the msgpack of the result and
  * of the arguments); pass them empty. */
