@@ -6,6 +6,9 @@ find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(FLEX 2.6 REQUIRED)
 find_package(BISON 3.8 REQUIRED)
+# luac5.4 (Debian package lua5.4) checks the syntax of the Redis backend's Lua
+# scripts at build time.
+find_program(ORCA_LUAC NAMES luac5.4 REQUIRED)
 
 pkg_check_modules(UV REQUIRED IMPORTED_TARGET libuv>=1.44)
 pkg_check_modules(MSGPACK REQUIRED IMPORTED_TARGET msgpack>=4.0)

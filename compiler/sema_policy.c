@@ -240,10 +240,10 @@ static void check_cron(sema *S, orca_ast_schedule *sc, orca_ast_annot *tr) {
       sc->tz_pos = e->value->pos;
       orca_tz *tz = NULL;
       orca_err err = {0};
-      if (orca_tz_load(sc->tz, &tz, &err))
+      if (orca_tz_open(sc->tz, &tz, &err))
         ERR(e->value->pos, "unknown time zone '%s'", sc->tz);
       else
-        orca_tz_free(tz);
+        orca_tz_close(tz);
     } else {
       static const char *const names[] = {"tz"};
       ERR(e->pos, "unknown argument '%s' of cron%s", e->name ? e->name : "(positional)",

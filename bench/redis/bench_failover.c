@@ -101,17 +101,19 @@ static void worker_main(const char *queue, int report, int hold_fd) {
                         .user = &io};
   orca_worker *w = NULL;
   orca_err err = {0};
-  if (orca_worker_new(&o, &w, &err)) {
+  if (orca_worker_open(&o, &w, &err)) {
     fprintf(stderr, "bench_failover: worker: %s\n", err.msg);
     _exit(2);
   }
-  if (failover_register(w, &handlers))
+  if (failover_register(w, &handlers, &err)) {
+    fprintf(stderr, "bench_failover: register: %s\n", err.msg);
     _exit(2);
+  }
   char line[48];
   snprintf(line, sizeof line, "ready %ld\n", (long)getpid());
   put_line(report, line);
-  int rc = orca_worker_run(w);
-  orca_worker_free(w);
+  int rc = orca_worker_run(w, &err);
+  orca_worker_close(w);
   _exit(rc ? 1 : 0);
 }
 

@@ -46,7 +46,7 @@ static void *tk_main(void *p) {
 static int tk_start(tk_thread *t, const char *url) {
   orca_err err = {0};
   uv_loop_init(&t->loop);
-  if (orca__timekeeper_new(&t->loop, url, NULL, "bench", &t->tk, &err))
+  if (orca__timekeeper_open(&t->loop, url, NULL, "bench", &t->tk, &err))
     return fprintf(stderr, "timekeeper: %s\n", err.msg), -1;
   uv_async_init(&t->loop, &t->stop, on_stop);
   t->stop.data = t;

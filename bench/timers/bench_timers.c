@@ -9,7 +9,7 @@
 
 #include "orca/cron.h"
 #include "timekeeper/timekeeper.h"
-#include "timekeeper/timerheap.h"
+#include "base/timerheap.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -79,7 +79,7 @@ int main(int argc, char **argv) {
     orca_cron cr;
     orca_tz *tz = NULL;
     orca_cron_parse(cases[i].expr, &cr, NULL);
-    if (cases[i].zone) orca_tz_load(cases[i].zone, &tz, NULL);
+    if (cases[i].zone) orca_tz_open(cases[i].zone, &tz, NULL);
     int64_t at = 1711800000000000LL; /* 2024-03-30, before the Paris jump */
     int iters = 100000;
     double s = now_s();
@@ -92,7 +92,7 @@ int main(int argc, char **argv) {
     char label[80];
     snprintf(label, sizeof label, "  %s (%s)", cases[i].expr, cases[i].zone ? cases[i].zone : "UTC");
     printf("%-40s %12.3f\n", label, us);
-    orca_tz_free(tz);
+    orca_tz_close(tz);
   }
   printf("\nRESULT timers_heap_insert_ns %.1f\n", ins_ns);
   printf("RESULT timers_heap_pop_ns %.1f\n", pop_ns);

@@ -286,12 +286,12 @@ int main(int argc, char **argv) {
                          .prefetch = (unsigned)prefetch,
                          .max_tasks = (unsigned)n_tasks};
   orca_worker *w = NULL;
-  if (orca_worker_new(&wo, &w, &err)) {
+  if (orca_worker_open(&wo, &w, &err)) {
     fprintf(stderr, "bench_worker: worker: %s\n", err.msg);
     return 1;
   }
-  if (benchworker_register(w, &handlers)) {
-    fprintf(stderr, "bench_worker: register failed\n");
+  if (benchworker_register(w, &handlers, &err)) {
+    fprintf(stderr, "bench_worker: register: %s\n", err.msg);
     return 1;
   }
   watchdog wd = {.w = w};
@@ -308,7 +308,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_worker: producer thread\n");
     return 1;
   }
-  int run_rc = orca_worker_run(w);
+  int run_rc = orca_worker_run(w, &err);
   int64_t t3 = mono_ns();
   if (live) {
     pthread_join(pt, NULL);
@@ -320,7 +320,7 @@ int main(int argc, char **argv) {
   pthread_cond_signal(&wd.cv);
   pthread_mutex_unlock(&wd.mu);
   pthread_join(wt, NULL);
-  orca_worker_free(w);
+  orca_worker_close(w);
 
   long done = atomic_load(&st.done);
   int64_t last = atomic_load(&st.last_ns);

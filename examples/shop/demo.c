@@ -24,9 +24,10 @@ static void die(const char *what, int rc, const orca_err *err) {
 }
 
 static void *run_worker(void *w) {
-  int rc = orca_worker_run(w);
+  orca_err err = {0};
+  int rc = orca_worker_run(w, &err);
   if (rc)
-    fprintf(stderr, "shop-demo: worker stopped: %s\n", orca_strerror(rc));
+    fprintf(stderr, "shop-demo: worker stopped: %s\n", err.msg);
   return NULL;
 }
 
@@ -124,11 +125,11 @@ int main(int argc, char **argv) {
   orca_err err = {0};
   orca_worker *w;
   orca_worker_opts wo = {.backend = url, .concurrency = 4, .run_schedules = false};
-  int rc = orca_worker_new(&wo, &w, &err);
+  int rc = orca_worker_open(&wo, &w, &err);
   if (rc)
     die("worker", rc, &err);
-  if ((rc = shop_register(w, &shop_example_handlers)))
-    die("register", rc, NULL);
+  if ((rc = shop_register(w, &shop_example_handlers, &err)))
+    die("register", rc, &err);
   pthread_t th;
   pthread_create(&th, NULL, run_worker, w);
 
@@ -152,7 +153,7 @@ int main(int argc, char **argv) {
   orca_client_close(c);
   orca_worker_stop(w);
   pthread_join(th, NULL);
-  orca_worker_free(w);
+  orca_worker_close(w);
   char shown[512]; /* never print a password */
   printf("Done. Inspect with: orca stats --backend %s\n",
          orca_url_redact(url, shown, sizeof shown));

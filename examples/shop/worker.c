@@ -6,9 +6,9 @@
  * ORCA_* environment variables, signals and graceful shutdown. */
 #include "handlers.h"
 
-static int install(orca_worker *w, void *ud) {
+static int install(orca_worker *w, void *ud, orca_err *err) {
   (void)ud;
-  return shop_register(w, &shop_example_handlers);
+  return shop_register(w, &shop_example_handlers, err);
 }
 
 int main(int argc, char **argv) { return orca_worker_main(argc, argv, install, NULL); }

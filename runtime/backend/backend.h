@@ -16,7 +16,7 @@
  * worker still holds that delivery: a worker resumed after its lease ran out
  * cannot overwrite the record of the worker that took the task over.
  *
- * The backend stores envelopes as opaque bytes (runtime/core/envelope.h); it
+ * The backend stores envelopes as opaque bytes (runtime/codec/envelope.h); it
  * reads only the fields copied into orca__job. It also holds the StateKeeper
  * records, the dead-letter queue, deferred tasks, unique/cache keys and the
  * TimeKeeper's schedules, so that one transaction (SQLite) or one script or
@@ -241,16 +241,6 @@ int orca__url_read_file(const char *what, const char *path, char **out, orca_err
  * (the variable's name, static; NULL when neither), or ORCA_EURL when both
  * are set or the file cannot be used (err as orca__url_read_file() says). */
 int orca__url_from_env(char **out, const char **from, orca_err *err);
-
-/* The backend URL from the command-line options --backend URL and
- * --backend-file FILE (NULL when not given), for `orca` and
- * orca_worker_main(). Giving both is ORCA_EINVAL; an empty URL is ORCA_EURL
- * (an unset shell variable must not silently mean the default). Returns 0
- * with *out (malloc'd, caller frees; NULL when neither option was given) and
- * *from (the option's name, static), or an error whose message names the
- * option. */
-int orca__url_from_flags(const char *url, const char *file, char **out, const char **from,
-                         orca_err *err);
 
 /* Set err's code to code and prefix its message with "FROM: " (where the
  * URL came from, e.g. "--backend") unless from is NULL. Returns code. */

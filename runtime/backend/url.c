@@ -131,7 +131,7 @@ int orca__url_from_env(char **out, const char **from, orca_err *err) {
   return 0;
 }
 
-int orca__url_from_flags(const char *url, const char *file, char **out, const char **from,
+int orca_url_from_options(const char *url, const char *file, char **out, const char **from,
                          orca_err *err) {
   *out = NULL;
   *from = NULL;

@@ -1,7 +1,7 @@
 /* civil.c — proleptic Gregorian date arithmetic on day numbers, shared by the
  * cron evaluator and the zone reader's POSIX rules. The mapping uses 400-year
  * eras (146097 days) so it is exact for every year without tables. */
-#include "timekeeper/timekeeper.h"
+#include "base/civil.h"
 
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 

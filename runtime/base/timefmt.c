@@ -1,8 +1,8 @@
 /* timefmt.c — durations ("1h30m") and RFC 3339 times, parsed and printed the
  * same way by the CLI, worker flags and the JSON codec. */
+#include "base/civil.h"
 #include "orca/clock.h"
 #include "orca/error.h"
-#include "timekeeper/timekeeper.h"
 
 #include <ctype.h>
 #include <stdio.h>

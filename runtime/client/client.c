@@ -13,22 +13,21 @@
 #include <string.h>
 
 #include "codec/envelope.h"
-#include "worker/seams.h"
+#include "hooks/hooks.h"
 #include "base/id.h"
 #include "orca/codec.h"
 #include "orca/log.h"
 #include "client/policy.h"
+#include "statekeeper/record.h"
 
 struct orca_client {
   orca__backend *b;
   const orca_clock *clock;
   orca_buf args; /* encoded args of the current batch, back to back */
   orca_buf env;  /* encoded envelopes of the current batch */
-#if ORCA__WITH_HOOKS
   orca__hooks *hooks;           /* on_enqueue / route; NULL until needed */
   const orca_task_desc **known; /* tasks already added to hooks */
   size_t nknown;
-#endif
 };
 
 int orca_client_open(const orca_client_opts *opts, orca_client **out, orca_err *err) {
@@ -36,12 +35,6 @@ int orca_client_open(const orca_client_opts *opts, orca_client **out, orca_err *
   if (opts)
     o = *opts;
   *out = NULL;
-#if !ORCA__WITH_HOOKS
-  if (o.hooks_file)
-    return orca_err_set(err, ORCA_ENOTSUP,
-                        "client hooks file '%s': Lua hooks are not built into this liborca",
-                        o.hooks_file);
-#endif
   orca_client *c = calloc(1, sizeof *c);
   if (!c)
     return orca_err_set(err, ORCA_ENOMEM, "out of memory opening a client");
@@ -52,12 +45,10 @@ int orca_client_open(const orca_client_opts *opts, orca_client **out, orca_err *
     free(c);
     return rc;
   }
-#if ORCA__WITH_HOOKS
   if (o.hooks_file && (rc = orca__hooks_open(o.hooks_file, NULL, &c->hooks, err)) != 0) {
     orca_client_close(c);
     return rc;
   }
-#endif
   *out = c;
   return 0;
 }
@@ -66,10 +57,8 @@ void orca_client_close(orca_client *c) {
   if (!c)
     return;
   orca__backend_close(c->b);
-#if ORCA__WITH_HOOKS
   orca__hooks_close(c->hooks);
   free(c->known);
-#endif
   orca_buf_free(&c->args);
   orca_buf_free(&c->env);
   free(c);
@@ -120,7 +109,6 @@ static int check_opts(const orca_task_desc *task, const orca_enqueue_opts *o, si
   return 0;
 }
 
-#if ORCA__WITH_HOOKS
 /* Make sure the client's hooks state knows task (its @hook file loaded).
  * Opens the state on first need when only per-task hooks exist. Returns 0,
  * ORCA_EHOOK or ORCA_ENOMEM with err. */
@@ -181,17 +169,6 @@ static int hooks_enqueue(orca_client *c, const orca_task_desc *task, pending *p,
   }
   return 0;
 }
-#else
-static int hooks_ready(orca_client *c, const orca_task_desc *task, orca_err *err) {
-  (void)c, (void)task, (void)err;
-  return 0;
-}
-static int hooks_enqueue(orca_client *c, const orca_task_desc *task, pending *p, orca__envelope *e,
-                         int64_t now, orca_err *err) {
-  (void)c, (void)task, (void)p, (void)e, (void)now, (void)err;
-  return 0;
-}
-#endif
 
 /* The heart of every enqueue: args already encoded back to back in c->args
  * (p[i].args_off/len). Runs hooks, builds envelopes and jobs, calls the
@@ -394,25 +371,6 @@ int orca_enqueue_raw(orca_client *c, const orca_task_desc *task, const uint8_t *
   return rc ? rc : st;
 }
 
-/* Map a final StateKeeper record to the wait result. */
-static int final_status(const orca_task_info *info, const char *id, orca_err *err) {
-  switch (info->state) {
-  case ORCA_STATE_SUCCEEDED:
-    return 0;
-  case ORCA_STATE_DEAD:
-    return orca_err_set(err, ORCA_EFAIL, "task %s is dead after %u attempt(s): %s", id,
-                        info->attempt, info->error[0] ? info->error : "no error recorded");
-  case ORCA_STATE_CANCELLED:
-    return orca_err_set(err, ORCA_ECANCELLED, "task %s was cancelled", id);
-  case ORCA_STATE_EXPIRED:
-    return orca_err_set(err, ORCA_EFAIL, "task %s expired: not started before its deadline%s%s", id,
-                        info->error[0] ? ": " : "", info->error);
-  default:
-    return orca_err_set(err, ORCA_ETIMEDOUT, "task %s is still %s", id,
-                        orca_state_name(info->state));
-  }
-}
-
 int orca_wait_result(orca_client *c, const orca_task_desc *task, const char *id, int64_t timeout_us,
                      void *result, const orca_alloc *alloc, orca_err *err) {
   if (!c || !id)
@@ -428,7 +386,7 @@ int orca_wait_result(orca_client *c, const orca_task_desc *task, const char *id,
   } else if (rc) {
     orca_err_set(err, rc, "waiting for task %s: %s", id, orca_strerror(rc));
   } else {
-    rc = final_status(&info, id, err);
+    rc = orca__record_wait_status(&info, id, err);
     if (rc == 0 && result && task && task->result) {
       orca_err de = {0};
       rc = orca_unpack(task->result, info.result.data, info.result.len, result,

@@ -1,5 +1,5 @@
-/* client_internal.h — what tools inside this tree (the orca CLI, the
- * TimeKeeper) may reach behind the public client API. */
+/* client_internal.h — what the client's own files (schedule_api.c, admin.c)
+ * and the tests reach behind the public client API: the backend handle. */
 #ifndef ORCA__CLIENT_INTERNAL_H
 #define ORCA__CLIENT_INTERNAL_H
 

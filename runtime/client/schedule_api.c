@@ -27,6 +27,14 @@ static int check_name(const char *name, orca_err *err) {
   return 0;
 }
 
+/* The checks every call on a named schedule starts with: a client, and a
+ * name that can be a schedule's. */
+static int check_call(orca_client *c, const char *op, const char *name, orca_err *err) {
+  if (!c)
+    return orca_err_set(err, ORCA_EINVAL, "orca_schedule_%s: NULL client", op);
+  return check_name(name, err);
+}
+
 int orca_schedule_add(orca_client *c, const orca_schedule_def *def, bool replace, orca_err *err) {
   if (!c || !def) return orca_err_set(err, ORCA_EINVAL, "schedule: no client or definition");
   int rc = check_name(def->name, err);
@@ -67,7 +75,7 @@ int orca_schedule_add(orca_client *c, const orca_schedule_def *def, bool replace
   orca__schedule_rec rec = {0};
   snprintf(rec.name, sizeof rec.name, "%s", def->name);
   rc = orca__schedule_next(&s, &cron, tz, orca_clock_now(b->clock), &rec.next_fire_us);
-  orca_tz_free(tz);
+  orca_tz_close(tz);
   if (rc) return orca_err_set(err, ORCA_EINVAL, "schedule '%s': never fires", def->name);
   if (replace) {
     orca__schedule_rec old = {0};
@@ -98,7 +106,9 @@ static void fill_info(const orca__schedule_rec *rec, const orca__schedule_spec *
 }
 
 int orca_schedule_get(orca_client *c, const char *name, orca_schedule_info *out, orca_err *err) {
-  int rc = check_name(name, err);
+  if (!out)
+    return orca_err_set(err, ORCA_EINVAL, "orca_schedule_get: NULL output");
+  int rc = check_call(c, "get", name, err);
   if (rc) return rc;
   orca__backend *b = orca__client_backend(c);
   orca__schedule_rec rec = {0};
@@ -130,6 +140,8 @@ static int on_rec(void *ud, const orca__schedule_rec *rec) {
 }
 
 int orca_schedule_list(orca_client *c, orca_schedule_cb cb, void *ud, orca_err *err) {
+  if (!c || !cb)
+    return orca_err_set(err, ORCA_EINVAL, "orca_schedule_list: NULL client or callback");
   orca__backend *b = orca__client_backend(c);
   list_ctx l = {cb, ud, 0};
   int rc = b->ops->schedule_list(b, on_rec, &l);
@@ -138,7 +150,7 @@ int orca_schedule_list(orca_client *c, orca_schedule_cb cb, void *ud, orca_err *
 }
 
 int orca_schedule_pause(orca_client *c, const char *name, orca_err *err) {
-  int rc = check_name(name, err);
+  int rc = check_call(c, "pause", name, err);
   if (rc) return rc;
   orca__backend *b = orca__client_backend(c);
   rc = b->ops->schedule_pause(b, name, true);
@@ -146,7 +158,7 @@ int orca_schedule_pause(orca_client *c, const char *name, orca_err *err) {
 }
 
 int orca_schedule_resume(orca_client *c, const char *name, orca_err *err) {
-  int rc = check_name(name, err);
+  int rc = check_call(c, "resume", name, err);
   if (rc) return rc;
   orca__backend *b = orca__client_backend(c);
   orca__schedule_rec rec = {0};
@@ -161,14 +173,14 @@ int orca_schedule_resume(orca_client *c, const char *name, orca_err *err) {
     rec.paused = false;
     if (rc == 0) rc = b->ops->schedule_put(b, &rec, false);
   }
-  orca_tz_free(tz);
+  orca_tz_close(tz);
   orca_buf_free(&rec.spec);
   if (rc == ORCA_EDECODE || rc == ORCA_EINVAL) return rc;
   return rc ? backend_err(err, rc, "resume", name) : 0;
 }
 
 int orca_schedule_remove(orca_client *c, const char *name, orca_err *err) {
-  int rc = check_name(name, err);
+  int rc = check_call(c, "remove", name, err);
   if (rc) return rc;
   orca__backend *b = orca__client_backend(c);
   rc = b->ops->schedule_remove(b, name);

@@ -8,7 +8,8 @@
  * printed raw); ids, task and args are required. */
 #include "codec/envelope.h"
 
-#include "codec/codec_internal.h"
+#include "codec/pack.h"
+#include "codec/reader.h"
 
 #include <string.h>
 
@@ -229,11 +230,4 @@ int orca__envelope_decode(const uint8_t *data, size_t len, orca__envelope *e, or
     if (!(seen & (1u << required[i])))
       return bad(err, key_names[required[i]], "missing");
   return 0;
-}
-
-int orca__envelope_args_append(const uint8_t *data, size_t len, orca_buf *out) {
-  orca__envelope e;
-  if (!data || !len || orca__envelope_decode(data, len, &e, NULL) || !e.args_len)
-    return 0;
-  return orca_buf_append(out, e.args, e.args_len) ? ORCA_ENOMEM : 0;
 }

@@ -51,11 +51,4 @@ int orca__envelope_encode(const orca__envelope *e, orca_buf *out);
  * ORCA_EDECODE with err naming the bad field. */
 int orca__envelope_decode(const uint8_t *data, size_t len, orca__envelope *e, orca_err *err);
 
-/* Append the encoded arguments (the msgpack of the args struct) held by the
- * envelope data[0..len) to out: what orca_task_info.args promises. Bytes
- * that are not an envelope append nothing. Used by every backend's
- * state_get so that they all report the same bytes. Returns 0, or
- * ORCA_ENOMEM (out unchanged). */
-int orca__envelope_args_append(const uint8_t *data, size_t len, orca_buf *out);
-
 #endif

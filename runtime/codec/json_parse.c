@@ -7,7 +7,8 @@
  * surrogates. \u0000 is refused because values become C strings. Nesting is
  * bounded by ORCA_CODEC_MAX_DEPTH. Errors give the byte offset. Duplicate
  * object keys are kept here; the schema converter decides (json_to_msgpack.c). */
-#include "codec/codec_internal.h"
+#include "codec/json.h"
+#include "codec/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>

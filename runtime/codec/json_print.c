@@ -8,7 +8,10 @@
  * rendering is schema-less: map keys become strings ("12"), bin becomes
  * base64, ext becomes {"ext": TYPE, "data": BASE64}. Non-finite floats print
  * as null. The input is read with the hostile-bytes reader. */
-#include "codec/codec_internal.h"
+#include "codec/json.h"
+#include "codec/path.h"
+#include "codec/reader.h"
+#include "codec/util.h"
 
 #include <math.h>
 #include <stdarg.h>

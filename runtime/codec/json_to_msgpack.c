@@ -14,7 +14,10 @@
  *   list       array;  map: object (integer keys written as "12")
  * With t == NULL the JSON is converted as is (objects become maps keyed by
  * string). Every error names the path and the byte offset. */
-#include "codec/codec_internal.h"
+#include "codec/json.h"
+#include "codec/pack.h"
+#include "codec/path.h"
+#include "codec/util.h"
 
 #include <errno.h>
 #include <float.h>

@@ -1,4 +1,4 @@
-/* codec_pack.c — orca_pack: a typed value to msgpack, walking the reflection
+/* pack.c — orca_pack: a typed value to msgpack, walking the reflection
  * tables, written through msgpack-c's packer into an orca_buf.
  *
  * Encoding rules (docs/codec.md): a struct is a map keyed by field id holding
@@ -6,9 +6,11 @@
  * take msgpack's smallest form; enums travel as their integer; timestamps and
  * durations as int64 µs; strings as str (NULL as ""), bytes as bin. The
  * encoders are msgpack-c's, instantiated to append straight into the caller's
- * buffer (codec_internal.h), so a buffer reused across calls means no
+ * buffer (codec/pack.h), so a buffer reused across calls means no
  * allocation and no callback per token. */
-#include "codec/codec_internal.h"
+#include "codec/pack.h"
+#include "codec/util.h"
+#include "orca/codec.h"
 
 #include <string.h>
 
@@ -143,4 +145,43 @@ int orca_pack(const orca_type *t, const void *value, orca_buf *out) {
   if (orca_buf_reserve(out, 256))
     return ORCA_ENOMEM;
   return pack_value(t, value, out);
+}
+
+/* ---- the msgpack-c packer over orca_buf (codec/pack.h) ---- */
+
+/* msgpack-c calls this for every token; the buffer grows geometrically, so a
+ * buffer reused across messages stops allocating once it is big enough. */
+static int buf_write(void *data, const char *p, size_t n) {
+  orca_buf *b = data;
+  if (n == 0)
+    return 0;
+  if (b->cap - b->len < n && orca_buf_reserve(b, n))
+    return -1;
+  uint8_t *d = b->data + b->len;
+  /* Tokens are 1, 2, 3, 5 or 9 bytes: fixed-size copies the compiler inlines. */
+  switch (n) {
+  case 1:
+    d[0] = (uint8_t)p[0];
+    break;
+  case 2:
+    memcpy(d, p, 2);
+    break;
+  case 3:
+    memcpy(d, p, 3);
+    break;
+  case 5:
+    memcpy(d, p, 5);
+    break;
+  case 9:
+    memcpy(d, p, 9);
+    break;
+  default:
+    memcpy(d, p, n);
+  }
+  b->len += n;
+  return 0;
+}
+
+void orca__packer_init(msgpack_packer *pk, orca_buf *out) {
+  msgpack_packer_init(pk, out, buf_write);
 }

@@ -1,12 +1,12 @@
-/* codec_reader.c — the msgpack pull reader every decoder of untrusted bytes
- * uses (see codec_internal.h for why it is not msgpack_unpack_next).
+/* reader.c — the msgpack pull reader every decoder of untrusted bytes
+ * uses (see codec/reader.h for why it is not msgpack_unpack_next).
  *
  * The reader never looks past `end`: every header's size is checked before it
  * is read, every str/bin/ext length against the bytes that remain, and every
  * array/map count against the smallest number of bytes its elements could
  * take. Skipping is iterative with an explicit stack, so a depth bomb costs
  * neither C stack nor memory. */
-#include "codec/codec_internal.h"
+#include "codec/reader.h"
 
 #include <string.h>
 

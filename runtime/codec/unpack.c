@@ -1,4 +1,4 @@
-/* codec_unpack.c — orca_unpack: msgpack bytes from anywhere to a typed value,
+/* unpack.c — orca_unpack: msgpack bytes from anywhere to a typed value,
  * guided by the reflection tables, straight from the pull reader into the
  * target (no intermediate object tree).
  *
@@ -9,7 +9,9 @@
  * failure the value is left consistent (every pointer either NULL or owned),
  * so orca_value_free releases what was decoded. The rules for conversions,
  * nil and duplicates are in docs/codec.md. */
-#include "codec/codec_internal.h"
+#include "codec/path.h"
+#include "codec/reader.h"
+#include "codec/util.h"
 
 #include <float.h>
 #include <math.h>

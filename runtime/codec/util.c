@@ -1,103 +1,10 @@
-/* codec_util.c — small helpers the codec files share: the msgpack-c packer
- * bound to an orca_buf, field-path rendering for error messages, the UTF-8
- * check, checked integer stores, enum names, base64 and a 64-bit hash. */
-#include "codec/codec_internal.h"
+/* util.c — small helpers the codec files share (codec/util.h): the UTF-8
+ * check, enum names and base64. */
+#include "codec/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-/* ---- packer over orca_buf ----------------------------------------------- */
-
-/* msgpack-c calls this for every token; the buffer grows geometrically, so a
- * buffer reused across messages stops allocating once it is big enough. */
-static int buf_write(void *data, const char *p, size_t n) {
-  orca_buf *b = data;
-  if (n == 0)
-    return 0;
-  if (b->cap - b->len < n && orca_buf_reserve(b, n))
-    return -1;
-  uint8_t *d = b->data + b->len;
-  /* Tokens are 1, 2, 3, 5 or 9 bytes: fixed-size copies the compiler inlines. */
-  switch (n) {
-  case 1:
-    d[0] = (uint8_t)p[0];
-    break;
-  case 2:
-    memcpy(d, p, 2);
-    break;
-  case 3:
-    memcpy(d, p, 3);
-    break;
-  case 5:
-    memcpy(d, p, 5);
-    break;
-  case 9:
-    memcpy(d, p, 9);
-    break;
-  default:
-    memcpy(d, p, n);
-  }
-  b->len += n;
-  return 0;
-}
-
-void orca__packer_init(msgpack_packer *pk, orca_buf *out) {
-  msgpack_packer_init(pk, out, buf_write);
-}
-
-/* ---- paths -------------------------------------------------------------- */
-
-/* Append printf output at *pos, never past n (output is truncated). */
-__attribute__((format(printf, 4, 5))) static void put(char *out, size_t n, size_t *pos,
-                                                      const char *fmt, ...) {
-  if (*pos >= n)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  int k = vsnprintf(out + *pos, n - *pos, fmt, ap);
-  va_end(ap);
-  if (k > 0)
-    *pos = *pos + (size_t)k < n ? *pos + (size_t)k : n - 1;
-}
-
-static void path_put(const orca__path *p, char *out, size_t n, size_t *pos) {
-  if (!p)
-    return;
-  path_put(p->up, out, n, pos);
-  switch (p->kind) {
-  case ORCA__PATH_FIELD:
-    put(out, n, pos, "%s%s", *pos ? "." : "", p->name);
-    break;
-  case ORCA__PATH_INDEX:
-    put(out, n, pos, "[%lld]", (long long)p->index);
-    break;
-  case ORCA__PATH_KEY_INT:
-    put(out, n, pos, "[%lld]", (long long)p->index);
-    break;
-  case ORCA__PATH_KEY_STR: {
-    /* Keys come from the input: print at most 40 bytes, non-printables as '?'. */
-    char key[41];
-    size_t k = p->len < 40 ? p->len : 40;
-    for (size_t i = 0; i < k; i++) {
-      unsigned char c = (unsigned char)p->name[i];
-      key[i] = c >= 0x20 && c < 0x7f && c != '"' ? (char)c : '?';
-    }
-    key[k] = 0;
-    put(out, n, pos, "[\"%s%s\"]", key, p->len > 40 ? "..." : "");
-    break;
-  }
-  }
-}
-
-char *orca__path_format(const orca__path *p, char *out, size_t n) {
-  size_t pos = 0;
-  out[0] = 0;
-  path_put(p, out, n, &pos);
-  if (pos == 0)
-    snprintf(out, n, "value");
-  return out;
-}
 
 /* ---- UTF-8 -------------------------------------------------------------- */
 
@@ -232,25 +139,4 @@ long orca__b64_decode(const char *src, size_t n, uint8_t *dst) {
       dst[o++] = (uint8_t)w;
   }
   return (long)o;
-}
-
-/* ---- hash --------------------------------------------------------------- */
-
-uint64_t orca__hash64(const void *p, size_t n) {
-  const uint8_t *s = p;
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; i++) {
-    h ^= s[i];
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
-int orca__path_fail(orca_err *err, int code, const orca__path *p, const char *fmt, va_list ap) {
-  if (err) {
-    char path[160], msg[160];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    orca_err_set(err, code, "%s: %s", orca__path_format(p, path, sizeof path), msg);
-  }
-  return code;
 }

@@ -1,4 +1,4 @@
-/* codec_value.c — the life cycle of a typed value: orca_value_init (zero,
+/* value.c — the life cycle of a typed value: orca_value_init (zero,
  * then field defaults) and orca_value_free (release what a heap allocator
  * gave, then init again).
  *
@@ -7,7 +7,7 @@
  * string that value is a `const char *` holding the literal: the field then
  * points at static storage, and orca_value_free leaves a string alone when it
  * is still that very pointer. */
-#include "codec/codec_internal.h"
+#include "orca/codec.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
  * number); struct -> table keyed by field name, an absent optional field is
  * nil; list -> sequence; map -> table.
  *
- * The msgpack is read with the codec's pull reader (core/codec_internal.h),
+ * The msgpack is read with the codec's pull reader (codec/reader.h),
  * which bounds every length by the bytes left. Malformed or mistyped input
  * raises a Lua error naming the path ("task.args.items[2].qty: expected
  * integer, got str"), so the hook that touched the value fails and nothing
@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "codec/codec_internal.h"
+#include "codec/path.h"
+#include "codec/reader.h"
+#include "codec/util.h"
 #include "hooks/hooks_internal.h"
 
 typedef struct cv {

@@ -5,7 +5,8 @@
 
 #include <string.h>
 
-#include "codec_internal.h" /* split at the next commit */
+#include "codec/reader.h"
+#include "codec/util.h"
 #include "peer/drop.h"
 
 /* ---- decoding ------------------------------------------------------------ */

@@ -5,7 +5,7 @@
 #ifndef ORCA__PEER_PTIMER_H
 #define ORCA__PEER_PTIMER_H
 
-#include "timekeeper/timerheap.h"
+#include "base/timerheap.h"
 
 typedef struct orca__peer orca__peer;
 typedef struct orca__ptimer orca__ptimer;

@@ -18,7 +18,7 @@
 #include "codec/envelope.h"
 #include "orca/log.h"
 #include "timekeeper/timekeeper.h"
-#include "timekeeper/timerheap.h"
+#include "base/timerheap.h"
 
 #define MAX_JOBS_PER_FIRE 1000 /* on-time fires + catch-up in one CAS */
 #define MAX_ENUMERATED 1000000 /* fire times walked through after downtime */
@@ -84,7 +84,7 @@ static int64_t now_us(const orca__timekeeper *tk) {
   return orca_clock_now(tk->clock);
 }
 
-int orca__timekeeper_new(uv_loop_t *loop, const char *backend_url, const orca_clock *clock,
+int orca__timekeeper_open(uv_loop_t *loop, const char *backend_url, const orca_clock *clock,
                          const char *node_id, orca__timekeeper **out, orca_err *err) {
   orca__timekeeper *tk = calloc(1, sizeof *tk);
   if (!tk)
@@ -175,7 +175,7 @@ static void drop(orca__timekeeper *tk, sched *s) {
       tk->s[i] = tk->s[--tk->ns];
       break;
     }
-  orca_tz_free(s->tz);
+  orca_tz_close(s->tz);
   orca_buf_free(&s->blob);
   free(s);
 }
@@ -187,7 +187,7 @@ static void set_spec(sched *s, const orca_buf *blob) {
   if (s->blob.len == blob->len && blob->len && memcmp(s->blob.data, blob->data, blob->len) == 0)
     return;
   orca_buf_reset(&s->blob);
-  orca_tz_free(s->tz);
+  orca_tz_close(s->tz);
   s->tz = NULL;
   s->valid = false;
   if (orca_buf_append(&s->blob, blob->data, blob->len))
@@ -319,7 +319,7 @@ static void write_adds(orca__timekeeper *tk, int64_t now) {
         orca_log(ORCA_LOG_INFO, "timekeeper: schedule '%s' definition updated", p[i].name);
       }
     }
-    orca_tz_free(tz);
+    orca_tz_close(tz);
     orca_buf_free(&rec.spec);
     bool transient = rc == ORCA_ECONNECT || rc == ORCA_EIO || rc == ORCA_EBACKEND ||
                      rc == ORCA_ETIMEDOUT || rc == ORCA_EAGAIN;

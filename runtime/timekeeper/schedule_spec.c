@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "codec/codec_internal.h"
+#include "codec/pack.h"
+#include "codec/reader.h"
 #include "orca/state.h"
 #include "timekeeper/timekeeper.h"
 
@@ -228,7 +229,7 @@ int orca__schedule_spec_check(const orca__schedule_spec *s, orca_cron *cron, orc
     memcpy(name, s->tz, s->tz_len);
     name[s->tz_len] = 0;
     orca_err zerr = {0};
-    if (orca_tz_load(name, &z, &zerr))
+    if (orca_tz_open(name, &z, &zerr))
       return orca_err_set(err, ORCA_EINVAL, "schedule: %s", zerr.msg);
   }
   /* orca_cron_parse has refused expressions that never fire ("0 0 30 2 *"). */
@@ -237,34 +238,29 @@ int orca__schedule_spec_check(const orca__schedule_spec *s, orca_cron *cron, orc
   if (tz)
     *tz = z;
   else
-    orca_tz_free(z);
+    orca_tz_close(z);
+  return 0;
+}
+
+int orca_every_next(int64_t every_us, int64_t after_us, int64_t *next_us) {
+  if (every_us <= 0)
+    return ORCA_ENOTFOUND;
+  int64_t q = after_us / every_us;
+  if (after_us < 0 && after_us % every_us)
+    q--;
+  *next_us = (q + 1) * every_us;
   return 0;
 }
 
 int orca__schedule_next(const orca__schedule_spec *s, const orca_cron *cron, const orca_tz *tz,
                         int64_t after_us, int64_t *next_us) {
-  if (s->kind == ORCA_SCHEDULE_EVERY) {
-    if (s->every_us <= 0)
-      return ORCA_ENOTFOUND;
-    int64_t q = after_us / s->every_us;
-    if (after_us < 0 && after_us % s->every_us)
-      q--;
-    *next_us = (q + 1) * s->every_us;
-    return 0;
-  }
+  if (s->kind == ORCA_SCHEDULE_EVERY)
+    return orca_every_next(s->every_us, after_us, next_us);
   return orca_cron_next(cron, tz, after_us, next_us);
 }
 
 int orca__schedule_fire_id(const char *name, int64_t fire_us, char *out, size_t outlen) {
-  int64_t secs = fire_us / 1000000 - (fire_us % 1000000 < 0);
-  int64_t frac = fire_us - secs * 1000000;
-  int64_t days = secs / 86400 - (secs % 86400 < 0), y;
-  int sod = (int)(secs - days * 86400), m, d;
-  orca__civil_from_days(days, &y, &m, &d);
-  char f[16] = "";
-  if (frac)
-    snprintf(f, sizeof f, ".%06lld", (long long)frac);
-  int n = snprintf(out, outlen, "%s@%04lld-%02d-%02dT%02d:%02d:%02d%sZ", name, (long long)y, m, d,
-                   sod / 3600, sod / 60 % 60, sod % 60, f);
+  char at[ORCA_TIME_MAX];
+  int n = snprintf(out, outlen, "%s@%s", name, orca_tz_format(NULL, fire_us, at, sizeof at));
   return n < 0 || (size_t)n >= outlen ? ORCA_ERANGE : 0;
 }

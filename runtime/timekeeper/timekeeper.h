@@ -1,6 +1,6 @@
-/* timekeeper.h — the TimeKeeper's internal API: civil-date arithmetic, the
- * TZif zone reader internals, the schedule spec codec, and the schedule engine
- * the worker runs (runtime/core/worker*.c).
+/* timekeeper.h — the TimeKeeper's internal API: the TZif zone reader
+ * internals, the schedule spec codec, and the schedule engine
+ * the worker runs (runtime/worker/, through worker/seams.h).
  *
  * The engine. Every node may run one; each (schedule, fire time) becomes
  * exactly one task `SCHEDULE@FIRE_TIME` because the fire is a compare-and-set
@@ -19,22 +19,12 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "base/civil.h"
 #include "orca/clock.h"
 #include "orca/cron.h"
 #include "orca/error.h"
 #include "orca/memory.h"
 #include "orca/schema.h"
-
-/* ---- civil dates (proleptic Gregorian, UTC-like "local seconds") ---- */
-
-/* Days since 1970-01-01 of y-m-d (m 1..12, d 1..31). */
-int64_t orca__days_from_civil(int64_t y, int m, int d);
-/* Inverse of orca__days_from_civil. */
-void orca__civil_from_days(int64_t days, int64_t *y, int *m, int *d);
-/* Weekday of a day number: 0 = Sunday .. 6. */
-int orca__weekday(int64_t days);
-/* Days in month m of year y. */
-int orca__days_in_month(int64_t y, int m);
 
 /* ---- cron evaluation (cron_next.c) ---- */
 
@@ -48,7 +38,7 @@ int orca__cron_civil_next(const orca_cron *c, int64_t L0, int64_t *out);
 
 /* Parse a TZif file image (v1, or v2+ with its POSIX TZ footer) into a zone.
  * name is kept for messages. Every byte is treated as hostile: returns 0 and
- * a zone to free with orca_tz_free, or ORCA_EDECODE with err naming what is
+ * a zone to free with orca_tz_close, or ORCA_EDECODE with err naming what is
  * wrong, or ORCA_ENOMEM. The fuzz target calls this. */
 int orca__tz_parse(const uint8_t *data, size_t len, const char *name, orca_tz **out, orca_err *err);
 /* UTC offset in seconds (east positive) in effect at instant t (seconds since
@@ -90,7 +80,7 @@ int orca__schedule_spec_decode(const uint8_t *data, size_t len, orca__schedule_s
                                orca_err *err);
 /* Check a spec: cron parses, zone loads, every > 0, names fit, catch-up is
  * known. Returns 0 or ORCA_EINVAL with err giving the reason. Fills *cron
- * and *tz (caller frees *tz with orca_tz_free) when non-NULL. */
+ * and *tz (caller frees *tz with orca_tz_close) when non-NULL. */
 int orca__schedule_spec_check(const orca__schedule_spec *s, orca_cron *cron, orca_tz **tz,
                               orca_err *err);
 /* The spec of a generated schedule table entry (pointers into d). */
@@ -130,7 +120,7 @@ typedef struct orca__timekeeper_opts {
  * the caller drives it with orca__timekeeper_tick (tests, CLI). With a loop,
  * call orca__timekeeper_start to arm its timer. Returns 0 and *out, or an
  * error from opening the backend with err set. opts may be NULL. */
-int orca__timekeeper_new(uv_loop_t *loop, const char *backend_url, const orca_clock *clock,
+int orca__timekeeper_open(uv_loop_t *loop, const char *backend_url, const orca_clock *clock,
                          const char *node_id, orca__timekeeper **out, orca_err *err);
 void orca__timekeeper_set_opts(orca__timekeeper *tk, const orca__timekeeper_opts *opts);
 

@@ -234,13 +234,13 @@ int orca__tz_parse(const uint8_t *d, size_t len, const char *name, orca_tz **out
   for (size_t i = 0; i < h.timecnt; i++, p += tsize) {
     tz->times[i] = tsize == 8 ? be64(p) : (int64_t)(int32_t)be32(p);
     if (i > 0 && tz->times[i] <= tz->times[i - 1]) {
-      orca_tz_free(tz);
+      orca_tz_close(tz);
       return orca_err_set(err, ORCA_EDECODE, "zone '%s': transition %zu out of order", name, i);
     }
   }
   for (size_t i = 0; i < h.timecnt; i++, p++) {
     if (*p >= h.typecnt) {
-      orca_tz_free(tz);
+      orca_tz_close(tz);
       return orca_err_set(err, ORCA_EDECODE, "zone '%s': transition %zu has bad type %u", name,
                           i, *p);
     }
@@ -249,7 +249,7 @@ int orca__tz_parse(const uint8_t *d, size_t len, const char *name, orca_tz **out
   for (size_t i = 0; i < h.typecnt; i++, p += 6) {
     int32_t off = (int32_t)be32(p);
     if (off < -TZ_MAX_OFF || off > TZ_MAX_OFF || p[4] > 1 || p[5] >= h.charcnt) {
-      orca_tz_free(tz);
+      orca_tz_close(tz);
       return orca_err_set(err, ORCA_EDECODE, "zone '%s': bad local time type %zu", name, i);
     }
     tz->offs[i] = off;
@@ -259,7 +259,7 @@ int orca__tz_parse(const uint8_t *d, size_t len, const char *name, orca_tz **out
     /* Footer: "\n" TZ-string "\n"; empty means no rule. */
     const uint8_t *f = d + at, *nl;
     if (*f != '\n' || !(nl = memchr(f + 1, '\n', len - at - 1)) || nl - f - 1 > 200) {
-      orca_tz_free(tz);
+      orca_tz_close(tz);
       return orca_err_set(err, ORCA_EDECODE, "zone '%s': malformed TZ string footer", name);
     }
     char rule[208];
@@ -267,7 +267,7 @@ int orca__tz_parse(const uint8_t *d, size_t len, const char *name, orca_tz **out
     rule[nl - f - 1] = 0;
     if (rule[0]) {
       if (memchr(f + 1, 0, (size_t)(nl - f - 1)) || !parse_posix(rule, &tz->rule)) {
-        orca_tz_free(tz);
+        orca_tz_close(tz);
         return orca_err_set(err, ORCA_EDECODE, "zone '%s': bad POSIX TZ rule '%s'", name, rule);
       }
       tz->has_rule = true;
@@ -287,7 +287,7 @@ static bool name_ok(const char *n) {
   return strstr(n, "..") == NULL;
 }
 
-int orca_tz_load(const char *name, orca_tz **out, orca_err *err) {
+int orca_tz_open(const char *name, orca_tz **out, orca_err *err) {
   if (!name || !name_ok(name))
     return orca_err_set(err, ORCA_ENOTFOUND, "time zone '%s': not a valid zone name",
                         name ? name : "(null)");
@@ -321,9 +321,30 @@ int orca_tz_load(const char *name, orca_tz **out, orca_err *err) {
   return rc;
 }
 
-void orca_tz_free(orca_tz *tz) { free(tz); }
+void orca_tz_close(orca_tz *tz) { free(tz); }
 
 const char *orca__tz_name(const orca_tz *tz) { return tz ? tz->name : "UTC"; }
+
+char *orca_tz_format(const orca_tz *tz, int64_t us, char *out, size_t outlen) {
+  if (!out || !outlen)
+    return out;
+  int64_t secs = us / 1000000 - (us % 1000000 < 0), frac = us - secs * 1000000;
+  int32_t off = orca__tz_offset(tz, secs);
+  int64_t local = secs + off;
+  int64_t days = local / 86400 - (local % 86400 < 0), y;
+  int sod = (int)(local - days * 86400), m, d;
+  orca__civil_from_days(days, &y, &m, &d);
+  char f[16] = "", z[16] = "Z";
+  if (frac)
+    snprintf(f, sizeof f, ".%06lld", (long long)frac);
+  if (tz) {
+    int32_t a = off < 0 ? -off : off;
+    snprintf(z, sizeof z, "%c%02d:%02d", off < 0 ? '-' : '+', (int)(a / 3600), (int)(a / 60 % 60));
+  }
+  snprintf(out, outlen, "%04lld-%02d-%02dT%02d:%02d:%02d%s%s", (long long)y, m, d, sod / 3600,
+           sod / 60 % 60, sod % 60, f, z);
+  return out;
+}
 
 int32_t orca__tz_offset(const orca_tz *tz, int64_t t) {
   if (!tz) return 0;

@@ -1,5 +1,5 @@
-/* worker_pool.c — the handler threads. Each one takes the oldest ready slot,
- * runs it (worker_task.c), queues the completion for the pump and wakes it.
+/* pool.c — the handler threads. Each one takes the oldest ready slot,
+ * runs it (task.c), queues the completion for the pump and wakes it.
  * A thread stops taking work as soon as the worker is stopping; whatever is
  * still ready then is released by the pump. */
 #include "worker/worker_internal.h"

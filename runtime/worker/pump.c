@@ -1,4 +1,4 @@
-/* worker_pump.c — the backend I/O thread of a worker.
+/* pump.c — the backend I/O thread of a worker.
  *
  * The pump owns the worker's backend handle and makes every backend call of
  * the task path, always in batches:

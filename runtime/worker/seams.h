@@ -1,16 +1,78 @@
-/* hooks_seam.h — where the runtime core meets Lua hooks (runtime/hooks/).
+/* seams.h — where hooks/, timekeeper/ and (next) peer/ plug into a worker.
  *
- * The client runs on_enqueue and route; every handler thread of a worker
- * owns its own hooks state and runs before_run, after_run and on_error;
- * SIGHUP asks every state to reload. ORCA__WITH_HOOKS 0 builds the core
- * without them (then a hooks file is refused with ORCA_ENOTSUP). */
-#ifndef ORCA__HOOKS_SEAM_H
-#define ORCA__HOOKS_SEAM_H
+ * The worker's own files (worker.c, loop.c, pump.c, pool.c, task.c, ctx.c)
+ * include no header of those folders. They call the seams below, and one
+ * adapter per plug-in (seam_hooks.c, seam_timekeeper.c) is the only worker
+ * file that knows the plug-in's internal API. Adding the peer network means
+ * one more adapter and one more entry in orca__loop_services (loop.c).
+ *
+ * Two kinds of seams:
+ *   - loop services live on the worker's libuv loop while orca_worker_run
+ *     runs: started on the loop thread before the pump and the handler
+ *     threads, stopped when the loop closes (the TimeKeeper; the peer network
+ *     next);
+ *   - the task path: Lua hooks that handler threads run around one delivery,
+ *     one hooks state per thread (Lua states are not thread-safe). */
+#ifndef ORCA__WORKER_SEAMS_H
+#define ORCA__WORKER_SEAMS_H
 
-#ifndef ORCA__WITH_HOOKS
-#define ORCA__WITH_HOOKS 1
-#endif
+#include <stdbool.h>
+#include <stdint.h>
 
-#include "hooks/hooks.h"
+#include "codec/envelope.h"
+#include "orca/error.h"
+#include "orca/schema.h"
+#include "worker/worker_internal.h"
+
+/* ---- loop services ---- */
+
+typedef struct orca__loop_service {
+  const char *name; /* for messages */
+  /* Start on the loop thread: w->loop is running-ready, no other worker
+   * thread exists yet. Returns 0 and *state (passed to stop), or an error
+   * with err; the worker then does not run. */
+  int (*start)(orca_worker *w, void **state, orca_err *err);
+  /* Stop on the loop thread: close the service's handles on w->loop (the
+   * loop runs on to finish the closes and any work in flight) and release
+   * state. */
+  void (*stop)(void *state);
+} orca__loop_service;
+
+/* The services every worker runs, in start order; stopped in reverse. The
+ * table (loop.c) has at most ORCA__MAX_LOOP_SERVICES entries. */
+extern const orca__loop_service *const orca__loop_services[];
+extern const size_t orca__nloop_services;
+
+/* seam_timekeeper.c: the TimeKeeper (schedules of the registered schemas
+ * when run_schedules, deferred tasks and retries) on the worker's loop. */
+extern const orca__loop_service orca__timekeeper_service;
+
+/* ---- hooks on the task path (seam_hooks.c) ---- */
+
+/* Open one hooks state per handler thread, with the global hooks file and
+ * every registered task's @hook, before any thread starts: a file that does
+ * not load fails here with ORCA_EHOOK and "file:line: message" in err. Opens
+ * nothing when no hook is configured. Returns 0 or an error (states opened
+ * so far stay for orca__seam_hooks_close). */
+int orca__seam_hooks_open(orca_worker *w, orca_err *err);
+/* Close every thread's state (safe when none was opened). */
+void orca__seam_hooks_close(orca_worker *w);
+/* SIGHUP: every state reloads its files at its next call, on its thread.
+ * Async-signal-safe. */
+void orca__seam_hooks_reload(void);
+
+/* On handler thread ht, for attempt `attempt` of the delivery env of task
+ * t. No-ops when the thread has no hooks state or no hook defines the
+ * point; hook failures are logged by the hooks, never returned. */
+void orca__seam_before_run(orca__hthread *ht, const orca_task_desc *t, const orca__envelope *env,
+                           uint32_t attempt);
+/* After a success; result is the encoded result (empty when none). */
+void orca__seam_after_run(orca__hthread *ht, const orca_task_desc *t, const orca__envelope *env,
+                          uint32_t attempt, const orca_buf *result);
+/* After a failed attempt, before the retry policy: returns true when a hook
+ * gave up (dead now); *delay_us is the delay a hook chose for the retry, or
+ * -1 for the policy's back-off. */
+bool orca__seam_on_error(orca__hthread *ht, const orca_task_desc *t, const orca__envelope *env,
+                         uint32_t attempt, const char *error, int64_t *delay_us);
 
 #endif

@@ -1,4 +1,4 @@
-/* worker_task.c — one delivery, start to end, on a handler thread:
+/* task.c — one delivery, start to end, on a handler thread:
  *   decode envelope -> poison / cancel / deadline checks -> find handler ->
  *   decode args (fingerprint-aware) -> invoke -> encode result -> decide the
  *   outcome (succeeded, retry with back-off, dead, cancelled, expired,
@@ -17,6 +17,7 @@
 #include "orca/codec.h"
 #include "orca/log.h"
 #include "worker/retry.h"
+#include "worker/seams.h"
 #include "worker/worker_internal.h"
 
 static void set_error(orca__slot *s, const char *fmt, ...)
@@ -45,38 +46,12 @@ static void key_end(orca__slot *s, const orca_task_desc *t, bool success) {
   s->key_ttl_us = success ? t->cache_ttl_us : 0;
 }
 
-#if ORCA__WITH_HOOKS
-static void hook_task(orca__hook_task *ht, const orca_task_desc *t, const orca__envelope *env,
-                      uint32_t attempt) {
-  memset(ht, 0, sizeof *ht);
-  ht->task = t;
-  ht->id = env->id;
-  ht->attempt = attempt;
-  ht->queue = env->queue;
-  ht->priority = env->priority;
-  ht->headers = env->nheaders ? env->headers : NULL;
-  ht->nheaders = env->nheaders;
-  ht->args = env->args;
-  ht->args_len = env->args_len;
-}
-#endif
-
 /* A failed attempt: on_error hooks may give up or choose the delay; then
  * retry per policy, or dead with the last error. */
 static void fail(orca__hthread *ht, orca__slot *s, const orca_task_desc *t,
                  const orca__envelope *env, int64_t now) {
-  bool give_up = false;
-  int64_t hook_delay = -1;
-#if ORCA__WITH_HOOKS
-  if (ht->hooks && orca__hooks_wants(ht->hooks, t, ORCA__HOOK_ON_ERROR)) {
-    orca__hook_task hk;
-    orca__hook_decision d;
-    hook_task(&hk, t, env, s->attempt);
-    orca__hooks_on_error(ht->hooks, &hk, s->error, &d);
-    give_up = d.give_up;
-    hook_delay = d.delay_us;
-  }
-#endif
+  int64_t hook_delay;
+  bool give_up = orca__seam_on_error(ht, t, env, s->attempt, s->error, &hook_delay);
   if (!give_up && orca__retry_allowed(&t->retry, s->attempt)) {
     int64_t delay = hook_delay >= 0
                         ? hook_delay
@@ -231,14 +206,7 @@ void orca__task_run(orca__hthread *ht, orca__slot *s) {
   if (t->timeout_us > 0)
     orca__worker_wake_loop(w); /* arm the timeout timer */
 
-#if ORCA__WITH_HOOKS
-  orca__hook_task hk;
-  if (ht->hooks) {
-    hook_task(&hk, t, &env, s->attempt);
-    if (orca__hooks_wants(ht->hooks, t, ORCA__HOOK_BEFORE_RUN))
-      orca__hooks_before_run(ht->hooks, &hk);
-  }
-#endif
+  orca__seam_before_run(ht, t, &env, s->attempt);
 
   rc = t->invoke(h->fn, &ht->ctx, args, result);
 
@@ -257,10 +225,7 @@ void orca__task_run(orca__hthread *ht, orca__slot *s) {
       set_error(s, "cannot encode the result");
       fail(ht, s, t, &env, now);
     } else {
-#if ORCA__WITH_HOOKS
-      if (ht->hooks && orca__hooks_wants(ht->hooks, t, ORCA__HOOK_AFTER_RUN))
-        orca__hooks_after_run(ht->hooks, &hk, s->result.data, s->result.len);
-#endif
+      orca__seam_after_run(ht, t, &env, s->attempt, &s->result);
       key_end(s, t, true);
       end(s, ORCA__ACK, ORCA_STATE_SUCCEEDED);
     }

@@ -1,21 +1,10 @@
-/* worker.c — a worker's life cycle and its libuv loop thread.
+/* worker.c — a worker's life cycle: create, register handlers and schemas,
+ * prepare, stop, free. The loop thread that orca_worker_run becomes lives in
+ * loop.c, the backend I/O thread in pump.c, the handler threads in pool.c.
  *
- * orca_worker_new checks the options, opens the backend (so a bad URL fails
+ * orca_worker_open checks the options, opens the backend (so a bad URL fails
  * before anything starts) and sizes everything: slots = concurrency +
- * prefetch, one arena per handler thread. orca_worker_run starts the pump and
- * the handler threads and then runs the loop on the calling thread:
- *   - uv_async: wake-ups from other threads (stop requested, an attempt with
- *     a timeout started, the pump exited);
- *   - timeout timer: armed at the earliest attempt timeout; marks the
- *     context of a timed-out attempt cancelled;
- *   - renewal timer: every lease/3, asks the pump to extend all leases;
- *   - grace timer: started by stop; when it fires, running tasks are
- *     cancelled and released;
- *   - signals (install_signals): SIGINT/SIGTERM stop gracefully (a second
- *     one ends the grace at once), SIGHUP reloads hooks;
- *   - the TimeKeeper's timer (schedules, deferred tasks, retries).
- * The loop ends when the pump has handed everything back. */
-#include <signal.h>
+ * prefetch, one arena per handler thread. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,15 +12,8 @@
 
 #include "base/id.h"
 #include "orca/log.h"
-#include "timekeeper/timekeeper.h"
+#include "worker/seams.h"
 #include "worker/worker_internal.h"
-
-/* The TimeKeeper engine (runtime/timekeeper/engine.c) can be left out
- * (-DORCA__WITH_TIMEKEEPER=0); the worker then runs without it (the SQLite backend promotes due
- * deferred tasks and retries inside fetch, so only schedules are missing). */
-#ifndef ORCA__WITH_TIMEKEEPER
-#define ORCA__WITH_TIMEKEEPER 1
-#endif
 
 #define DEFAULT_LEASE_US (15LL * 1000000)
 #define DEFAULT_GRACE_US (10LL * 1000000)
@@ -40,22 +22,11 @@ static char *dup_or_null(const char *s) {
   return s ? strdup(s) : NULL;
 }
 
-static void on_async(uv_async_t *a);
-
-static uint64_t ms_ceil(int64_t us) {
-  return us <= 0 ? 0 : (uint64_t)((us + 999) / 1000);
-}
-
-int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *err) {
+int orca_worker_open(const orca_worker_opts *opts, orca_worker **out, orca_err *err) {
   orca_worker_opts o = {0};
   if (opts)
     o = *opts;
   *out = NULL;
-#if !ORCA__WITH_HOOKS
-  if (o.hooks_file)
-    return orca_err_set(err, ORCA_ENOTSUP,
-                        "hooks file '%s': Lua hooks are not built into this liborca", o.hooks_file);
-#endif
   if (o.lease_us < 0 || o.grace_us < 0 || o.schedule_grace_us < 0)
     return orca_err_set(err, ORCA_EINVAL, "worker: lease and grace must not be negative");
   orca_worker *w = calloc(1, sizeof *w);
@@ -69,7 +40,7 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
   if (o.queues) {
     int rc = orca__queues_parse(o.queues, &w->queues, err);
     if (rc) {
-      orca_worker_free(w);
+      orca_worker_close(w);
       return rc;
     }
     w->queues_given = true;
@@ -82,7 +53,7 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
    * renewed with the running ones. */
   w->prefetch = o.prefetch ? o.prefetch : (w->concurrency * 4 > 16 ? w->concurrency * 4 : 16);
   if (w->concurrency > ORCA_WORKER_MAX_CONCURRENCY || w->prefetch > ORCA_WORKER_MAX_PREFETCH) {
-    orca_worker_free(w);
+    orca_worker_close(w);
     return orca_err_set(err, ORCA_EINVAL, "worker: concurrency %u or prefetch %u too large",
                         o.concurrency, o.prefetch);
   }
@@ -115,7 +86,7 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
   w->ext_status = calloc(w->nslots, sizeof *w->ext_status);
   if ((o.backend && !w->backend_url) || (o.hooks_file && !w->hooks_file) || !w->slots ||
       !w->threads || !w->comps || !w->lease_ptrs || !w->batch || !w->release || !w->ext_status) {
-    orca_worker_free(w);
+    orca_worker_close(w);
     return orca_err_set(err, ORCA_ENOMEM, "worker: out of memory");
   }
   for (size_t i = 0; i < w->nslots; i++) {
@@ -130,35 +101,40 @@ int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *e
     orca_arena_init(&w->threads[i].arena, 16384);
   }
   if (uv_loop_init(&w->loop) != 0) {
-    orca_worker_free(w);
+    orca_worker_close(w);
     return orca_err_set(err, ORCA_ENOMEM, "worker: cannot create the event loop");
   }
-  uv_async_init(&w->loop, &w->async, on_async);
+  uv_async_init(&w->loop, &w->async, orca__loop_on_async);
   w->async.data = w;
   uv_unref((uv_handle_t *)&w->async); /* stop() may use it until free */
 
   orca__backend_opts bo = {.clock = w->clock};
   int rc = orca__backend_open(o.backend, &bo, &w->b, err);
   if (rc) {
-    orca_worker_free(w);
+    orca_worker_close(w);
     return rc;
   }
   *out = w;
   return 0;
 }
 
-int orca_worker_handle(orca_worker *w, const orca_task_desc *task, orca_fn fn) {
+int orca_worker_handle(orca_worker *w, const orca_task_desc *task, orca_fn fn, orca_err *err) {
   if (!w || !task || !task->name || !task->invoke || !task->args_type || !fn)
-    return ORCA_EINVAL;
+    return orca_err_set(err, ORCA_EINVAL,
+                        "orca_worker_handle: NULL worker or handler, or task %s without name, "
+                        "invoke or args type",
+                        task && task->name ? task->name : "(null)");
   if (w->running)
-    return ORCA_ESTATE;
+    return orca_err_set(err, ORCA_ESTATE, "worker %s: cannot add a handler for %s while it runs",
+                        w->id, task->name);
   if (orca__worker_find(w, task->name, strlen(task->name)))
-    return ORCA_EDUPLICATE;
+    return orca_err_set(err, ORCA_EDUPLICATE, "worker %s: task %s already has a handler", w->id,
+                        task->name);
   if (w->nhandlers == w->caphandlers) {
     size_t cap = w->caphandlers ? w->caphandlers * 2 : 8;
     orca__handler *h = realloc(w->handlers, cap * sizeof *h);
     if (!h)
-      return ORCA_ENOMEM;
+      return orca_err_set(err, ORCA_ENOMEM, "worker %s: out of memory", w->id);
     w->handlers = h;
     w->caphandlers = cap;
   }
@@ -168,14 +144,14 @@ int orca_worker_handle(orca_worker *w, const orca_task_desc *task, orca_fn fn) {
   return 0;
 }
 
-int orca_worker_add_schema(orca_worker *w, const orca_schema *schema) {
+int orca_worker_add_schema(orca_worker *w, const orca_schema *schema, orca_err *err) {
   if (!w || !schema)
-    return ORCA_EINVAL;
+    return orca_err_set(err, ORCA_EINVAL, "orca_worker_add_schema: NULL worker or schema");
   if (w->running)
-    return ORCA_ESTATE;
+    return orca_err_set(err, ORCA_ESTATE, "worker %s: cannot add a schema while it runs", w->id);
   const orca_schema **s = realloc(w->schemas, (w->nschemas + 1) * sizeof *s);
   if (!s)
-    return ORCA_ENOMEM;
+    return orca_err_set(err, ORCA_ENOMEM, "worker %s: out of memory", w->id);
   w->schemas = s;
   w->schemas[w->nschemas++] = schema;
   return 0;
@@ -201,237 +177,6 @@ void orca_worker_stop(orca_worker *w) {
   uv_async_send(&w->async);
 }
 
-/* ---- loop thread ---- */
-
-static void on_timeout(uv_timer_t *t);
-
-/* Flag timed-out attempts and arm the timer at the next attempt timeout. */
-static void arm_timeouts(orca_worker *w) {
-  int64_t now = orca_monotonic_us(), next = 0;
-  pthread_mutex_lock(&w->mu);
-  for (unsigned i = 0; i < w->concurrency; i++) {
-    orca__hthread *ht = &w->threads[i];
-    if (!ht->cur || !ht->timeout_at)
-      continue;
-    int64_t due = ht->timeout_at;
-    if (now >= ht->timeout_at) {
-      int none = ORCA__CANCEL_NONE;
-      if (atomic_compare_exchange_strong(&ht->ctx.cancelled, &none, ORCA__CANCEL_TIMEOUT))
-        orca_log(ORCA_LOG_WARN, "worker %s: task %s timed out; its context is cancelled", w->id,
-                 ht->cur->lease.id);
-      /* A handler cannot be killed: say so once if it ignores the cancel
-       * for longer than the grace period (design.md, "Timeouts"). */
-      due = ht->timeout_at + w->grace_us;
-      if (now >= due && !ht->stuck_warned) {
-        ht->stuck_warned = true;
-        orca_log(ORCA_LOG_WARN,
-                 "worker %s: task %s has not returned %lld ms after its timeout; its thread "
-                 "stays busy and its lease is kept until it returns",
-                 w->id, ht->cur->lease.id, (long long)(w->grace_us / 1000));
-      }
-      if (ht->stuck_warned)
-        continue;
-    }
-    if (!next || due < next)
-      next = due;
-  }
-  pthread_mutex_unlock(&w->mu);
-  if (w->closing)
-    return;
-  if (next)
-    uv_timer_start(&w->timeout_timer, on_timeout, ms_ceil(next - now), 0);
-  else
-    uv_timer_stop(&w->timeout_timer);
-}
-
-static void on_timeout(uv_timer_t *t) {
-  arm_timeouts(t->data);
-}
-
-static void on_renew(uv_timer_t *t) {
-  orca_worker *w = t->data;
-  pthread_mutex_lock(&w->mu);
-  w->extend_due = true;
-  orca__pump_wake_locked(w);
-  pthread_mutex_unlock(&w->mu);
-}
-
-static void on_grace(uv_timer_t *t) {
-  orca_worker *w = t->data;
-  pthread_mutex_lock(&w->mu);
-  w->grace_over = true;
-  for (unsigned i = 0; i < w->concurrency; i++) {
-    if (w->threads[i].cur) {
-      int none = ORCA__CANCEL_NONE;
-      atomic_compare_exchange_strong(&w->threads[i].ctx.cancelled, &none, ORCA__CANCEL_SHUTDOWN);
-    }
-  }
-  orca__pump_wake_locked(w);
-  pthread_mutex_unlock(&w->mu);
-}
-
-static void close_cb(uv_handle_t *h) {
-  (void)h;
-}
-
-static void close_all(orca_worker *w) {
-  orca_log(ORCA_LOG_DEBUG, "worker %s: closing the loop", w->id);
-  w->closing = true;
-  uv_close((uv_handle_t *)&w->timeout_timer, close_cb);
-  uv_close((uv_handle_t *)&w->renew_timer, close_cb);
-  uv_close((uv_handle_t *)&w->grace_timer, close_cb);
-  if (w->install_signals) {
-    uv_close((uv_handle_t *)&w->sig_int, close_cb);
-    uv_close((uv_handle_t *)&w->sig_term, close_cb);
-    uv_close((uv_handle_t *)&w->sig_hup, close_cb);
-  }
-#if ORCA__WITH_TIMEKEEPER
-  if (w->timekeeper) {
-    orca__timekeeper_close(w->timekeeper);
-    w->timekeeper = NULL;
-  }
-#endif
-}
-
-static void begin_stop(orca_worker *w) {
-  if (w->grace_started || w->closing)
-    return;
-  w->grace_started = true;
-  pthread_mutex_lock(&w->mu);
-  w->stopping = true;
-  pthread_cond_broadcast(&w->work_cv);
-  orca__pump_wake_locked(w);
-  pthread_mutex_unlock(&w->mu);
-  orca_log(ORCA_LOG_INFO, "worker %s: stopping; running tasks have %lld ms to finish", w->id,
-           (long long)(w->grace_us / 1000));
-  uv_timer_start(&w->grace_timer, on_grace, ms_ceil(w->grace_us), 0);
-}
-
-static void on_async(uv_async_t *a) {
-  orca_worker *w = a->data;
-  if (w->closing)
-    return;
-  if (atomic_load(&w->stop_requested))
-    begin_stop(w);
-  arm_timeouts(w);
-  pthread_mutex_lock(&w->mu);
-  bool exited = w->pump_exited;
-  pthread_mutex_unlock(&w->mu);
-  if (exited)
-    close_all(w);
-}
-
-static void on_signal(uv_signal_t *s, int signum) {
-  orca_worker *w = s->data;
-  if (signum == SIGHUP) {
-#if ORCA__WITH_HOOKS
-    orca_log(ORCA_LOG_INFO, "worker %s: SIGHUP: reloading hooks", w->id);
-    orca__hooks_request_reload();
-#else
-    orca_log(ORCA_LOG_INFO, "worker %s: SIGHUP: no hooks to reload", w->id);
-#endif
-    return;
-  }
-  if (!w->grace_started) {
-    orca_log(ORCA_LOG_INFO, "worker %s: %s (send it again to stop at once)", w->id,
-             signum == SIGINT ? "SIGINT" : "SIGTERM");
-    orca_worker_stop(w);
-  } else {
-    orca_log(ORCA_LOG_INFO, "worker %s: second signal: releasing in-flight tasks now", w->id);
-    uv_timer_stop(&w->grace_timer);
-    on_grace(&w->grace_timer);
-  }
-}
-
-static int start_timekeeper(orca_worker *w, orca_err *err) {
-#if !ORCA__WITH_TIMEKEEPER
-  (void)err;
-  if (w->run_schedules && w->nschemas)
-    orca_log(ORCA_LOG_WARN, "worker %s: schedules not run: the TimeKeeper is not built", w->id);
-  return 0;
-#else
-  orca__timekeeper *tk = NULL;
-  int rc = orca__timekeeper_new(&w->loop, w->backend_url, w->clock, w->id, &tk, err);
-  if (rc)
-    return rc;
-  orca__timekeeper_opts tko = {.grace_us = w->schedule_grace_us};
-  orca__timekeeper_set_opts(tk, &tko);
-  for (size_t i = 0; w->run_schedules && i < w->nschemas; i++) {
-    for (uint32_t k = 0; k < w->schemas[i]->nschedules; k++) {
-      rc = orca__timekeeper_add(tk, w->schemas[i]->schedules[k], err);
-      if (rc) {
-        orca__timekeeper_close(tk);
-        return rc;
-      }
-    }
-  }
-  rc = orca__timekeeper_start(tk);
-  if (rc) {
-    orca__timekeeper_close(tk);
-    return orca_err_set(err, rc, "worker %s: cannot start the TimeKeeper", w->id);
-  }
-  w->timekeeper = tk;
-  return 0;
-#endif
-}
-
-/* One hooks state per handler thread, loaded before anything starts so a
- * broken hook file stops the worker at once with "file:line: message". */
-static int open_hooks(orca_worker *w, orca_err *err) {
-#if ORCA__WITH_HOOKS
-  bool any = w->hooks_file != NULL;
-  for (size_t i = 0; i < w->nhandlers; i++)
-    any = any || w->handlers[i].task->hook;
-  for (unsigned t = 0; any && t < w->concurrency; t++) {
-    int rc = orca__hooks_open(w->hooks_file, NULL, &w->threads[t].hooks, err);
-    for (size_t i = 0; rc == 0 && i < w->nhandlers; i++)
-      rc = orca__hooks_add_task(w->threads[t].hooks, w->handlers[i].task, err);
-    if (rc)
-      return rc;
-  }
-#else
-  (void)w, (void)err;
-#endif
-  return 0;
-}
-
-static void close_hooks(orca_worker *w) {
-#if ORCA__WITH_HOOKS
-  for (unsigned t = 0; w->threads && t < w->concurrency; t++) {
-    orca__hooks_close(w->threads[t].hooks);
-    w->threads[t].hooks = NULL;
-  }
-#else
-  (void)w;
-#endif
-}
-
-static void join_settled(orca_worker *w) {
-  pthread_mutex_lock(&w->mu);
-  for (;;) {
-    bool settled = true;
-    for (unsigned i = 0; i < w->concurrency; i++) {
-      orca__hthread *ht = &w->threads[i];
-      if (ht->started && !ht->exited && !(ht->cur && ht->cur->abandoned))
-        settled = false;
-    }
-    if (settled)
-      break;
-    pthread_cond_wait(&w->idle_cv, &w->mu);
-  }
-  pthread_mutex_unlock(&w->mu);
-  for (unsigned i = 0; i < w->concurrency; i++) {
-    orca__hthread *ht = &w->threads[i];
-    pthread_mutex_lock(&w->mu);
-    bool exited = ht->exited;
-    pthread_mutex_unlock(&w->mu);
-    if (ht->started && exited) {
-      pthread_join(ht->tid, NULL);
-      ht->started = false;
-    }
-  }
-}
-
 int orca__worker_prepare(orca_worker *w, orca_err *err) {
   if (w->prepared)
     return 0;
@@ -445,86 +190,20 @@ int orca__worker_prepare(orca_worker *w, orca_err *err) {
                             w->handlers[i].task->name, ORCA__MAX_QUEUES);
     }
   }
-  int rc = open_hooks(w, err);
+  int rc = orca__seam_hooks_open(w, err);
   if (rc) {
-    close_hooks(w);
+    orca__seam_hooks_close(w);
     return rc;
   }
   w->prepared = true;
   return 0;
 }
 
-int orca_worker_run(orca_worker *w) {
-  if (!w || w->running || w->closing)
-    return ORCA_ESTATE;
-  if (!w->prepared) {
-    orca_err herr = {0};
-    int hrc = orca__worker_prepare(w, &herr);
-    if (hrc) {
-      orca_log(ORCA_LOG_ERROR, "worker %s: %s", w->id, herr.msg);
-      return hrc;
-    }
-  }
-  w->running = true;
-  uv_timer_init(&w->loop, &w->timeout_timer);
-  uv_timer_init(&w->loop, &w->renew_timer);
-  uv_timer_init(&w->loop, &w->grace_timer);
-  w->timeout_timer.data = w->renew_timer.data = w->grace_timer.data = w;
-  if (w->install_signals) {
-    uv_signal_t *sigs[] = {&w->sig_int, &w->sig_term, &w->sig_hup};
-    int nums[] = {SIGINT, SIGTERM, SIGHUP};
-    for (int i = 0; i < 3; i++) {
-      uv_signal_init(&w->loop, sigs[i]);
-      sigs[i]->data = w;
-      uv_signal_start(sigs[i], on_signal, nums[i]);
-    }
-  }
-  orca_err err = {0};
-  int rc = start_timekeeper(w, &err);
-  if (rc) {
-    orca_log(ORCA_LOG_ERROR, "worker %s: %s", w->id, err.msg);
-    close_all(w);
-    uv_run(&w->loop, UV_RUN_DEFAULT);
-    w->running = false;
-    return rc;
-  }
-  int64_t every = w->lease_us / 3 > 1000 ? w->lease_us / 3 : 1000;
-  uv_timer_start(&w->renew_timer, on_renew, ms_ceil(every), ms_ceil(every));
-
-  for (unsigned i = 0; i < w->concurrency; i++) {
-    if (pthread_create(&w->threads[i].tid, NULL, orca__handler_main, &w->threads[i]) == 0)
-      w->threads[i].started = true;
-    else
-      rc = ORCA_ENOMEM;
-  }
-  if (rc == 0 && pthread_create(&w->pump_tid, NULL, orca__pump_main, w) == 0)
-    w->pump_started = true;
-  else
-    rc = ORCA_ENOMEM;
-  if (rc) {
-    orca_log(ORCA_LOG_ERROR, "worker %s: cannot start threads", w->id);
-    orca_worker_stop(w);
-    if (!w->pump_started) {
-      /* Without a pump nothing will report its exit: do it here. */
-      pthread_mutex_lock(&w->mu);
-      w->pump_exited = true;
-      pthread_mutex_unlock(&w->mu);
-    }
-  }
-  orca_log(ORCA_LOG_INFO, "worker %s: running %u thread(s) on %zu queue(s)", w->id, w->concurrency,
-           w->queues.n);
-  uv_async_send(&w->async); /* pick up a stop requested before run */
-  uv_run(&w->loop, UV_RUN_DEFAULT);
-  if (w->pump_started) {
-    pthread_join(w->pump_tid, NULL);
-    w->pump_started = false;
-  }
-  join_settled(w);
-  w->running = false;
-  return rc;
+static void close_cb(uv_handle_t *h) {
+  (void)h;
 }
 
-void orca_worker_free(orca_worker *w) {
+void orca_worker_close(orca_worker *w) {
   if (!w)
     return;
   /* Stop any handler thread still running an abandoned task: they notice
@@ -540,7 +219,7 @@ void orca_worker_free(orca_worker *w) {
       orca_arena_free(&w->threads[i].arena);
     }
   }
-  close_hooks(w);
+  orca__seam_hooks_close(w);
   if (w->async.loop) {
     uv_close((uv_handle_t *)&w->async, close_cb);
     uv_run(&w->loop, UV_RUN_DEFAULT);

@@ -1,7 +1,7 @@
 /* worker_internal.h — the parts of a worker that its files share:
- * worker.c (life cycle and the libuv loop thread), worker_pump.c (the
- * backend I/O thread), worker_pool.c (handler threads), worker_task.c (one
- * delivery from envelope to completion), ctx.c (what a handler sees).
+ * worker.c (life cycle), loop.c (the libuv loop thread), pump.c (the
+ * backend I/O thread), pool.c (handler threads), task.c (one delivery from
+ * envelope to completion), ctx.c (what a handler sees).
  *
  * Threads and who owns what (docs/design.md has the full story):
  *   - the loop thread runs libuv: signals, the attempt-timeout timer, the
@@ -22,13 +22,15 @@
 
 #include "backend/backend.h"
 #include "codec/envelope.h"
-#include "worker/seams.h"
 #include "orca/worker.h"
 #include "client/policy.h"
 #include "worker/queues.h"
 
 /* Why a context was cancelled (orca_ctx.cancelled). */
 enum { ORCA__CANCEL_NONE = 0, ORCA__CANCEL_USER, ORCA__CANCEL_TIMEOUT, ORCA__CANCEL_SHUTDOWN };
+
+/* Loop services a worker can run (worker/seams.h). */
+#define ORCA__MAX_LOOP_SERVICES 4
 
 /* A delivery whose lease the backend handed out more often than this without
  * a completion is poison (it crashed or hung its workers): dead-lettered. */
@@ -82,7 +84,7 @@ typedef struct orca__hthread {
   orca_arena arena; /* per task: args, result, headers; reset between tasks */
   uint64_t rng;     /* jitter */
   orca_ctx ctx;
-  orca__hooks *hooks; /* this thread's Lua state; NULL without hooks */
+  struct orca__hooks *hooks; /* this thread's Lua state (seam_hooks.c); NULL without hooks */
   orca__slot *cur;    /* (mu) the delivery running here, NULL when idle */
   int64_t timeout_at; /* (mu) monotonic µs when the attempt times out, 0 = none */
   bool stuck_warned;  /* (mu) logged that it outlived timeout + grace */
@@ -145,7 +147,8 @@ struct orca_worker {
   uv_signal_t sig_int, sig_term, sig_hup;
   bool grace_started;
   bool closing;
-  void *timekeeper; /* orca__timekeeper *, when the TimeKeeper is built */
+  void *services[ORCA__MAX_LOOP_SERVICES]; /* state of each started loop service (seams.h) */
+  size_t nservices;                         /* started so far */
   pthread_t pump_tid;
   bool pump_started;
 
@@ -167,14 +170,17 @@ struct orca_worker {
 int orca__worker_prepare(orca_worker *w, orca_err *err);
 /* worker.c: wake the loop thread (thread-safe). */
 void orca__worker_wake_loop(orca_worker *w);
-/* worker_pump.c: wake the pump, interrupting a blocking fetch. Call with
+/* loop.c: the loop thread's uv_async callback (stop requests, timeouts to
+ * arm, the pump's exit). */
+void orca__loop_on_async(uv_async_t *a);
+/* pump.c: wake the pump, interrupting a blocking fetch. Call with
  * w->mu held. */
 void orca__pump_wake_locked(orca_worker *w);
-/* worker_pump.c: the pump thread body. */
+/* pump.c: the pump thread body. */
 void *orca__pump_main(void *arg);
-/* worker_pool.c: the handler thread body. */
+/* pool.c: the handler thread body. */
 void *orca__handler_main(void *arg);
-/* worker_task.c: run one delivery on handler thread ht and fill the slot's
+/* task.c: run one delivery on handler thread ht and fill the slot's
  * completion. Never fails: every problem becomes an outcome. */
 void orca__task_run(orca__hthread *ht, orca__slot *s);
 /* worker.c: the handler for a task name (len bytes, not NUL-terminated). */

@@ -15,6 +15,7 @@
 
 #include "backend/backend.h"
 #include "base/duration.h"
+#include "orca/client.h"
 #include "orca/log.h"
 #include "worker/queues.h"
 #include "worker/worker_internal.h"
@@ -85,7 +86,7 @@ static int check_queues(const char *prog, const char *what, const char *spec) {
 
 typedef struct flags {
   orca_worker_opts o;
-  const char *backend, *backend_file; /* as given; resolved by orca__url_from_flags */
+  const char *backend, *backend_file; /* as given; resolved by orca_url_from_options */
   bool help;
 } flags;
 
@@ -211,13 +212,13 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
   orca_err err = {0};
   char *url = NULL;
   const char *from = NULL;
-  if (orca__url_from_flags(f.backend, f.backend_file, &url, &from, &err)) {
+  if (orca_url_from_options(f.backend, f.backend_file, &url, &from, &err)) {
     fprintf(stderr, "%s: %s\n", prog, err.msg);
     return 2;
   }
   f.o.backend = url;
   orca_worker *w = NULL;
-  rc = orca_worker_new(&f.o, &w, &err);
+  rc = orca_worker_open(&f.o, &w, &err);
   free(url); /* the worker keeps its own copy */
   if (rc) {
     if (rc == ORCA_EURL)
@@ -226,23 +227,24 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
     return rc == ORCA_EURL ? 2 : 1;
   }
   if (reg) {
-    rc = reg(w, ud);
+    rc = reg(w, ud, &err);
     if (rc) {
-      fprintf(stderr, "%s: registering handlers failed: %s\n", prog, orca_strerror(rc));
-      orca_worker_free(w);
+      fprintf(stderr, "%s: registering handlers failed: %s\n", prog,
+              err.msg[0] ? err.msg : orca_strerror(rc));
+      orca_worker_close(w);
       return 1;
     }
   }
   rc = orca__worker_prepare(w, &err);
   if (rc) {
     fprintf(stderr, "%s: %s\n", prog, err.msg);
-    orca_worker_free(w);
+    orca_worker_close(w);
     return 1;
   }
-  rc = orca_worker_run(w);
-  orca_worker_free(w);
+  rc = orca_worker_run(w, &err);
+  orca_worker_close(w);
   if (rc) {
-    fprintf(stderr, "%s: worker stopped: %s\n", prog, orca_strerror(rc));
+    fprintf(stderr, "%s: worker stopped: %s\n", prog, err.msg[0] ? err.msg : orca_strerror(rc));
     return 1;
   }
   return 0;

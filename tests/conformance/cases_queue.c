@@ -1,6 +1,7 @@
 /* cases_queue.c — conformance cases for moving tasks: enqueue (batches,
  * duplicates, unique keys), fetch order (priority, queues, eta), leases
  * (expiry, extension, stale completions) and the four completion outcomes. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -407,6 +408,48 @@ static void dead_letter(void **state) {
   assert_int_equal(seen.n, 0);
 }
 
+/* Dead tasks keep their arguments: dlq_list shows the args of the stored
+ * envelope, as state_get does. A limit of SIZE_MAX means "all", also after
+ * an offset. */
+typedef struct dl_args {
+  int n;
+  size_t len[4];
+} dl_args;
+
+static int dl_collect_args(void *ud, const orca_task_info *i) {
+  dl_args *seen = ud;
+  assert_true(seen->n < 4);
+  seen->len[seen->n++] = i->args.len;
+  return 0;
+}
+
+static void dead_letter_args(void **state) {
+  cf *f = *state;
+  static const uint8_t args[] = {0x81, 0x01, 0x2a}; /* {1: 42} */
+  orca_buf env[3] = {ORCA_BUF_INIT, ORCA_BUF_INIT, ORCA_BUF_INIT};
+  const char *ids[3] = {"da1", "da2", "da3"};
+  for (int i = 0; i < 3; i++) {
+    orca__job j = cf_job_env(ids[i], "q", args, sizeof args, &env[i]);
+    cf_enqueue1(f, &j, 0);
+    orca_buf_free(&env[i]);
+  }
+  assert_int_equal(cf_fetch1(f, "q", "w", 30 * CF_SEC, 3), 3);
+  orca__completion c[3];
+  for (int i = 0; i < 3; i++) {
+    c[i] = cf_done(f->slots[i], ORCA__DEAD, "w");
+    c[i].error = "gave up";
+  }
+  assert_int_equal(f->ops->complete(f->b, c, 3), 0);
+  dl_args seen = {0};
+  assert_int_equal(f->ops->dlq_list(f->b, "q", 0, SIZE_MAX, dl_collect_args, &seen), 0);
+  assert_int_equal(seen.n, 3);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(seen.len[i], sizeof args);
+  memset(&seen, 0, sizeof seen);
+  assert_int_equal(f->ops->dlq_list(f->b, NULL, 1, SIZE_MAX, dl_collect_args, &seen), 0);
+  assert_int_equal(seen.n, 2);
+}
+
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, cf_setup, cf_teardown)
 const struct CMUnitTest cf_queue_cases[] = {
     CASE(enqueue_fetch_complete),
@@ -423,5 +466,6 @@ const struct CMUnitTest cf_queue_cases[] = {
     CASE(release_gives_back),
     CASE(deliveries_counted),
     CASE(dead_letter),
+    CASE(dead_letter_args),
 };
 const size_t cf_queue_ncases = sizeof cf_queue_cases / sizeof cf_queue_cases[0];

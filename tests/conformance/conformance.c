@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/envelope.h"
 #include "fixture.h"
 
 static const char *(*g_make_url)(void *);
@@ -80,6 +81,28 @@ orca__job cf_job(const char *id, const char *queue, int32_t priority, int64_t et
   j.payload = (const uint8_t *)payload;
   j.payload_len = payload ? strlen(payload) : 0;
   j.state_ttl_us = 3600 * CF_SEC;
+  return j;
+}
+
+void cf_envelope(const char *id, const char *queue, const uint8_t *args, size_t len,
+                 orca_buf *buf) {
+  orca__envelope e = {.v = ORCA__ENVELOPE_VERSION,
+                      .id = {id, strlen(id)},
+                      .task = {"conf.task", 9},
+                      .queue = {queue, strlen(queue)},
+                      .enqueued_us = CF_T0,
+                      .args = args,
+                      .args_len = len};
+  orca_buf_reset(buf);
+  assert_int_equal(orca__envelope_encode(&e, buf), 0);
+}
+
+orca__job cf_job_env(const char *id, const char *queue, const uint8_t *args, size_t len,
+                     orca_buf *buf) {
+  cf_envelope(id, queue, args, len, buf);
+  orca__job j = cf_job(id, queue, 0, 0, NULL);
+  j.payload = buf->data;
+  j.payload_len = buf->len;
   return j;
 }
 

@@ -46,6 +46,15 @@ int64_t cf_now(cf *f);
 /* A job on queue with id, priority, eta and payload text. */
 orca__job cf_job(const char *id, const char *queue, int32_t priority, int64_t eta_us,
                  const char *payload);
+/* Encode into *buf (reset first) a task envelope of task conf.task with id,
+ * queue and the argument bytes args[0..len); the caller frees buf. */
+void cf_envelope(const char *id, const char *queue, const uint8_t *args, size_t len,
+                 orca_buf *buf);
+/* A job like cf_job (priority 0, due now) whose payload is a real task
+ * envelope carrying args[0..len): encoded into *buf, which the caller frees
+ * after the enqueue. */
+orca__job cf_job_env(const char *id, const char *queue, const uint8_t *args, size_t len,
+                     orca_buf *buf);
 /* Enqueue one job and expect status want (0 or an ORCA_E*). */
 void cf_enqueue1(cf *f, const orca__job *j, int want);
 /* Fetch up to max from queues[0..nq) as worker with a lease; returns got. */

@@ -100,12 +100,12 @@ static void test_empty_url(void **st) {
   assert_non_null(strstr(err.msg, "empty"));
   char *url = NULL;
   const char *from = NULL;
-  assert_int_equal(orca__url_from_flags("", NULL, &url, &from, &err), ORCA_EURL);
+  assert_int_equal(orca_url_from_options("", NULL, &url, &from, &err), ORCA_EURL);
   assert_non_null(strstr(err.msg, "--backend ''"));
   assert_null(url);
-  assert_int_equal(orca__url_from_flags("sqlite:x", "f", &url, &from, &err), ORCA_EINVAL);
+  assert_int_equal(orca_url_from_options("sqlite:x", "f", &url, &from, &err), ORCA_EINVAL);
   assert_non_null(strstr(err.msg, "not both"));
-  assert_int_equal(orca__url_from_flags(NULL, NULL, &url, &from, &err), 0);
+  assert_int_equal(orca_url_from_options(NULL, NULL, &url, &from, &err), 0);
   assert_null(url);
   assert_null(from);
   /* Empty variables count as unset. */
@@ -149,7 +149,7 @@ static void test_url_file(void **st) {
 
   const char *p = temp_file("redis://:" SECRET "@h:1\n", 0600);
   logged[0] = '\0';
-  assert_int_equal(orca__url_from_flags(NULL, p, &url, &from, &err), 0);
+  assert_int_equal(orca_url_from_options(NULL, p, &url, &from, &err), 0);
   assert_string_equal(url, "redis://:" SECRET "@h:1");
   assert_string_equal(from, "--backend-file");
   assert_string_equal(logged, "");

@@ -18,7 +18,7 @@ static orca_tz *paris;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
-  if (!paris) orca_tz_load("Europe/Paris", &paris, NULL);
+  if (!paris) orca_tz_open("Europe/Paris", &paris, NULL);
   static const int64_t starts[] = {0, 1711846799000000LL, 1729990000000000LL, -86400000000LL,
                                    4102444800000000LL};
   orca_cron c;
@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int64_t t = -4000000000LL; t < 8000000000LL; t += 97654321) orca__tz_offset(tz, t);
     orca_cron_parse("*/7 1-3 * * *", &c, NULL);
     orca_cron_next(&c, tz, starts[1], &n);
-    orca_tz_free(tz);
+    orca_tz_close(tz);
   }
   return 0;
 }

@@ -48,7 +48,7 @@ typedef struct run {
 
 static void *run_worker(void *p) {
   run *r = p;
-  r->rc = orca_worker_run(r->w);
+  r->rc = orca_worker_run(r->w, NULL);
   return NULL;
 }
 
@@ -58,16 +58,16 @@ static char url[128];
 static void start(run *r, orca_task_desc *task, const char *hooks, unsigned max) {
   orca_worker_opts o = {.backend = url, .concurrency = 2, .hooks_file = hooks, .max_tasks = max};
   orca_err err = {0};
-  if (orca_worker_new(&o, &r->w, &err))
+  if (orca_worker_open(&o, &r->w, &err))
     fail_msg("worker: %s", err.msg);
-  assert_int_equal(orca_worker_handle(r->w, task, (orca_fn)order_handler), 0);
+  assert_int_equal(orca_worker_handle(r->w, task, (orca_fn)order_handler, NULL), 0);
   assert_int_equal(pthread_create(&r->th, NULL, run_worker, r), 0);
 }
 
 static void join(run *r) {
   pthread_join(r->th, NULL);
   assert_int_equal(r->rc, 0);
-  orca_worker_free(r->w);
+  orca_worker_close(r->w);
 }
 
 static orca_client *client(const char *hooks) {

@@ -74,17 +74,17 @@ static void note_run(int64_t v);
 
 static void *run_thread(void *arg) {
   rt_worker *rw = arg;
-  rw->rc = orca_worker_run(rw->w);
+  rw->rc = orca_worker_run(rw->w, NULL);
   return NULL;
 }
 
 void rt_worker_start(rt_worker *rw, const orca_worker_opts *opts) {
   orca_err err = {0};
-  int rc = orca_worker_new(opts, &rw->w, &err);
+  int rc = orca_worker_open(opts, &rw->w, &err);
   if (rc)
-    fprintf(stderr, "orca_worker_new: %s\n", err.msg);
+    fprintf(stderr, "orca_worker_open: %s\n", err.msg);
   assert_int_equal(rc, 0);
-  assert_int_equal(rt_register_all(rw->w, NULL), 0);
+  assert_int_equal(rt_register_all(rw->w, NULL, NULL), 0);
   assert_int_equal(pthread_create(&rw->tid, NULL, run_thread, rw), 0);
 }
 
@@ -99,7 +99,7 @@ int rt_enqueue_note(int64_t v) {
 
 int rt_worker_join(rt_worker *rw) {
   pthread_join(rw->tid, NULL);
-  orca_worker_free(rw->w);
+  orca_worker_close(rw->w);
   rw->w = NULL;
   return rw->rc;
 }
@@ -276,15 +276,15 @@ orca_task_desc rt_task_unique = {.name = "t.unique",
                                  .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false},
                                  .unique_ttl_us = 3600LL * 1000000};
 
-int rt_register_all(orca_worker *w, void *ud) {
+int rt_register_all(orca_worker *w, void *ud, orca_err *err) {
   (void)ud;
   int rc = 0;
-  rc |= orca_worker_handle(w, &rt_task_add, (orca_fn)h_add);
-  rc |= orca_worker_handle(w, &rt_task_flaky, (orca_fn)h_flaky);
-  rc |= orca_worker_handle(w, &rt_task_block, (orca_fn)h_block);
-  rc |= orca_worker_handle(w, &rt_task_record, (orca_fn)h_record);
-  rc |= orca_worker_handle(w, &rt_task_cached, (orca_fn)h_record);
-  rc |= orca_worker_handle(w, &rt_task_unique, (orca_fn)h_record);
+  rc |= orca_worker_handle(w, &rt_task_add, (orca_fn)h_add, err);
+  rc |= orca_worker_handle(w, &rt_task_flaky, (orca_fn)h_flaky, err);
+  rc |= orca_worker_handle(w, &rt_task_block, (orca_fn)h_block, err);
+  rc |= orca_worker_handle(w, &rt_task_record, (orca_fn)h_record, err);
+  rc |= orca_worker_handle(w, &rt_task_cached, (orca_fn)h_record, err);
+  rc |= orca_worker_handle(w, &rt_task_unique, (orca_fn)h_record, err);
   return rc;
 }
 

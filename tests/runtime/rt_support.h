@@ -89,7 +89,7 @@ extern orca_task_desc rt_task_cached;
 extern orca_task_desc rt_task_unique;
 
 /* Register all of the above on w. */
-int rt_register_all(orca_worker *w, void *ud);
+int rt_register_all(orca_worker *w, void *ud, orca_err *err);
 
 /* Events. */
 void rt_events_reset(void);

@@ -78,9 +78,9 @@ static void child(const char *url, int fd) {
                         .lease_us = 300000,
                         .worker_id = "doomed"};
   orca_worker *w = NULL;
-  if (orca_worker_new(&o, &w, NULL) || orca_worker_handle(w, &crashy, (orca_fn)h_crashy))
+  if (orca_worker_open(&o, &w, NULL) || orca_worker_handle(w, &crashy, (orca_fn)h_crashy, NULL))
     _exit(2);
-  orca_worker_run(w);
+  orca_worker_run(w, NULL);
   _exit(0);
 }
 
@@ -143,8 +143,8 @@ static void test_sigkill_mid_batch(void **st) {
   /* A second worker finishes everything once the dead one's leases expire. */
   rt_worker rw;
   orca_worker_opts o = {.backend = e.url, .concurrency = 2, .lease_us = 300000};
-  assert_int_equal(orca_worker_new(&o, &rw.w, &err), 0);
-  assert_int_equal(orca_worker_handle(rw.w, &crashy, (orca_fn)h_crashy), 0);
+  assert_int_equal(orca_worker_open(&o, &rw.w, &err), 0);
+  assert_int_equal(orca_worker_handle(rw.w, &crashy, (orca_fn)h_crashy, NULL), 0);
   rt_worker_run_async(&rw);
   for (int i = 0; i < N; i++) {
     int rc = orca_wait_result(c, NULL, ids + i * ORCA_ID_MAX, 30 * SEC, NULL, NULL, &err);
@@ -186,9 +186,9 @@ static int h_slow(orca_ctx *ctx, const rt_args *a, int64_t *r) {
 
 CRASH_TASK(slow, "t.slow");
 
-static int reg_slow(orca_worker *w, void *ud) {
+static int reg_slow(orca_worker *w, void *ud, orca_err *err) {
   (void)ud;
-  return orca_worker_handle(w, &slow, (orca_fn)h_slow);
+  return orca_worker_handle(w, &slow, (orca_fn)h_slow, err);
 }
 
 /* A worker program (orca_worker_main) that gets SIGTERM finishes the task
@@ -357,10 +357,10 @@ static void test_sigstop_past_lease(void **st) {
                           .clock = &clk->clock,
                           .worker_id = "stopped"};
     orca_worker *w = NULL;
-    if (orca_worker_new(&o, &w, NULL) || orca_worker_handle(w, &stall, (orca_fn)h_stall))
+    if (orca_worker_open(&o, &w, NULL) || orca_worker_handle(w, &stall, (orca_fn)h_stall, NULL))
       _exit(2);
-    int rc = orca_worker_run(w);
-    orca_worker_free(w);
+    int rc = orca_worker_run(w, NULL);
+    orca_worker_close(w);
     _exit(rc ? 4 : 0);
   }
   close(runs[1]);

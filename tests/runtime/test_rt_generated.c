@@ -61,12 +61,13 @@ static void test_generated_end_to_end(void **st) {
 
   orca_worker_opts o = {.backend = e.url, .concurrency = 2, .max_tasks = 4};
   orca_worker *w = NULL;
-  assert_int_equal(orca_worker_new(&o, &w, &err), 0);
+  assert_int_equal(orca_worker_open(&o, &w, &err), 0);
   rtgen_handlers h = {.charge = charge, .price = price, .ping = ping};
-  assert_int_equal(rtgen_register(w, &h), 0);
-  assert_int_equal(rtgen_register(w, &h), ORCA_EDUPLICATE);
-  assert_int_equal(orca_worker_run(w), 0);
-  orca_worker_free(w);
+  assert_int_equal(rtgen_register(w, &h, &err), 0);
+  assert_int_equal(rtgen_register(w, &h, &err), ORCA_EDUPLICATE);
+  assert_non_null(strstr(err.msg, "already has a handler"));
+  assert_int_equal(orca_worker_run(w, &err), 0);
+  orca_worker_close(w);
 
   int64_t cents = 0;
   assert_int_equal(rtgen_charge_result(c, id_ok, SEC, &cents, &orca_heap, &err), 0);

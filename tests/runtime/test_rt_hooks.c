@@ -132,13 +132,15 @@ static void test_bad_hook_file_stops_worker(void **st) {
   orca_worker_opts o = {.backend = f->env.url, .concurrency = 1, .hooks_file = bad};
   orca_worker *w = NULL;
   orca_err err = {0};
-  assert_int_equal(orca_worker_new(&o, &w, &err), 0);
-  assert_int_equal(rt_register_all(w, NULL), 0);
+  assert_int_equal(orca_worker_open(&o, &w, &err), 0);
+  assert_int_equal(rt_register_all(w, NULL, NULL), 0);
   assert_int_equal(orca__worker_prepare(w, &err), ORCA_EHOOK);
   if (!strstr(err.msg, "bad.lua:3"))
     fail_msg("want bad.lua:3 in '%s'", err.msg);
-  assert_int_equal(orca_worker_run(w), ORCA_EHOOK);
-  orca_worker_free(w);
+  orca_err rerr = {0};
+  assert_int_equal(orca_worker_run(w, &rerr), ORCA_EHOOK);
+  assert_non_null(strstr(rerr.msg, "bad.lua:3"));
+  orca_worker_close(w);
 
   orca_client_opts co = {.backend = f->env.url, .hooks_file = bad};
   orca_client *c = NULL;

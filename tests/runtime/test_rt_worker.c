@@ -334,11 +334,11 @@ static void test_schedules_fire(void **st) {
   orca_worker_opts o = wopts(e, 1, NULL);
   o.run_schedules = true;
   orca_err err = {0};
-  assert_int_equal(orca_worker_new(&o, &rw.w, &err), 0);
-  assert_int_equal(rt_register_all(rw.w, NULL), 0);
-  assert_int_equal(orca_worker_add_schema(rw.w, &schema), 0);
-  assert_int_equal(orca_worker_run(rw.w), 0);
-  orca_worker_free(rw.w);
+  assert_int_equal(orca_worker_open(&o, &rw.w, &err), 0);
+  assert_int_equal(rt_register_all(rw.w, NULL, NULL), 0);
+  assert_int_equal(orca_worker_add_schema(rw.w, &schema, NULL), 0);
+  assert_int_equal(orca_worker_run(rw.w, NULL), 0);
+  orca_worker_close(rw.w);
   int64_t runs[4];
   assert_int_equal(rt_runs(runs, 4), 1);
   assert_int_equal(runs[0], 42);

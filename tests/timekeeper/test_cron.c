@@ -37,10 +37,10 @@ static void test_oracle_table(void **state) {
          *nexts = strtok(NULL, "|\n");
     assert_non_null(nexts);
     if (strcmp(zone, last_zone) != 0) {
-      orca_tz_free(tz);
+      orca_tz_close(tz);
       tz = NULL;
       orca_err err = {0};
-      assert_int_equal(orca_tz_load(zone, &tz, &err), 0);
+      assert_int_equal(orca_tz_open(zone, &tz, &err), 0);
       snprintf(last_zone, sizeof last_zone, "%s", zone);
     }
     orca_cron c;
@@ -66,7 +66,7 @@ static void test_oracle_table(void **state) {
     cases++;
   }
   fclose(f);
-  orca_tz_free(tz);
+  orca_tz_close(tz);
   assert_true(cases > 1000);
   assert_int_equal(failures, 0);
 }
@@ -155,8 +155,8 @@ static void test_dst_policy(void **state) {
   orca_tz *paris, *lh;
   orca_cron c;
   int64_t n;
-  assert_int_equal(orca_tz_load("Europe/Paris", &paris, NULL), 0);
-  assert_int_equal(orca_tz_load("Australia/Lord_Howe", &lh, NULL), 0);
+  assert_int_equal(orca_tz_open("Europe/Paris", &paris, NULL), 0);
+  assert_int_equal(orca_tz_open("Australia/Lord_Howe", &lh, NULL), 0);
   /* Skipped 02:30 fires at 03:00 CEST = 01:00Z, once. */
   assert_int_equal(orca_cron_parse("30 2 * * *", &c, NULL), 0);
   assert_int_equal(orca_cron_next(&c, paris, at("", 1711843200), &n), 0); /* 03-31 00:00Z */
@@ -188,8 +188,8 @@ static void test_dst_policy(void **state) {
   assert_int_equal(n, at("", 1712414700));
   assert_int_equal(orca_cron_next(&c, lh, n, &n), 0);
   assert_int_equal(n, at("", 1712414700 + 86400 + 1800));
-  orca_tz_free(paris);
-  orca_tz_free(lh);
+  orca_tz_close(paris);
+  orca_tz_close(lh);
 }
 
 static void test_not_found_and_bounds(void **state) {
@@ -254,11 +254,11 @@ static void test_tz_errors(void **state) {
   (void)state;
   orca_tz *tz = NULL;
   orca_err err = {0};
-  assert_int_equal(orca_tz_load("Mars/Olympus", &tz, &err), ORCA_ENOTFOUND);
+  assert_int_equal(orca_tz_open("Mars/Olympus", &tz, &err), ORCA_ENOTFOUND);
   assert_non_null(strstr(err.msg, "Mars/Olympus"));
-  assert_int_equal(orca_tz_load("../etc/passwd", &tz, &err), ORCA_ENOTFOUND);
+  assert_int_equal(orca_tz_open("../etc/passwd", &tz, &err), ORCA_ENOTFOUND);
   assert_string_equal(err.msg, "time zone '../etc/passwd': not a valid zone name");
-  assert_int_equal(orca_tz_load("/etc/passwd", &tz, &err), ORCA_ENOTFOUND);
+  assert_int_equal(orca_tz_open("/etc/passwd", &tz, &err), ORCA_ENOTFOUND);
   static const uint8_t junk[] = "TZif2 not really";
   assert_int_equal(orca__tz_parse(junk, sizeof junk, "junk", &tz, &err), ORCA_EDECODE);
   assert_string_equal(err.msg, "zone 'junk': not a TZif file (bad header at byte 0)");
@@ -274,7 +274,7 @@ static void test_tz_errors(void **state) {
     memcpy(copy, buf, cut);
     int rc = orca__tz_parse(copy, cut, "cut", &tz, &err);
     if (rc == 0)
-      orca_tz_free(tz);
+      orca_tz_close(tz);
     else
       assert_int_equal(rc, ORCA_EDECODE);
     free(copy);
@@ -283,11 +283,49 @@ static void test_tz_errors(void **state) {
   assert_int_equal(orca__tz_offset(tz, 1719792000), 7200); /* 2024-07-01 */
   assert_int_equal(orca__tz_offset(tz, 4102444800), 3600); /* 2100-01-01: footer rule */
   assert_int_equal(orca__tz_offset(tz, 4118083200), 7200); /* 2100-07-01 */
-  orca_tz_free(tz);
+  orca_tz_close(tz);
+}
+
+/* orca_every_next: multiples of the interval since the epoch, before the
+ * epoch too; no fire for a non-positive interval. */
+static void test_every_next(void **state) {
+  (void)state;
+  int64_t t = 0;
+  assert_int_equal(orca_every_next(250000, 1000, &t), 0);
+  assert_int_equal(t, 250000);
+  assert_int_equal(orca_every_next(250000, 250000, &t), 0); /* strictly after */
+  assert_int_equal(t, 500000);
+  assert_int_equal(orca_every_next(250000, -1, &t), 0);
+  assert_int_equal(t, 0);
+  assert_int_equal(orca_every_next(250000, -250001, &t), 0);
+  assert_int_equal(t, -250000);
+  assert_int_equal(orca_every_next(0, 5, &t), ORCA_ENOTFOUND);
+}
+
+/* orca_tz_format: RFC 3339 with the zone's offset, Z for UTC, microseconds
+ * only when not on a whole second, instants before the epoch. */
+static void test_tz_format(void **state) {
+  (void)state;
+  char out[ORCA_TIME_MAX];
+  orca_tz *paris = NULL, *ny = NULL;
+  assert_int_equal(orca_tz_open("Europe/Paris", &paris, NULL), 0);
+  assert_int_equal(orca_tz_open("America/New_York", &ny, NULL), 0);
+  int64_t t = 1711846800LL * 1000000; /* 2024-03-31T01:00:00Z, 03:00 CEST */
+  assert_string_equal(orca_tz_format(NULL, t, out, sizeof out), "2024-03-31T01:00:00Z");
+  assert_string_equal(orca_tz_format(paris, t, out, sizeof out), "2024-03-31T03:00:00+02:00");
+  assert_string_equal(orca_tz_format(ny, t + 250000, out, sizeof out),
+                      "2024-03-30T21:00:00.250000-04:00");
+  assert_string_equal(orca_tz_format(NULL, -1, out, sizeof out), "1969-12-31T23:59:59.999999Z");
+  char small[8];
+  assert_string_equal(orca_tz_format(NULL, 0, small, sizeof small), "1970-01");
+  orca_tz_close(paris);
+  orca_tz_close(ny);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_every_next),
+      cmocka_unit_test(test_tz_format),
       cmocka_unit_test(test_oracle_table),
       cmocka_unit_test(test_parse_errors),
       cmocka_unit_test(test_parse_fields),

@@ -90,7 +90,7 @@ static orca_schedule_desc every(const char *name, int64_t us, orca_catchup c, ui
 static orca__timekeeper *engine(fixture *f, int64_t grace_us) {
   orca__timekeeper *tk = NULL;
   orca_err err = {0};
-  assert_int_equal(orca__timekeeper_new(NULL, f->url, &f->clock, "t", &tk, &err), 0);
+  assert_int_equal(orca__timekeeper_open(NULL, f->url, &f->clock, "t", &tk, &err), 0);
   orca__timekeeper_opts o = {.grace_us = grace_us};
   orca__timekeeper_set_opts(tk, &o);
   return tk;
@@ -224,8 +224,8 @@ static void test_busy_store_is_not_downtime(void **state) {
   orca_clock clock = {running_now, NULL};
   orca__timekeeper *tk = NULL, *frozen = NULL;
   orca_err err = {0};
-  assert_int_equal(orca__timekeeper_new(NULL, f->url, &clock, "t", &tk, &err), 0);
-  assert_int_equal(orca__timekeeper_new(NULL, f->url, &clock, "frozen", &frozen, &err), 0);
+  assert_int_equal(orca__timekeeper_open(NULL, f->url, &clock, "t", &tk, &err), 0);
+  assert_int_equal(orca__timekeeper_open(NULL, f->url, &clock, "frozen", &frozen, &err), 0);
   orca__timekeeper_opts o = {.grace_us = SEC / 2};
   orca__timekeeper_set_opts(tk, &o);
   orca__timekeeper_set_opts(frozen, &o);

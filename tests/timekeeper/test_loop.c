@@ -52,7 +52,7 @@ static void test_loop_fires_on_time(void **state) {
   uv_loop_init(&loop);
   run r = {0};
   orca_err err = {0};
-  assert_int_equal(orca__timekeeper_new(&loop, url, NULL, "loop", &r.tk, &err), 0);
+  assert_int_equal(orca__timekeeper_open(&loop, url, NULL, "loop", &r.tk, &err), 0);
   orca__timekeeper_opts o = {.on_cycle = on_cycle, .ud = &r};
   orca__timekeeper_set_opts(r.tk, &o);
   static const orca_task_desc task = {.name = "t.tick", .queue = "q"};

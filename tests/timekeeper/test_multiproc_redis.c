@@ -68,7 +68,7 @@ static void child(const char *url, int idx, int64_t period_us) {
   snprintf(node, sizeof node, "node-%d", idx);
   orca__timekeeper *tk;
   orca_err err = {0};
-  if (orca__timekeeper_new(&loop, url, NULL, node, &tk, &err)) {
+  if (orca__timekeeper_open(&loop, url, NULL, node, &tk, &err)) {
     fprintf(stderr, "child %d: %s\n", idx, err.msg);
     _exit(2);
   }

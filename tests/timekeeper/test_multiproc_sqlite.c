@@ -145,7 +145,7 @@ static void child(const char *url, int idx) {
   char node[32];
   snprintf(node, sizeof node, "node-%d", idx);
   orca_err err = {0};
-  if (orca__timekeeper_new(&loop, url, NULL, node, &child_tk, &err) ||
+  if (orca__timekeeper_open(&loop, url, NULL, node, &child_tk, &err) ||
       orca__backend_open(url, NULL, &child_be, &err)) {
     fprintf(stderr, "child %d: %s\n", idx, err.msg);
     _exit(2);

@@ -139,7 +139,7 @@ static void test_pause_resume_with_engine(void **state) {
   fx *f = *state;
   orca_err err = {0};
   orca__timekeeper *tk;
-  assert_int_equal(orca__timekeeper_new(NULL, f->url, &fake, "n1", &tk, &err), 0);
+  assert_int_equal(orca__timekeeper_open(NULL, f->url, &fake, "n1", &tk, &err), 0);
   orca_schedule_def d = {.name = "rt.sec", .task = "t.ping", .queue = "q", .every_us = SEC,
                          .catchup = ORCA_CATCHUP_ALL};
   assert_int_equal(orca_schedule_add(f->c, &d, false, &err), 0);

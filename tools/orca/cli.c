@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "backend/backend.h"
 #include "compiler/reflect.h"
 
 int cli_fail(const cli *c, int code, const char *fmt, ...) {
@@ -53,7 +52,7 @@ int cli_common_opts(cli *c, int argc, char **argv) {
   }
   argv[out] = NULL;
   orca_err err = {0};
-  if (orca__url_from_flags(c->backend, c->backend_file, &c->url, &c->url_from, &err))
+  if (orca_url_from_options(c->backend, c->backend_file, &c->url, &c->url_from, &err))
     return cli_fail(c, -1, "%s", err.msg);
   return out;
 }
@@ -65,11 +64,12 @@ orca_client *cli_client(cli *c) {
   orca_client_opts o = {.backend = c->url};
   int rc = orca_client_open(&o, &c->client, &err);
   if (rc) {
-    if (rc == ORCA_EURL) {
-      orca__url_err_from(&err, rc, c->url_from);
+    /* A malformed URL is a usage error, named by the option it came from. */
+    const char *from = rc == ORCA_EURL ? c->url_from : NULL;
+    if (rc == ORCA_EURL)
       c->status = CLI_USAGE;
-    }
-    cli_fail(c, CLI_FAIL, "%s", err.msg[0] ? err.msg : orca_strerror(rc));
+    cli_fail(c, CLI_FAIL, "%s%s%s", from ? from : "", from ? ": " : "",
+             err.msg[0] ? err.msg : orca_strerror(rc));
     c->client = NULL;
   }
   return c->client;

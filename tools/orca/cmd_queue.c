@@ -1,6 +1,5 @@
 /* cmd_queue.c — `orca stats` and `orca dlq`: whole queues rather than single
- * tasks. These talk to the backend interface directly through the client's
- * handle (runtime/core/client_internal.h). */
+ * tasks, through the operator's API (orca/admin.h). */
 #include "cli.h"
 
 #include <errno.h>
@@ -8,15 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/backend.h"
-#include "client/client_internal.h"
-
-static orca__backend *backend_of(cli *c) {
-  orca_client *cl = cli_client(c);
-  return cl ? orca__client_backend(cl) : NULL;
+static int print_queue(void *ud, const orca_queue_stats *q) {
+  const cli *c = ud;
+  if (c->json)
+    printf("{\"queue\":\"%s\",\"pending\":%" PRIu64 ",\"running\":%" PRIu64
+           ",\"scheduled\":%" PRIu64 ",\"dead\":%" PRIu64 ",\"succeeded\":%" PRIu64
+           ",\"failed\":%" PRIu64 ",\"done_per_sec\":%.2f}\n",
+           q->queue, q->pending, q->running, q->scheduled, q->dead, q->succeeded, q->failed,
+           q->done_per_sec);
+  else
+    printf("%-20s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %10" PRIu64 " %9" PRIu64
+           " %8.1f\n",
+           q->queue, q->pending, q->running, q->scheduled, q->dead, q->succeeded, q->failed,
+           q->done_per_sec);
+  return 0;
 }
-
-#define MAX_QUEUES 256
 
 int cmd_stats(cli *c, int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
@@ -26,32 +31,15 @@ int cmd_stats(cli *c, int argc, char **argv) {
   }
   if (cli_take_opts(c, argc, argv, NULL, 0) != 0)
     return cli_fail(c, CLI_USAGE, "takes no arguments (try --help)");
-  orca__backend *b = backend_of(c);
-  if (!b)
+  orca_client *cl = cli_client(c);
+  if (!cl)
     return CLI_FAIL;
-  static orca_queue_stats st[MAX_QUEUES];
-  size_t n = 0;
-  int rc = b->ops->stats(b, st, MAX_QUEUES, &n);
-  if (rc)
-    return cli_fail(c, CLI_FAIL, "reading stats: %s", orca_strerror(rc));
   if (!c->json)
     printf("%-20s %9s %9s %9s %9s %10s %9s %8s\n", "QUEUE", "PENDING", "RUNNING", "SCHEDULED",
            "DEAD", "SUCCEEDED", "FAILED", "DONE/S");
-  for (size_t i = 0; i < n; i++) {
-    const orca_queue_stats *q = &st[i];
-    if (c->json)
-      printf("{\"queue\":\"%s\",\"pending\":%" PRIu64 ",\"running\":%" PRIu64
-             ",\"scheduled\":%" PRIu64 ",\"dead\":%" PRIu64 ",\"succeeded\":%" PRIu64
-             ",\"failed\":%" PRIu64 ",\"done_per_sec\":%.2f}\n",
-             q->queue, q->pending, q->running, q->scheduled, q->dead, q->succeeded, q->failed,
-             q->done_per_sec);
-    else
-      printf("%-20s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %10" PRIu64 " %9" PRIu64
-             " %8.1f\n",
-             q->queue, q->pending, q->running, q->scheduled, q->dead, q->succeeded, q->failed,
-             q->done_per_sec);
-  }
-  return CLI_OK;
+  orca_err err = {0};
+  int rc = orca_queue_list(cl, print_queue, c, &err);
+  return rc ? cli_fail(c, CLI_FAIL, "%s", err.msg) : CLI_OK;
 }
 
 static int print_dead(void *ud, const orca_task_info *info) {
@@ -89,7 +77,8 @@ int cmd_dlq(cli *c, int argc, char **argv) {
   int n = cli_take_opts(c, out, argv, opts, 1);
   if (n < 0)
     return CLI_USAGE;
-  orca__backend *b = NULL;
+  orca_client *cl = NULL;
+  orca_err err = {0};
   if (strcmp(sub, "list") == 0) {
     char *end;
     errno = 0;
@@ -98,26 +87,26 @@ int cmd_dlq(cli *c, int argc, char **argv) {
       return cli_fail(c, CLI_USAGE, "--limit must be a whole number >= 1, not '%s'", limit_s);
     if (n > 1)
       return cli_fail(c, CLI_USAGE, "list takes at most one QUEUE");
-    if (!(b = backend_of(c)))
+    if (!(cl = cli_client(c)))
       return CLI_FAIL;
-    int rc = b->ops->dlq_list(b, n == 1 ? argv[1] : NULL, 0, (size_t)limit, print_dead, c);
-    return rc ? cli_fail(c, CLI_FAIL, "listing: %s", orca_strerror(rc)) : CLI_OK;
+    int rc = orca_dlq_list(cl, n == 1 ? argv[1] : NULL, 0, (size_t)limit, print_dead, c, &err);
+    return rc ? cli_fail(c, CLI_FAIL, "%s", err.msg) : CLI_OK;
   }
   bool requeue = strcmp(sub, "requeue") == 0;
   if (!requeue && strcmp(sub, "purge") != 0)
     return cli_fail(c, CLI_USAGE, "unknown dlq command '%s' (list, requeue, purge)", sub);
   if (n != (all ? 1 : 2))
     return cli_fail(c, CLI_USAGE, "%s needs QUEUE and an ID, or QUEUE --all", sub);
-  if (!(b = backend_of(c)))
+  if (!(cl = cli_client(c)))
     return CLI_FAIL;
   size_t count = 0;
   const char *id = all ? NULL : argv[2];
-  int rc = requeue ? b->ops->dlq_requeue(b, argv[1], id, &count)
-                   : b->ops->dlq_purge(b, argv[1], id, &count);
-  if (rc)
-    return cli_fail(c, CLI_FAIL, "%s: %s", sub, orca_strerror(rc));
-  if (!all && count == 0)
+  int rc = requeue ? orca_dlq_requeue(cl, argv[1], id, &count, &err)
+                   : orca_dlq_purge(cl, argv[1], id, &count, &err);
+  if (rc == ORCA_ENOTFOUND)
     return cli_fail(c, CLI_FAIL, "no dead task %s in queue %s", id, argv[1]);
+  if (rc)
+    return cli_fail(c, CLI_FAIL, "%s", err.msg);
   printf("%s %zu task(s)\n", requeue ? "requeued" : "purged", count);
   return CLI_OK;
 }

@@ -70,8 +70,10 @@ static int list_queue(orca__redis *r, const char *q, size_t *offset, size_t *lim
   orca__rargs_cmd(a, -1);
   orca__rargs_str(a, "ZRANGE");
   orca__rargs_key(a, q, "dlq");
-  orca__rargs_int(a, (int64_t)*offset);
-  orca__rargs_int(a, (int64_t)(*offset + *limit) - 1);
+  /* ZRANGE takes a last index: "all" (a limit past INT64_MAX) is -1. */
+  int64_t first = *offset > INT64_MAX ? INT64_MAX : (int64_t)*offset;
+  orca__rargs_int(a, first);
+  orca__rargs_int(a, *limit > (size_t)(INT64_MAX - first) ? -1 : first + (int64_t)*limit - 1);
   orca__rargs_cmd(a, -1);
   orca__rargs_str(a, "ZCARD");
   orca__rargs_key(a, q, "dlq");
@@ -102,7 +104,7 @@ static int list_queue(orca__redis *r, const char *q, size_t *offset, size_t *lim
       orca_task_info info = {0};
       char id[ORCA_ID_MAX];
       orca__redis_copy(ids[0]->element[i], id, sizeof id);
-      orca__redis_info_from_hash(h[i], q, id, &info);
+      orca__redis_info_from_hash(h[i], q, id, &info); /* args from field d */
       *stop = cb(ud, &info) != 0;
       orca_buf_free(&info.result);
       orca_buf_free(&info.args);

@@ -126,12 +126,14 @@ static int load_library(orca__redis *r, orca_err *err) {
   if (!rep)
     return orca__redis_describe_io(r, "FUNCTION LOAD", err);
   int rc = 0;
-  if (rep->type == REDIS_REPLY_ERROR && !strstr(rep->str, "already exists"))
+  if (rep->type == REDIS_REPLY_ERROR && !strstr(rep->str, "already exists")) {
+    char msg[512];
     rc = orca_err_set(err, ORCA_EBACKEND, "redis %s:%d: loading the orca Lua library failed: %s%s",
-                      r->host, r->port, rep->str,
+                      r->host, r->port, orca__redis_where(rep->str, msg, sizeof msg),
                       strstr(rep->str, "unknown command") ? " (Redis 7.0 or later is needed)" : "");
-  else
+  } else {
     r->lib_loaded = true;
+  }
   freeReplyObject(rep);
   return rc;
 }
@@ -401,8 +403,9 @@ void orca__redis_free_replies(redisReply **rep, size_t n) {
 int orca__redis_reply_error(orca__redis *r, const redisReply *rep, const char *what) {
   if (rep && rep->type != REDIS_REPLY_ERROR)
     return 0;
+  char msg[512];
   orca_log(ORCA_LOG_ERROR, "redis %s:%d: %s failed: %s", r->host, r->port, what,
-           rep ? rep->str : "no reply");
+           rep ? orca__redis_where(rep->str, msg, sizeof msg) : "no reply");
   return ORCA_EBACKEND;
 }
 

@@ -26,7 +26,9 @@
  * the size of one reply bound this). */
 #define ORCA__REDIS_CHUNK 256
 
-/* The Lua scripts (redis_scripts.c), loaded once per connection. */
+/* The Lua scripts: scripts/NAME.lua, one function body each plus the shared
+ * scripts/prelude.lua, embedded at build time (cmake/OrcaEmbed.cmake) after
+ * a luac5.4 -p check, and assembled into one library by redis_scripts.c. */
 enum {
   ORCA__RS_ENQUEUE,
   ORCA__RS_FETCH,
@@ -50,6 +52,22 @@ enum {
  * per process and never freed. Thread-safe. */
 const char *orca__redis_library(void);
 const char *orca__redis_function(int i);
+
+/* Rewrite a Redis error about the library ("... user_function:LINE: ...",
+ * "on @user_function:LINE.") so that every line of the assembled library
+ * names the script file and its line instead
+ * ("runtime/backend/redis/scripts/fetch.lua:12"). Writes the result to out
+ * (n bytes, truncated, always NUL-terminated) and returns out. */
+const char *orca__redis_where(const char *msg, char *out, size_t n);
+
+/* The embedded script files, generated at build time: name ("fetch" for
+ * scripts/fetch.lua) and text; ORCA__RS_* name the ones the backend calls. */
+typedef struct orca__redis_script {
+  const char *name;
+  const char *text;
+} orca__redis_script;
+extern const orca__redis_script orca__redis_scripts[];
+extern const size_t orca__nredis_scripts;
 
 /* A pipeline of commands under construction. Argument bytes are copied into
  * one growing buffer, so building a batch allocates only while the buffers
@@ -143,7 +161,7 @@ static inline int64_t orca__redis_ms_up(int64_t us) {
   return us <= 0 ? 0 : (us + 999) / 1000;
 }
 /* Leases are pinned into the pending list only under an injected clock
- * (see redis_scripts.c); with the real clock Redis's idle time is the lease. */
+ * (see the head of redis_scripts.c); with the real clock Redis's idle time is the lease. */
 static inline bool orca__redis_pinned(const orca__backend *b) {
   return b->clock != &orca_clock_real;
 }
@@ -151,7 +169,7 @@ static inline bool orca__redis_pinned(const orca__backend *b) {
 /* The lease end a delivery's holder can count on (orca__lease.lease_until_us)
  * for a lease of lease_us taken or renewed at now. Real clock: the fetch
  * script claims the entries of a consumer silent for half the lease (the
- * dead-consumer rule, redis_scripts.c), so a holder that says nothing is
+ * dead-consumer rule, scripts/fetch.lua), so a holder that says nothing is
  * safe only that long. Injected clock: the pinned lease itself. */
 static inline int64_t orca__redis_lease_end(const orca__backend *b, int64_t now, int64_t lease_us) {
   return now + (orca__redis_pinned(b) ? lease_us : lease_us / 2);
@@ -243,7 +261,8 @@ int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expect
                               int64_t next_us, const orca__job *jobs, size_t njobs);
 
 /* Fill info from a state-hash reply (flat field/value array) of queue q and
- * task id. Used by state_get and dlq_list. */
+ * task id, the arguments too when the hash holds the payload (field d:
+ * deferred and dead tasks). Used by state_get and dlq_list. */
 void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *id,
                                 orca_task_info *info);
 

@@ -17,7 +17,7 @@ static bool job_ok(const orca__job *j) {
          (j->payload || j->payload_len == 0) && (!j->unique_key || strlen(j->unique_key) < 512);
 }
 
-/* Append the 9 script arguments of one job (see enq in redis_scripts.c); the
+/* Append the 9 script arguments of one job (see enq in scripts/prelude.lua); the
  * schedule-fire script takes jobs in the same form. */
 void orca__redis_add_job(orca__rargs *a, const orca__job *j) {
   orca__rargs_str(a, j->id);
@@ -138,7 +138,7 @@ static int eid_cmp(eid_num a, eid_num b) {
   return a.seq < b.seq ? -1 : a.seq > b.seq;
 }
 
-/* Append one completion record (see s_complete in redis_scripts.c): the
+/* Append one completion record (see scripts/complete.lua): the
  * short 'a' form for a plain ack with a kept record, else the 'g' form. */
 static void add_completion(orca__rargs *a, const orca__completion *c, const char *eid,
                            int64_t now) {

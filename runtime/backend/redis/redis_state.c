@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/envelope.h"
 #include "backend/redis/redis_internal.h"
+#include "statekeeper/record.h"
 
 static bool field_is(const redisReply *k, const char *name) {
   size_t n = strlen(name);
@@ -81,13 +81,7 @@ static uint32_t unpack_completion(const redisReply *v, orca_task_info *info) {
 
 void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *id,
                                 orca_task_info *info) {
-  size_t rlen = info->result.len, alen = info->args.len;
-  orca_buf result = info->result, args = info->args;
-  memset(info, 0, sizeof *info);
-  info->result = result;
-  info->args = args;
-  info->result.len = rlen;
-  info->args.len = alen;
+  orca__record_clear(info);
   snprintf(info->id, sizeof info->id, "%s", id);
   snprintf(info->queue, sizeof info->queue, "%s", q);
   if (!h || h->type != REDIS_REPLY_ARRAY)
@@ -124,7 +118,7 @@ void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *
     else if (field_is(k, "dl"))
       info->deliveries = (uint32_t)orca__redis_int(v);
     else if (field_is(k, "d") && v->type == REDIS_REPLY_STRING)
-      orca__envelope_args_append((const uint8_t *)v->str, v->len, &info->args);
+      orca__record_args((const uint8_t *)v->str, v->len, &info->args); /* deferred or dead */
   }
   /* dl counts the deliveries of earlier stream entries; a plain ack
    * carries those of the last one. */
@@ -132,13 +126,6 @@ void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *
     info->deliveries += unpack_completion(packed, info);
   if (!orca_state_is_final(info->state))
     info->finished_us = 0;
-}
-
-/* The args of the envelope in reply pay, appended to out. */
-static int append_args(const redisReply *pay, orca_buf *out) {
-  if (!pay || pay->type != REDIS_REPLY_STRING)
-    return 0;
-  return orca__envelope_args_append((const uint8_t *)pay->str, pay->len, out);
 }
 
 /* Run the get script for id in queue qi; arm registers a waiter. Fills info
@@ -181,10 +168,12 @@ static int get_one(orca__redis *r, size_t qi, const char *id, bool arm, orca_tas
     /* 'a' counts attempts that ended; a running one is the next. */
     if (info->state == ORCA_STATE_RUNNING)
       info->attempt += 1;
-    /* Deferred and dead records hold the payload (d, read above); queued
-     * and running ones have it in their stream entry. */
-    if (info->args.len == alen)
-      rc = append_args(x->element[2], &info->args);
+    /* Deferred and dead records hold the payload in field d (read above);
+     * queued and running ones have it in their stream entry. */
+    const redisReply *pay = x->element[2];
+    if (info->args.len == alen && pay->type == REDIS_REPLY_STRING &&
+        orca__record_args((const uint8_t *)pay->str, pay->len, &info->args) == ORCA_ENOMEM)
+      rc = ORCA_ENOMEM;
   }
   orca__redis_free_replies(rep, 1);
   return rc;

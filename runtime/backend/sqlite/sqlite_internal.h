@@ -141,8 +141,8 @@ int orca__sq_next_due(orca__sqlite *s, int64_t *next_us);
 int orca__sq_schedule_peek(orca__sqlite *s, const char *name, int64_t *next_fire_us, bool *paused);
 
 /* Fill info from a row of SQ_STATE_GET / SQ_DLQ_LIST_* (same column list,
- * ORCA__SQ_INFO_COLS). Appends result and payload bytes. Returns 0 or
- * ORCA_ENOMEM. */
+ * ORCA__SQ_INFO_COLS). Appends the result and the arguments of the stored
+ * envelope. Returns 0 or ORCA_ENOMEM. */
 #define ORCA__SQ_INFO_COLS                                                                         \
   "id, task, queue, worker, state, attempt, priority, enqueued_at, eta, started_at, "              \
   "finished_at, expires_at, error, result, payload, deliveries"

@@ -5,8 +5,7 @@
  * transaction as the queue position. Records whose expires_at has passed are
  * treated as gone even before the lazy purge (complete.c) deletes them. */
 #include "backend/sqlite/sqlite_internal.h"
-
-#include "codec/envelope.h"
+#include "statekeeper/record.h"
 
 #include <string.h>
 
@@ -30,9 +29,11 @@ int orca__sq_fill_info(sqlite3_stmt *st, orca_task_info *info) {
     return ORCA_ENOMEM;
   info->deliveries = (uint32_t)sqlite3_column_int64(st, 15);
   /* The row keeps the whole envelope; info.args is only its arguments. */
-  const void *p = sqlite3_column_blob(st, 14);
+  const uint8_t *p = sqlite3_column_blob(st, 14);
   int plen = sqlite3_column_bytes(st, 14);
-  return plen > 0 ? orca__envelope_args_append(p, (size_t)plen, &info->args) : 0;
+  if (plen > 0 && orca__record_args(p, (size_t)plen, &info->args) == ORCA_ENOMEM)
+    return ORCA_ENOMEM;
+  return 0;
 }
 
 int orca__sq_state_get(orca__backend *b, const char *id, orca_task_info *info) {

@@ -39,6 +39,22 @@ void orca_client_close(orca_client *c);
  * or cap is 0); url NULL gives "". */
 const char *orca_url_redact(const char *url, char *out, size_t cap);
 
+/* The backend URL a program's options --backend URL and --backend-file FILE
+ * give (NULL when not given): what the `orca` CLI and orca_worker_main() do
+ * with them, for any program that offers the same options. FILE holds the
+ * URL on one line (surrounding newline and blanks trimmed, at most 4096
+ * bytes), so a password stays off the command line where `ps` shows it; a
+ * warning is logged once when it holds a password and every user may read
+ * it. Giving both options is ORCA_EINVAL; an empty URL is ORCA_EURL (an
+ * unset shell variable must not silently mean the default). Returns 0 with
+ * *out (malloc'd, release it with free(); NULL when neither option was
+ * given, so orca_client_opts.backend NULL falls back to the environment) and
+ * *from (the option's name, static; NULL with neither), or ORCA_EINVAL /
+ * ORCA_EURL / ORCA_EIO (the file cannot be read) / ORCA_ENOMEM with err
+ * naming the option and file but never the file's contents. */
+int orca_url_from_options(const char *url, const char *file, char **out, const char **from,
+                          orca_err *err);
+
 typedef struct orca_header_kv {
   const char *key, *value;
 } orca_header_kv;

@@ -1,4 +1,5 @@
-/* orca/cron.h — cron expressions: parse once, compute next fire times.
+/* orca/cron.h — cron expressions: parse once, compute next fire times; the
+ * fire times of intervals; time zones, and instants written in them.
  *
  * Accepted: 5 fields (min hour dom month dow) or 6 with seconds first; lists,
  * ranges, steps, names (JAN-DEC, SUN-SAT), `?` in day fields, the macros
@@ -48,10 +49,12 @@ int orca_cron_parse(const char *expr, orca_cron *out, struct orca_err *err);
  * /usr/share/zoneinfo or $TZDIR). Opaque; NULL stands for UTC. */
 typedef struct orca_tz orca_tz;
 
-/* Load zone `name` ("Europe/Paris", "UTC"). Returns 0 and a zone the caller
- * frees with orca_tz_free(), or ORCA_ENOTFOUND / ORCA_EDECODE with err set. */
-int orca_tz_load(const char *name, orca_tz **out, struct orca_err *err);
-void orca_tz_free(orca_tz *tz);
+/* Load zone `name` ("Europe/Paris", "UTC") from its TZif file. Returns 0 and
+ * a zone to release with orca_tz_close() (the caller owns it; it keeps
+ * nothing of `name`), or ORCA_ENOTFOUND / ORCA_EDECODE with err set.
+ * orca_tz_close(NULL) is a no-op. */
+int orca_tz_open(const char *name, orca_tz **out, struct orca_err *err);
+void orca_tz_close(orca_tz *tz);
 
 /* The first fire time strictly after `after_us` (µs since the epoch, UTC),
  * evaluated in zone tz (NULL = UTC). Local times skipped by a DST jump fire at
@@ -61,6 +64,20 @@ void orca_tz_free(orca_tz *tz);
  * Gregorian cycle ("0 0 29 2 *" after 2096 is 2104), so that only happens for
  * a struct orca_cron_parse would refuse, or past the year 294247. */
 int orca_cron_next(const orca_cron *c, const orca_tz *tz, int64_t after_us, int64_t *next_us);
+
+/* The first fire time strictly after `after_us` of an interval schedule
+ * (every(DUR)): the multiples of every_us since the epoch, so every node
+ * computes the same instants. Returns 0, or ORCA_ENOTFOUND when every_us is
+ * not positive. */
+int orca_every_next(int64_t every_us, int64_t after_us, int64_t *next_us);
+
+/* Write instant `us` (µs since the epoch) into out as RFC 3339 local time in
+ * zone tz with its UTC offset then ("2024-03-31T03:00:00+02:00"); tz NULL
+ * gives UTC with "Z" ("2024-03-31T01:00:00Z"). Whole seconds, with
+ * ".ffffff" only when `us` is not on one. out should hold ORCA_TIME_MAX
+ * bytes; a shorter one gets a truncated, NUL-terminated text. Returns out. */
+#define ORCA_TIME_MAX 48
+char *orca_tz_format(const orca_tz *tz, int64_t us, char *out, size_t outlen);
 
 #ifdef __cplusplus
 }

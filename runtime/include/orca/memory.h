@@ -24,6 +24,12 @@ typedef struct orca_buf {
 
 #define ORCA_BUF_INIT {NULL, 0, 0}
 
+/* Make b an empty buffer (same as = ORCA_BUF_INIT). Takes no memory. */
+static inline void orca_buf_init(orca_buf *b) {
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
 /* Make room for at least `extra` more bytes. Returns 0 or ORCA_ENOMEM (the
  * buffer is then unchanged). */
 int orca_buf_reserve(orca_buf *b, size_t extra);

@@ -3,6 +3,7 @@
 #ifndef ORCA_ORCA_H
 #define ORCA_ORCA_H
 
+#include "orca/admin.h"
 #include "orca/client.h"
 #include "orca/clock.h"
 #include "orca/codec.h"

@@ -1,6 +1,8 @@
 /* orca/schedule.h — schedules managed at run time: add, list, get, pause,
  * resume and remove the cron or interval schedules that the TimeKeeper fires
- * (the `orca schedules` CLI is built on these).
+ * (the `orca schedules` CLI is built on these; with orca/admin.h they make
+ * the operator's API, and follow its rules: err on every call, list items
+ * valid during the callback only).
  *
  * A schedule added here lives in the backend like one declared in a .orca
  * file: every node running a TimeKeeper (a worker) picks it up within its

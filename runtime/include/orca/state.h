@@ -36,13 +36,14 @@ typedef enum orca_state {
 #define ORCA_NAME_MAX 128 /* queue, task, schedule and worker names, including the NUL */
 #define ORCA_ERRTEXT_MAX 512
 
-/* What the StateKeeper knows of one task. Filled by orca_inspect() and the
- * backends; strings are truncated to their arrays. `result` and `args` are
- * caller-owned buffers the call appends to; pass them empty. `result` is the
- * msgpack of the result (succeeded tasks). `args` is the msgpack of the
- * arguments (the task's args struct, never the envelope around it) while the
- * task is scheduled, pending, running, waiting for a retry or dead; once it
- * has ended a backend may have dropped them (Redis does, SQLite keeps them).
+/* What the StateKeeper knows of one task. Filled by orca_inspect()
+ * (orca/client.h) and the backends; strings are truncated to their arrays.
+ * `result` and `args` are caller-owned buffers the call appends to; pass them
+ * empty. `result` is the msgpack of the result (succeeded tasks). `args` is
+ * the msgpack of the arguments (the task's args struct, never the envelope
+ * around it) while the task is scheduled, pending, running, waiting for a
+ * retry or dead; once it has ended a backend may have dropped them (Redis
+ * does, SQLite keeps them).
  *
  * `attempt` counts the attempts the retry policy has started; `deliveries`
  * counts every time a worker was handed the task, so it is larger than

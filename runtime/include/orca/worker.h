@@ -1,9 +1,9 @@
 /* orca/worker.h — the consumer side: a worker runs handlers for the tasks it
  * has been given, on a pool of threads around a libuv event loop.
  *
- * Life cycle: orca_worker_new -> register handlers (the generated
+ * Life cycle: orca_worker_open -> register handlers (the generated
  * NAME_register(), or orca_worker_handle) -> orca_worker_run (blocks) ->
- * orca_worker_free. orca_worker_stop may be called from any thread or a
+ * orca_worker_close. orca_worker_stop may be called from any thread or a
  * handler; SIGINT/SIGTERM stop it gracefully when run installs signals. */
 #ifndef ORCA_WORKER_H
 #define ORCA_WORKER_H
@@ -20,7 +20,7 @@ extern "C" {
 typedef struct orca_worker orca_worker;
 typedef struct orca_ctx orca_ctx;
 
-/* Largest concurrency and prefetch orca_worker_new() accepts. */
+/* Largest concurrency and prefetch orca_worker_open() accepts. */
 #define ORCA_WORKER_MAX_CONCURRENCY 4096
 #define ORCA_WORKER_MAX_PREFETCH 65536
 
@@ -44,38 +44,53 @@ typedef struct orca_worker_opts {
   void *user;              /* returned by orca_ctx_user() */
 } orca_worker_opts;
 
-/* Create a worker (connects to the backend). Returns 0 or an error with err. */
-int orca_worker_new(const orca_worker_opts *opts, orca_worker **out, orca_err *err);
+/* Create a worker and connect it to its backend (a bad URL fails here).
+ * opts may be NULL; its strings are copied. Returns 0 and *out, to release
+ * with orca_worker_close, or an error with err (*out is then NULL). */
+int orca_worker_open(const orca_worker_opts *opts, orca_worker **out, orca_err *err);
 
 /* Install the handler fn (the task's typed handler, cast to orca_fn) for
- * task. The descriptor must outlive the worker. Returns 0, ORCA_EDUPLICATE if
- * the task already has a handler, or ORCA_EINVAL. */
-int orca_worker_handle(orca_worker *w, const orca_task_desc *task, orca_fn fn);
+ * task, before orca_worker_run. The worker keeps the task pointer, not a
+ * copy: the descriptor must outlive the worker (generated descriptors are
+ * static, so they do). Returns 0, or with err: ORCA_EDUPLICATE if the task
+ * already has a handler, ORCA_EINVAL for a NULL or incomplete argument,
+ * ORCA_ESTATE while the worker runs, ORCA_ENOMEM. */
+int orca_worker_handle(orca_worker *w, const orca_task_desc *task, orca_fn fn, orca_err *err);
 
-/* Register a schema's schedules with the worker's TimeKeeper. */
-int orca_worker_add_schema(orca_worker *w, const orca_schema *schema);
+/* Register a schema's schedules with the worker's TimeKeeper (they are
+ * fired when opts.run_schedules is set), before orca_worker_run. The worker
+ * keeps the schema pointer, not a copy: the schema must outlive the worker
+ * (generated schemas are static, so they do). Returns 0, or with err:
+ * ORCA_EINVAL, ORCA_ESTATE while the worker runs, ORCA_ENOMEM. */
+int orca_worker_add_schema(orca_worker *w, const orca_schema *schema, orca_err *err);
 
-/* Run until stopped: fetch, run, ack, retry, renew leases. Returns 0 after a
- * graceful stop, or the error that stopped it. */
-int orca_worker_run(orca_worker *w);
+/* Run until stopped: fetch, run, ack, retry, renew leases, on the calling
+ * thread. Returns 0 after a graceful stop, or the error that stopped it or
+ * kept it from starting (no handlers, a hooks file that does not load
+ * ("file:line: message"), the TimeKeeper), with err. */
+int orca_worker_run(orca_worker *w, orca_err *err);
 
 /* Ask the worker to stop: no new fetches; in-flight tasks get the grace
- * period, then are released back to their queues. Thread-safe. */
+ * period, then are released back to their queues. Thread-safe, never fails;
+ * NULL is ignored. */
 void orca_worker_stop(orca_worker *w);
 
-/* Free a stopped (or never-run) worker. */
-void orca_worker_free(orca_worker *w);
+/* Release a stopped (or never-run) worker and everything it holds: threads
+ * are joined (a handler that ignores its cancel is waited for), the backend
+ * closed. NULL is ignored. */
+void orca_worker_close(orca_worker *w);
 
 /* The worker command line every program gets:
  *   PROG [--backend URL | --backend-file FILE] [--concurrency N] [--queues Q:W,...]
  *        [--prefetch N] [--lease DUR] [--grace DUR] [--hooks FILE] [--id ID]
  *        [--max-tasks N] [--no-schedules] [--schedule-grace DUR] [--help]
- * Parses argv (falling back to ORCA_* environment variables), creates the
- * worker, calls reg(w, ud) to install handlers, runs it with signals, and
- * returns a process exit code: 0; 1 at run time (unreachable backend,
- * handler registration); 2 for a bad flag, value or URL (one line naming the
- * flag or variable and the value, a password redacted). */
-typedef int (*orca_register_fn)(orca_worker *w, void *ud);
+ * Parses argv (falling back to ORCA_* environment variables), opens the
+ * worker, calls reg(w, ud, err) to install handlers (the generated
+ * NAME_register fits in one line), runs it with signals, and returns a
+ * process exit code: 0; 1 at run time (unreachable backend, handler
+ * registration), printing err's message; 2 for a bad flag, value or URL (one
+ * line naming the flag or variable and the value, a password redacted). */
+typedef int (*orca_register_fn)(orca_worker *w, void *ud, orca_err *err);
 int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud);
 
 /* What a handler can ask of its context. */

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "peer/peer_io.h"
-#include "timekeeper/timerheap.h"
+#include "base/timerheap.h"
 
 #define WALL0 1700000000000000LL /* the virtual wall clock at time 0 */
 #define POOL 512                 /* random numbers drawn per refill */

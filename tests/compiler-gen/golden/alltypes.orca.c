@@ -823,17 +823,21 @@ int alltypes_fire_result(orca_client *c, const char *id, int64_t timeout_us,
 
 /* ---- workers ---- */
 
-int alltypes_register(orca_worker *w, const alltypes_handlers *h) {
+int alltypes_register(orca_worker *w, const alltypes_handlers *h, orca_err *err) {
   int rc;
-  if (h->echo && (rc = orca_worker_handle(w, &alltypes_echo__task, (orca_fn)h->echo)) != 0)
+  if (h->echo &&
+      (rc = orca_worker_handle(w, &alltypes_echo__task, (orca_fn)h->echo, err)) != 0)
     return rc;
-  if (h->sum && (rc = orca_worker_handle(w, &alltypes_sum__task, (orca_fn)h->sum)) != 0)
+  if (h->sum &&
+      (rc = orca_worker_handle(w, &alltypes_sum__task, (orca_fn)h->sum, err)) != 0)
     return rc;
-  if (h->words && (rc = orca_worker_handle(w, &alltypes_words__task, (orca_fn)h->words)) != 0)
+  if (h->words &&
+      (rc = orca_worker_handle(w, &alltypes_words__task, (orca_fn)h->words, err)) != 0)
     return rc;
-  if (h->fire && (rc = orca_worker_handle(w, &alltypes_fire__task, (orca_fn)h->fire)) != 0)
+  if (h->fire &&
+      (rc = orca_worker_handle(w, &alltypes_fire__task, (orca_fn)h->fire, err)) != 0)
     return rc;
-  return orca_worker_add_schema(w, &alltypes__schema);
+  return orca_worker_add_schema(w, &alltypes__schema, err);
 }
 
 /* ---- the schema ---- */

@@ -872,21 +872,27 @@ const orca_schedule_desc edge_cases_weekly__schedule = {
 
 /* ---- workers ---- */
 
-int edge_cases_register(orca_worker *w, const edge_cases_handlers *h) {
+int edge_cases_register(orca_worker *w, const edge_cases_handlers *h, orca_err *err) {
   int rc;
-  if (h->nothing && (rc = orca_worker_handle(w, &edge_cases_nothing__task, (orca_fn)h->nothing)) != 0)
+  if (h->nothing &&
+      (rc = orca_worker_handle(w, &edge_cases_nothing__task, (orca_fn)h->nothing, err)) != 0)
     return rc;
-  if (h->give_string && (rc = orca_worker_handle(w, &edge_cases_give_string__task, (orca_fn)h->give_string)) != 0)
+  if (h->give_string &&
+      (rc = orca_worker_handle(w, &edge_cases_give_string__task, (orca_fn)h->give_string, err)) != 0)
     return rc;
-  if (h->give_bytes && (rc = orca_worker_handle(w, &edge_cases_give_bytes__task, (orca_fn)h->give_bytes)) != 0)
+  if (h->give_bytes &&
+      (rc = orca_worker_handle(w, &edge_cases_give_bytes__task, (orca_fn)h->give_bytes, err)) != 0)
     return rc;
-  if (h->give_enum && (rc = orca_worker_handle(w, &edge_cases_give_enum__task, (orca_fn)h->give_enum)) != 0)
+  if (h->give_enum &&
+      (rc = orca_worker_handle(w, &edge_cases_give_enum__task, (orca_fn)h->give_enum, err)) != 0)
     return rc;
-  if (h->give_map && (rc = orca_worker_handle(w, &edge_cases_give_map__task, (orca_fn)h->give_map)) != 0)
+  if (h->give_map &&
+      (rc = orca_worker_handle(w, &edge_cases_give_map__task, (orca_fn)h->give_map, err)) != 0)
     return rc;
-  if (h->give_empty && (rc = orca_worker_handle(w, &edge_cases_give_empty__task, (orca_fn)h->give_empty)) != 0)
+  if (h->give_empty &&
+      (rc = orca_worker_handle(w, &edge_cases_give_empty__task, (orca_fn)h->give_empty, err)) != 0)
     return rc;
-  return orca_worker_add_schema(w, &edge_cases__schema);
+  return orca_worker_add_schema(w, &edge_cases__schema, err);
 }
 
 /* ---- the schema ---- */

@@ -374,9 +374,13 @@ typedef struct edge_cases_handlers {
 } edge_cases_handlers;
 
 /* Install every non-NULL handler of h into w (orca_worker_handle), then the
- * schedules of edge.orca (orca_worker_add_schema). Returns 0 or the first
- * error (ORCA_EDUPLICATE when a task already has a handler). */
-int edge_cases_register(orca_worker *w, const edge_cases_handlers *h);
+ * schedules of edge.orca (orca_worker_add_schema). h is read during the
+ * call; the worker keeps the (static) task and schema tables. Returns 0 or
+ * the first error with err (ORCA_EDUPLICATE when a task already has a
+ * handler). Fits orca_worker_main's orca_register_fn through a wrapper:
+ *   int install(orca_worker *w, void *ud, orca_err *err) {
+ *     return edge_cases_register(w, ud, err); } */
+int edge_cases_register(orca_worker *w, const edge_cases_handlers *h, orca_err *err);
 
 /* ========================================================================
  * Reflection data

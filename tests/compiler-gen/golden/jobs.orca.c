@@ -220,13 +220,15 @@ const orca_schedule_desc jobs_minutely__schedule = {
 
 /* ---- workers ---- */
 
-int jobs_register(orca_worker *w, const jobs_handlers *h) {
+int jobs_register(orca_worker *w, const jobs_handlers *h, orca_err *err) {
   int rc;
-  if (h->bill && (rc = orca_worker_handle(w, &jobs_bill__task, (orca_fn)h->bill)) != 0)
+  if (h->bill &&
+      (rc = orca_worker_handle(w, &jobs_bill__task, (orca_fn)h->bill, err)) != 0)
     return rc;
-  if (h->tick && (rc = orca_worker_handle(w, &jobs_tick__task, (orca_fn)h->tick)) != 0)
+  if (h->tick &&
+      (rc = orca_worker_handle(w, &jobs_tick__task, (orca_fn)h->tick, err)) != 0)
     return rc;
-  return orca_worker_add_schema(w, &jobs__schema);
+  return orca_worker_add_schema(w, &jobs__schema, err);
 }
 
 /* ---- the schema ---- */

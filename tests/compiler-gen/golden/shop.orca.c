@@ -785,19 +785,24 @@ const orca_schedule_desc shop_heartbeat__schedule = {
 
 /* ---- workers ---- */
 
-int shop_register(orca_worker *w, const shop_handlers *h) {
+int shop_register(orca_worker *w, const shop_handlers *h, orca_err *err) {
   int rc;
-  if (h->charge && (rc = orca_worker_handle(w, &shop_charge__task, (orca_fn)h->charge)) != 0)
+  if (h->charge &&
+      (rc = orca_worker_handle(w, &shop_charge__task, (orca_fn)h->charge, err)) != 0)
     return rc;
-  if (h->price && (rc = orca_worker_handle(w, &shop_price__task, (orca_fn)h->price)) != 0)
+  if (h->price &&
+      (rc = orca_worker_handle(w, &shop_price__task, (orca_fn)h->price, err)) != 0)
     return rc;
-  if (h->notify && (rc = orca_worker_handle(w, &shop_notify__task, (orca_fn)h->notify)) != 0)
+  if (h->notify &&
+      (rc = orca_worker_handle(w, &shop_notify__task, (orca_fn)h->notify, err)) != 0)
     return rc;
-  if (h->ping && (rc = orca_worker_handle(w, &shop_ping__task, (orca_fn)h->ping)) != 0)
+  if (h->ping &&
+      (rc = orca_worker_handle(w, &shop_ping__task, (orca_fn)h->ping, err)) != 0)
     return rc;
-  if (h->skus && (rc = orca_worker_handle(w, &shop_skus__task, (orca_fn)h->skus)) != 0)
+  if (h->skus &&
+      (rc = orca_worker_handle(w, &shop_skus__task, (orca_fn)h->skus, err)) != 0)
     return rc;
-  return orca_worker_add_schema(w, &shop__schema);
+  return orca_worker_add_schema(w, &shop__schema, err);
 }
 
 /* ---- the schema ---- */

@@ -330,9 +330,13 @@ typedef struct shop_handlers {
 } shop_handlers;
 
 /* Install every non-NULL handler of h into w (orca_worker_handle), then the
- * schedules of shop.orca (orca_worker_add_schema). Returns 0 or the first
- * error (ORCA_EDUPLICATE when a task already has a handler). */
-int shop_register(orca_worker *w, const shop_handlers *h);
+ * schedules of shop.orca (orca_worker_add_schema). h is read during the
+ * call; the worker keeps the (static) task and schema tables. Returns 0 or
+ * the first error with err (ORCA_EDUPLICATE when a task already has a
+ * handler). Fits orca_worker_main's orca_register_fn through a wrapper:
+ *   int install(orca_worker *w, void *ud, orca_err *err) {
+ *     return shop_register(w, ud, err); } */
+int shop_register(orca_worker *w, const shop_handlers *h, orca_err *err);
 
 /* ========================================================================
  * Reflection data

@@ -1,4 +1,4 @@
-/* test_timerheap.c — the 4-ary timer heap: order by (due, insertion), cancel
+/* test_core_timerheap.c — the 4-ary timer heap: order by (due, insertion), cancel
  * anywhere, re-add moves, and a randomized run checked against a brute-force
  * model with a fixed seed. */
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "timekeeper/timerheap.h"
+#include "base/timerheap.h"
 
 static void test_order_and_ties(void **state) {
   (void)state;

@@ -1,5 +1,6 @@
-/* timerheap.h — the TimeKeeper's local timing structure: a 4-ary min-heap of
- * intrusive timers keyed by (due time, insertion order).
+/* timerheap.h — local timing for one owner thread (the TimeKeeper's engine,
+ * the peer network): a 4-ary min-heap of intrusive timers keyed by (due
+ * time, insertion order).
  *
  * Why a 4-ary heap: insert, cancel and pop are O(log n) with half the depth
  * of a binary heap, and the keys sit inline in one array (24 bytes a timer)

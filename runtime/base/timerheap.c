@@ -1,7 +1,7 @@
 /* timerheap.c — the 4-ary min-heap of timerheap.h. Children of slot i are
  * 4i+1 .. 4i+4; every move writes the entry and updates its timer's pos so
  * cancel can find a timer in O(1) and fix the heap in O(log n). */
-#include "timekeeper/timerheap.h"
+#include "base/timerheap.h"
 
 #include <stdlib.h>
 

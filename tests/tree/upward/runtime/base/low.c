@@ -1,0 +1,2 @@
+/* A base file that includes the worker: tools/check-layers must refuse it. */
+#include "worker/high.h"

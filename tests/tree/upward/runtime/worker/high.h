@@ -1,0 +1,1 @@
+/* The header of a higher layer that low.c includes. */
