@@ -164,7 +164,8 @@ int main(int argc, char **argv) {
       }
     }
   }
-  if (rc == 0 && depfile && !check && write_depfile(depfile, &s, (const char *const *)outputs, nout))
+  if (rc == 0 && depfile && !check &&
+      write_depfile(depfile, &s, (const char *const *)outputs, nout))
     rc = 1;
   for (size_t i = 0; outputs && i < nout; i++)
     free(outputs[i]);

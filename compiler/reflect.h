@@ -23,8 +23,8 @@ extern "C" {
  * import_dirs[0..n)), and build its tables. Returns 0 and *out (free with
  * orcac_schema_free), or ORCA_EINVAL with err holding the first diagnostic
  * ("FILE:LINE:COL: message"), or ORCA_ENOMEM. Nothing is printed. */
-int orcac_schema_load(const char *path, const char *const *import_dirs, size_t n,
-                      orca_schema **out, orca_err *err);
+int orcac_schema_load(const char *path, const char *const *import_dirs, size_t n, orca_schema **out,
+                      orca_err *err);
 
 /* Release a schema from orcac_schema_load (NULL is fine). */
 void orcac_schema_free(orca_schema *schema);

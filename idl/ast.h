@@ -74,13 +74,13 @@ typedef struct orca_ast_pos {
  * scalar kind, ORCA_KIND_ENUM / ORCA_KIND_STRUCT with `decl` set, or
  * ORCA_KIND_LIST (elem) / ORCA_KIND_MAP (key, elem = value type). */
 typedef struct orca_ast_type {
-  orca_kind kind;                    /* 0 until resolved for named types */
-  const char *name;                  /* named types: as written; NULL for list/map */
-  struct orca_ast_decl *decl;        /* [sema] ENUM, STRUCT: the declaration */
-  struct orca_ast_type *elem;        /* LIST element; MAP value */
-  struct orca_ast_type *key;         /* MAP key (string or integer kind) */
-  const char *spelling;              /* [sema] canonical .orca spelling: "list<Item>",
-                                        "map<string, common.Money>" */
+  orca_kind kind;             /* 0 until resolved for named types */
+  const char *name;           /* named types: as written; NULL for list/map */
+  struct orca_ast_decl *decl; /* [sema] ENUM, STRUCT: the declaration */
+  struct orca_ast_type *elem; /* LIST element; MAP value */
+  struct orca_ast_type *key;  /* MAP key (string or integer kind) */
+  const char *spelling;       /* [sema] canonical .orca spelling: "list<Item>",
+                                 "map<string, common.Money>" */
   orca_ast_pos pos;
 } orca_ast_type;
 
@@ -103,9 +103,9 @@ struct orca_ast_lit;
 
 /* One `name = value` entry of a struct literal or an annotation/call. */
 typedef struct orca_ast_lit_entry {
-  const char *name;               /* NULL for a positional argument */
+  const char *name; /* NULL for a positional argument */
   struct orca_ast_lit *value;
-  struct orca_ast_field *field;   /* [sema] struct literals: the field it sets */
+  struct orca_ast_field *field; /* [sema] struct literals: the field it sets */
   orca_ast_pos pos;
 } orca_ast_lit_entry;
 
@@ -141,18 +141,18 @@ typedef struct orca_ast_lit {
     uint64_t u;
     double f;
   } v;
-  bool is_unsigned;               /* INT syntax: value is v.u (> INT64_MAX) */
-  const char *name;               /* NAME, CALL */
-  const char *str;                /* STRING: decoded bytes, NUL-terminated */
-  size_t len;                     /* STRING: byte length */
-  orca_ast_lit_entry *entries;    /* STRUCT, CALL */
+  bool is_unsigned;            /* INT syntax: value is v.u (> INT64_MAX) */
+  const char *name;            /* NAME, CALL */
+  const char *str;             /* STRING: decoded bytes, NUL-terminated */
+  size_t len;                  /* STRING: byte length */
+  orca_ast_lit_entry *entries; /* STRUCT, CALL */
   size_t nentries;
-  struct orca_ast_lit **items;    /* LIST */
+  struct orca_ast_lit **items; /* LIST */
   size_t nitems;
   const struct orca_ast_enum_value *enum_value; /* [sema] ENUM */
   const struct orca_ast_decl *struct_decl;      /* [sema] STRUCT */
   orca_ast_pos pos;
-  uint32_t end_col;               /* column just past the literal's first line */
+  uint32_t end_col; /* column just past the literal's first line */
 } orca_ast_lit;
 
 /* ---------------------------------------------------------- annotations */
@@ -181,7 +181,7 @@ typedef struct orca_ast_enum_value {
   const char *name;   /* FREE */
   const char *c_name; /* [sema] SHOP_TIER_FREE */
   int32_t value;
-  const char *doc;    /* /// text (lines joined with '\n', "/// " stripped) or NULL */
+  const char *doc; /* /// text (lines joined with '\n', "/// " stripped) or NULL */
   orca_ast_pos pos;
 } orca_ast_enum_value;
 
@@ -198,10 +198,10 @@ typedef struct orca_ast_field {
   const char *name;   /* as written; also the C member name */
   const char *c_name; /* [sema] the C member name (== name; sema rejects C keywords) */
   orca_ast_type *type;
-  bool optional;      /* declared `optional T` */
-  orca_ast_lit *def;  /* default value or NULL; [sema] typed to `type` */
+  bool optional;     /* declared `optional T` */
+  orca_ast_lit *def; /* default value or NULL; [sema] typed to `type` */
   const char *doc;
-  orca_ast_pos pos;   /* position of the name */
+  orca_ast_pos pos; /* position of the name */
   orca_ast_pos id_pos;
   const orca_ast_lit *id_lit; /* the id as written (for messages), or NULL */
 } orca_ast_field;
@@ -252,63 +252,63 @@ typedef struct orca_ast_task {
 } orca_ast_task;
 
 typedef struct orca_ast_schedule {
-  const char *task_name;            /* as written */
+  const char *task_name; /* as written */
   orca_ast_pos task_pos;
-  struct orca_ast_decl *task;       /* [sema] the TASK decl (this file or an import) */
-  orca_schedule_kind kind;          /* ORCA_SCHEDULE_CRON or ORCA_SCHEDULE_EVERY */
-  const char *cron_expr;            /* CRON: as written */
-  orca_ast_pos cron_pos;            /* CRON: position of the string literal's quote */
-  orca_cron cron;                   /* [sema] CRON: from orca_cron_parse */
-  const char *tz;                   /* CRON: IANA zone, NULL = UTC */
+  struct orca_ast_decl *task; /* [sema] the TASK decl (this file or an import) */
+  orca_schedule_kind kind;    /* ORCA_SCHEDULE_CRON or ORCA_SCHEDULE_EVERY */
+  const char *cron_expr;      /* CRON: as written */
+  orca_ast_pos cron_pos;      /* CRON: position of the string literal's quote */
+  orca_cron cron;             /* [sema] CRON: from orca_cron_parse */
+  const char *tz;             /* CRON: IANA zone, NULL = UTC */
   orca_ast_pos tz_pos;
-  int64_t every_us;                 /* EVERY */
-  orca_catchup catchup;             /* [sema] @catchup; default ORCA_CATCHUP_SKIP */
-  uint32_t catchup_max;             /* [sema] ALL: bound (default 100) */
-  orca_ast_lit_entry *args;         /* task arguments as written (name = literal) */
+  int64_t every_us;         /* EVERY */
+  orca_catchup catchup;     /* [sema] @catchup; default ORCA_CATCHUP_SKIP */
+  uint32_t catchup_max;     /* [sema] ALL: bound (default 100) */
+  orca_ast_lit_entry *args; /* task arguments as written (name = literal) */
   size_t nargs;
-  uint8_t *args_msgpack;            /* [sema] the args struct, msgpack (map by field id) */
+  uint8_t *args_msgpack; /* [sema] the args struct, msgpack (map by field id) */
   size_t args_msgpack_len;
-  orca_ast_annot *trigger;          /* the trigger as written: cron(...) or every(...) */
+  orca_ast_annot *trigger; /* the trigger as written: cron(...) or every(...) */
 } orca_ast_schedule;
 
 /* One top-level declaration. Exactly one of the kind-specific members is
  * meaningful, the one matching `kind`. */
 typedef struct orca_ast_decl {
   orca_ast_decl_kind kind;
-  const char *name;   /* Order, charge, nightly; "charge.args" for task args */
-  const char *qname;  /* [sema] qualified: "shop.Order", "shop.charge.args" */
-  const char *c_name; /* [sema] names.h: shop_order, shop_charge (task base name),
-                         shop_nightly (schedule) */
-  const char *doc;    /* /// comment or NULL */
-  orca_ast_pos pos;   /* position of the name */
+  const char *name;                 /* Order, charge, nightly; "charge.args" for task args */
+  const char *qname;                /* [sema] qualified: "shop.Order", "shop.charge.args" */
+  const char *c_name;               /* [sema] names.h: shop_order, shop_charge (task base name),
+                                       shop_nightly (schedule) */
+  const char *doc;                  /* /// comment or NULL */
+  orca_ast_pos pos;                 /* position of the name */
   const struct orca_ast_file *file; /* the file that declares it */
   orca_ast_annot *annots;           /* as written (tasks, schedules) */
   size_t nannots;
-  orca_ast_enum enm;        /* ENUM */
-  orca_ast_struct strct;    /* STRUCT (also task args) */
-  orca_ast_task task;       /* TASK */
-  orca_ast_schedule sched;  /* SCHEDULE */
+  orca_ast_enum enm;             /* ENUM */
+  orca_ast_struct strct;         /* STRUCT (also task args) */
+  orca_ast_task task;            /* TASK */
+  orca_ast_schedule sched;       /* SCHEDULE */
   struct orca_ast_decl *task_of; /* task args struct: its TASK decl; else NULL */
-  bool broken; /* parser: a syntax error inside was recovered from (never set in a
-                  file that passed sema); sema skips completeness checks */
+  bool broken;                   /* parser: a syntax error inside was recovered from (never set in a
+                                    file that passed sema); sema skips completeness checks */
 } orca_ast_decl;
 
 /* ------------------------------------------------------------------ file */
 
 typedef struct orca_ast_import {
-  const char *path;          /* as written: "common.orca" */
-  const char *resolved;      /* [sema] the path that was opened */
-  struct orca_ast_file *file;/* [sema] the imported file's tree (checked) */
+  const char *path;           /* as written: "common.orca" */
+  const char *resolved;       /* [sema] the path that was opened */
+  struct orca_ast_file *file; /* [sema] the imported file's tree (checked) */
   orca_ast_pos pos;
 } orca_ast_import;
 
 typedef struct orca_ast_file {
-  const char *path;      /* as given to orcac, or as resolved for imports */
-  const char *dir;       /* directory of path ("." when none) */
-  const char *basename;  /* file name without directory and ".orca": "shop" */
-  const char *package;   /* shop */
-  const char *prefix;    /* [sema] C prefix: "shop_" */
-  const char *doc;       /* /// comment before `package`, or NULL */
+  const char *path;     /* as given to orcac, or as resolved for imports */
+  const char *dir;      /* directory of path ("." when none) */
+  const char *basename; /* file name without directory and ".orca": "shop" */
+  const char *package;  /* shop */
+  const char *prefix;   /* [sema] C prefix: "shop_" */
+  const char *doc;      /* /// comment before `package`, or NULL */
   orca_ast_pos package_pos;
   orca_ast_import *imports;
   size_t nimports;

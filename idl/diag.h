@@ -38,13 +38,13 @@ typedef struct orcac_held {
 } orcac_held;
 
 typedef struct orcac_diags {
-  FILE *out;           /* where to print; NULL = print nothing */
-  unsigned errors;     /* errors reported so far */
+  FILE *out;       /* where to print; NULL = print nothing */
+  unsigned errors; /* errors reported so far */
   unsigned warnings;
   unsigned max_errors; /* stop printing (not counting) past this; 0 = 200 */
   orca_err first;      /* first error: "FILE:LINE:COL: MESSAGE" */
   orcac_source *sources;
-  unsigned holding;    /* > 0: collect instead of printing (see orcac_diag_hold) */
+  unsigned holding; /* > 0: collect instead of printing (see orcac_diag_hold) */
   orcac_held *held;
   size_t nheld, capheld, seq;
 } orcac_diags;
@@ -52,8 +52,7 @@ typedef struct orcac_diags {
 /* Register a copy of a source text under `path`; returns the stored source
  * (its `path` is the string to put in orca_ast_pos.file) or NULL when out of
  * memory. */
-orcac_source *orcac_diag_add_source(orcac_diags *d, const char *path, const char *text,
-                                    size_t len);
+orcac_source *orcac_diag_add_source(orcac_diags *d, const char *path, const char *text, size_t len);
 
 /* A run of name characters ([A-Za-z0-9_]) in a message longer than
  * ORCAC_DIAG_NAME_MAX is printed as its first and last ORCAC_DIAG_NAME_KEEP

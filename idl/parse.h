@@ -59,28 +59,28 @@ typedef struct orcac_open {
 typedef struct orcac_parse {
   orca_arena *arena;
   orcac_diags *diags;
-  const char *path;      /* the registered source path (diag.h) */
-  const char *text;      /* the source, NUL-terminated */
+  const char *path; /* the registered source path (diag.h) */
+  const char *text; /* the source, NUL-terminated */
   size_t len;
-  orca_ast_file *file;   /* the result */
+  orca_ast_file *file; /* the result */
   /* scanner state */
-  uint32_t line, col;    /* position of the next byte */
+  uint32_t line, col;                 /* position of the next byte */
   uint32_t comment_line, comment_col; /* where an open block comment began */
-  const char *tok_text;  /* the last token scanned (for syntax errors) */
+  const char *tok_text;               /* the last token scanned (for syntax errors) */
   size_t tok_len;
   orcac_open open[ORCAC_MAX_OPEN];
-  size_t nopen;          /* may exceed ORCAC_MAX_OPEN (then only counted) */
-  bool too_deep;         /* nopen went past ORCAC_MAX_OPEN (reported once) */
-  char *doc_buf;         /* /// lines waiting for their token (heap) */
+  size_t nopen;  /* may exceed ORCAC_MAX_OPEN (then only counted) */
+  bool too_deep; /* nopen went past ORCAC_MAX_OPEN (reported once) */
+  char *doc_buf; /* /// lines waiting for their token (heap) */
   size_t doc_len, doc_cap;
-  orcac_vec docs;        /* orcac_doc *, in source order */
+  orcac_vec docs; /* orcac_doc *, in source order */
   bool oom;
-  bool want_decl_name;   /* the last token was a declaration keyword at depth 0 */
-  orcac_vec written;     /* const char *: names following declaration keywords */
-  bool decl_broken;      /* an error was recovered from inside the current body */
+  bool want_decl_name; /* the last token was a declaration keyword at depth 0 */
+  orcac_vec written;   /* const char *: names following declaration keywords */
+  bool decl_broken;    /* an error was recovered from inside the current body */
   /* parser state */
-  orcac_vec decls;       /* orca_ast_decl * */
-  orcac_vec imports;     /* orca_ast_import * */
+  orcac_vec decls;   /* orca_ast_decl * */
+  orcac_vec imports; /* orca_ast_import * */
 } orcac_parse;
 
 /* Parse text (len bytes; text[len] must be NUL) registered under `path` in

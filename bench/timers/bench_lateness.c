@@ -66,10 +66,12 @@ static int cmp64(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) return fprintf(stderr, "usage: bench_lateness URL [N] [SPREAD_S]\n"), 2;
+  if (argc < 2)
+    return fprintf(stderr, "usage: bench_lateness URL [N] [SPREAD_S]\n"), 2;
   const char *url = argv[1];
   bool pending_only = argc > 2 && strcmp(argv[2], "--pending") == 0;
-  if (pending_only) argv++, argc--;
+  if (pending_only)
+    argv++, argc--;
   int n = argc > 2 ? atoi(argv[2]) : 10000;
   double spread = argc > 3 ? atof(argv[3]) : 5.0;
   orca__backend *prod, *cons;
@@ -79,7 +81,7 @@ int main(int argc, char **argv) {
     return fprintf(stderr, "open %s: %s\n", orca_url_redact(url, shown, sizeof shown), err.msg), 1;
   }
   int64_t *due = calloc((size_t)n, sizeof *due), *late = calloc((size_t)n, sizeof *late);
-  char (*ids)[48] = calloc((size_t)n, sizeof *ids);
+  char(*ids)[48] = calloc((size_t)n, sizeof *ids);
   static const uint8_t payload[64] = {0x80};
   int64_t base = orca_clock_now(NULL) + (pending_only ? 3600000000LL : 1000000);
   orca__job jobs[500];
@@ -90,25 +92,34 @@ int main(int argc, char **argv) {
       int id = i + j;
       due[id] = base + (int64_t)((double)id * spread * 1e6 / n);
       snprintf(ids[id], sizeof ids[id], "lat-%lld-%d", (long long)base, id);
-      jobs[j] = (orca__job){.id = ids[id], .task = "bench.noop", .queue = "lat",
-                            .eta_us = due[id], .payload = payload, .payload_len = sizeof payload};
+      jobs[j] = (orca__job){.id = ids[id],
+                            .task = "bench.noop",
+                            .queue = "lat",
+                            .eta_us = due[id],
+                            .payload = payload,
+                            .payload_len = sizeof payload};
     }
-    if (prod->ops->enqueue(prod, jobs, (size_t)k, res)) return fprintf(stderr, "enqueue failed\n"), 1;
+    if (prod->ops->enqueue(prod, jobs, (size_t)k, res))
+      return fprintf(stderr, "enqueue failed\n"), 1;
     for (int j = 0; j < k; j++)
-      if (res[j].status) return fprintf(stderr, "enqueue of %s: %s\n", jobs[j].id, orca_strerror(res[j].status)), 1;
+      if (res[j].status)
+        return fprintf(stderr, "enqueue of %s: %s\n", jobs[j].id, orca_strerror(res[j].status)), 1;
   }
   if (pending_only) {
     printf("enqueued %d deferred tasks\n", n);
     return 0;
   }
-  if (orca_clock_now(NULL) > base) fprintf(stderr, "warning: enqueue took longer than 1 s\n");
+  if (orca_clock_now(NULL) > base)
+    fprintf(stderr, "warning: enqueue took longer than 1 s\n");
   tk_thread tk = {0};
   bool with_tk = !getenv("ORCA_BENCH_NO_TK");
-  if (with_tk && tk_start(&tk, url)) return 1;
+  if (with_tk && tk_start(&tk, url))
+    return 1;
   static const char *queues[] = {"lat"};
   orca__lease pool[256], *slots[256];
   memset(pool, 0, sizeof pool);
-  for (int i = 0; i < 256; i++) slots[i] = &pool[i];
+  for (int i = 0; i < 256; i++)
+    slots[i] = &pool[i];
   orca__completion c[256];
   int seen = 0;
   int64_t give_up = base + (int64_t)(spread * 1e6) + 30000000; /* a lost task ends the run */
@@ -117,26 +128,35 @@ int main(int argc, char **argv) {
       return fprintf(stderr, "only %d of %d tasks arrived\n", seen, n), 1;
     orca__fetch_req req = {queues, 1, "bench", 60000000, 1000000};
     size_t got = 0;
-    if (cons->ops->fetch(cons, &req, slots, 256, &got)) return fprintf(stderr, "fetch failed\n"), 1;
+    if (cons->ops->fetch(cons, &req, slots, 256, &got))
+      return fprintf(stderr, "fetch failed\n"), 1;
     int64_t now = orca_clock_now(NULL);
     for (size_t i = 0; i < got; i++) {
       const char *dash = strrchr(pool[i].id, '-');
       int id = dash ? atoi(dash + 1) : -1;
-      if (id >= 0 && id < n && seen < n) late[seen++] = now - due[id];
-      c[i] = (orca__completion){.lease = &pool[i], .outcome = ORCA__ACK,
-                                .state = ORCA_STATE_SUCCEEDED, .worker = "bench", .attempt = 1};
+      if (id >= 0 && id < n && seen < n)
+        late[seen++] = now - due[id];
+      c[i] = (orca__completion){.lease = &pool[i],
+                                .outcome = ORCA__ACK,
+                                .state = ORCA_STATE_SUCCEEDED,
+                                .worker = "bench",
+                                .attempt = 1};
     }
-    if (got && cons->ops->complete(cons, c, got)) return fprintf(stderr, "complete failed\n"), 1;
+    if (got && cons->ops->complete(cons, c, got))
+      return fprintf(stderr, "complete failed\n"), 1;
   }
-  if (with_tk) tk_stop(&tk);
+  if (with_tk)
+    tk_stop(&tk);
   qsort(late, (size_t)n, sizeof *late, cmp64);
   double p50 = late[n / 2] / 1000.0, p99 = late[(size_t)n * 99 / 100] / 1000.0,
          mx = late[n - 1] / 1000.0;
   printf("orcastra %-8s%s %d tasks over %.1f s: lateness p50 %.2f ms  p99 %.2f ms  max %.2f ms\n",
          prod->ops->scheme, with_tk ? " +timekeeper" : "", n, spread, p50, p99, mx);
   printf("RESULT orca_lateness_p50_ms %.3f\nRESULT orca_lateness_p99_ms %.3f\n"
-         "RESULT orca_lateness_max_ms %.3f\n", p50, p99, mx);
-  for (int i = 0; i < 256; i++) orca_buf_free(&pool[i].payload);
+         "RESULT orca_lateness_max_ms %.3f\n",
+         p50, p99, mx);
+  for (int i = 0; i < 256; i++)
+    orca_buf_free(&pool[i].payload);
   orca__backend_close(prod);
   orca__backend_close(cons);
   free(due);

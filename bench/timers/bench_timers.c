@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/timerheap.h"
 #include "orca/cron.h"
 #include "timekeeper/timekeeper.h"
-#include "base/timerheap.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -22,8 +22,10 @@ static long rss_kb(void) {
   char line[256];
   long kb = -1;
   while (f && fgets(line, sizeof line, f))
-    if (strncmp(line, "VmRSS:", 6) == 0) kb = strtol(line + 6, NULL, 10);
-  if (f) fclose(f);
+    if (strncmp(line, "VmRSS:", 6) == 0)
+      kb = strtol(line + 6, NULL, 10);
+  if (f)
+    fclose(f);
   return kb;
 }
 
@@ -40,13 +42,15 @@ int main(int argc, char **argv) {
   }
   double b = now_s();
   long rss1 = rss_kb();
-  for (size_t i = 0; i < n; i += 10) orca__timerheap_remove(&h, &t[i]);
+  for (size_t i = 0; i < n; i += 10)
+    orca__timerheap_remove(&h, &t[i]);
   double c = now_s();
   size_t popped = 0;
   int64_t last = -1;
   orca__timer *p;
   while ((p = orca__timerheap_pop_due(&h, INT64_MAX))) {
-    if (p->due_us < last) return fprintf(stderr, "order broken\n"), 1;
+    if (p->due_us < last)
+      return fprintf(stderr, "order broken\n"), 1;
     last = p->due_us;
     popped++;
   }
@@ -68,10 +72,10 @@ int main(int argc, char **argv) {
   static const struct {
     const char *expr, *zone;
   } cases[] = {
-      {"*/15 * * * *", NULL},          {"0 9 * * MON-FRI", "Europe/Paris"},
-      {"30 2 * * *", "Europe/Paris"},  {"0 0 L * *", "America/New_York"},
-      {"0 0 15W * *", "UTC"},          {"0 18 * * FRI#3", "Australia/Lord_Howe"},
-      {"0 0 29 2 *", NULL},            {"*/20 * * * * *", "America/New_York"},
+      {"*/15 * * * *", NULL},         {"0 9 * * MON-FRI", "Europe/Paris"},
+      {"30 2 * * *", "Europe/Paris"}, {"0 0 L * *", "America/New_York"},
+      {"0 0 15W * *", "UTC"},         {"0 18 * * FRI#3", "Australia/Lord_Howe"},
+      {"0 0 29 2 *", NULL},           {"*/20 * * * * *", "America/New_York"},
   };
   printf("\n%-40s %12s\n", "cron next fire (chained, 100k calls)", "µs/call");
   double worst = 0;
@@ -79,18 +83,23 @@ int main(int argc, char **argv) {
     orca_cron cr;
     orca_tz *tz = NULL;
     orca_cron_parse(cases[i].expr, &cr, NULL);
-    if (cases[i].zone) orca_tz_open(cases[i].zone, &tz, NULL);
+    if (cases[i].zone)
+      orca_tz_open(cases[i].zone, &tz, NULL);
     int64_t at = 1711800000000000LL; /* 2024-03-30, before the Paris jump */
     int iters = 100000;
     double s = now_s();
     for (int k = 0; k < iters; k++) {
-      if (orca_cron_next(&cr, tz, at, &at)) at = 1711800000000000LL;
-      if (at > 4000000000000000LL) at = 1711800000000000LL;
+      if (orca_cron_next(&cr, tz, at, &at))
+        at = 1711800000000000LL;
+      if (at > 4000000000000000LL)
+        at = 1711800000000000LL;
     }
     double us = (now_s() - s) * 1e6 / iters;
-    if (us > worst) worst = us;
+    if (us > worst)
+      worst = us;
     char label[80];
-    snprintf(label, sizeof label, "  %s (%s)", cases[i].expr, cases[i].zone ? cases[i].zone : "UTC");
+    snprintf(label, sizeof label, "  %s (%s)", cases[i].expr,
+             cases[i].zone ? cases[i].zone : "UTC");
     printf("%-40s %12.3f\n", label, us);
     orca_tz_close(tz);
   }

@@ -11,4 +11,6 @@ static int install(orca_worker *w, void *ud, orca_err *err) {
   return shop_register(w, &shop_example_handlers, err);
 }
 
-int main(int argc, char **argv) { return orca_worker_main(argc, argv, install, NULL); }
+int main(int argc, char **argv) {
+  return orca_worker_main(argc, argv, install, NULL);
+}

@@ -132,7 +132,7 @@ int orca__url_from_env(char **out, const char **from, orca_err *err) {
 }
 
 int orca_url_from_options(const char *url, const char *file, char **out, const char **from,
-                         orca_err *err) {
+                          orca_err *err) {
   *out = NULL;
   *from = NULL;
   if (url && file)

@@ -28,7 +28,9 @@ static void heap_free(void *ctx, void *ptr) {
 
 const orca_alloc orca_heap = {heap_alloc, heap_free, NULL};
 
-static void *arena_alloc_cb(void *ctx, size_t size) { return orca_arena_alloc(ctx, size); }
+static void *arena_alloc_cb(void *ctx, size_t size) {
+  return orca_arena_alloc(ctx, size);
+}
 
 void orca_arena_init(orca_arena *a, size_t chunk_size) {
   a->head = NULL;

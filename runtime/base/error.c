@@ -8,8 +8,8 @@ const char *orca_strerror(int code) {
   switch (code) {
   case 0:
     return "success";
-#define ORCA__ERRNO_TEXT(name, value, text)                                      \
-  case value:                                                                    \
+#define ORCA__ERRNO_TEXT(name, value, text)                                                        \
+  case value:                                                                                      \
     return text;
     ORCA_ERRNO_MAP(ORCA__ERRNO_TEXT)
 #undef ORCA__ERRNO_TEXT
@@ -22,8 +22,8 @@ const char *orca_err_name(int code) {
   switch (code) {
   case 0:
     return "ORCA_OK";
-#define ORCA__ERRNO_NAME(name, value, text)                                      \
-  case value:                                                                    \
+#define ORCA__ERRNO_NAME(name, value, text)                                                        \
+  case value:                                                                                      \
     return "ORCA_" #name;
     ORCA_ERRNO_MAP(ORCA__ERRNO_NAME)
 #undef ORCA__ERRNO_NAME

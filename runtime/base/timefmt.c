@@ -12,8 +12,8 @@ static int unit_us(const char *u, size_t n, int64_t *mult) {
   static const struct {
     const char *name;
     int64_t us;
-  } units[] = {{"us", 1},          {"ms", 1000},           {"s", 1000000},
-               {"m", 60000000LL},  {"h", 3600000000LL},    {"d", 86400000000LL}};
+  } units[] = {{"us", 1},         {"ms", 1000},        {"s", 1000000},
+               {"m", 60000000LL}, {"h", 3600000000LL}, {"d", 86400000000LL}};
   for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
     if (strlen(units[i].name) == n && memcmp(units[i].name, u, n) == 0) {
       *mult = units[i].us;
@@ -80,15 +80,13 @@ int orca_time_parse(const char *s, int64_t *us) {
   }
   p = s;
   int y, mo, d, h, mi, se;
-  if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
-      digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
+  if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' || digits(&p, 2, &d) ||
+      (*p != 'T' && *p != 't' && *p != ' '))
     return ORCA_EINVAL;
   p++;
-  if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
-      digits(&p, 2, &se))
+  if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' || digits(&p, 2, &se))
     return ORCA_EINVAL;
-  if (mo < 1 || mo > 12 || d < 1 || d > orca__days_in_month(y, mo) || h > 23 || mi > 59 ||
-      se > 60)
+  if (mo < 1 || mo > 12 || d < 1 || d > orca__days_in_month(y, mo) || h > 23 || mi > 59 || se > 60)
     return ORCA_EINVAL;
   int64_t frac = 0;
   if (*p == '.') {

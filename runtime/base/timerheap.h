@@ -33,7 +33,8 @@ typedef struct orca__timerheap {
   uint64_t seq;
 } orca__timerheap;
 
-#define ORCA__TIMERHEAP_INIT {NULL, 0, 0, 0}
+#define ORCA__TIMERHEAP_INIT                                                                       \
+  { NULL, 0, 0, 0 }
 
 /* Add t due at due_us (t must not be pending; re-adding a pending timer
  * moves it). Returns 0 or ORCA_ENOMEM (t is then not pending). */
@@ -44,7 +45,9 @@ void orca__timerheap_remove(orca__timerheap *h, orca__timer *t);
 orca__timer *orca__timerheap_peek(const orca__timerheap *h);
 /* Remove and return the timer due first if due_us <= now_us, else NULL. */
 orca__timer *orca__timerheap_pop_due(orca__timerheap *h, int64_t now_us);
-static inline size_t orca__timerheap_size(const orca__timerheap *h) { return h->n; }
+static inline size_t orca__timerheap_size(const orca__timerheap *h) {
+  return h->n;
+}
 /* Release the array (pending timers are simply forgotten). */
 void orca__timerheap_free(orca__timerheap *h);
 

@@ -12,19 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/id.h"
+#include "client/policy.h"
 #include "codec/envelope.h"
 #include "hooks/hooks.h"
-#include "base/id.h"
 #include "orca/codec.h"
 #include "orca/log.h"
-#include "client/policy.h"
 #include "statekeeper/record.h"
 
 struct orca_client {
   orca__backend *b;
   const orca_clock *clock;
-  orca_buf args; /* encoded args of the current batch, back to back */
-  orca_buf env;  /* encoded envelopes of the current batch */
+  orca_buf args;                /* encoded args of the current batch, back to back */
+  orca_buf env;                 /* encoded envelopes of the current batch */
   orca__hooks *hooks;           /* on_enqueue / route; NULL until needed */
   const orca_task_desc **known; /* tasks already added to hooks */
   size_t nknown;

@@ -21,8 +21,7 @@ static int backend_err(orca_err *err, int rc, const char *op, const char *name) 
 
 static int check_name(const char *name, orca_err *err) {
   if (!name || !*name || strlen(name) >= ORCA_NAME_MAX || strchr(name, '@'))
-    return orca_err_set(err, ORCA_EINVAL,
-                        "schedule name must be 1-%d bytes without '@' (got '%s')",
+    return orca_err_set(err, ORCA_EINVAL, "schedule name must be 1-%d bytes without '@' (got '%s')",
                         ORCA_NAME_MAX - 1, name ? name : "(null)");
   return 0;
 }
@@ -36,9 +35,11 @@ static int check_call(orca_client *c, const char *op, const char *name, orca_err
 }
 
 int orca_schedule_add(orca_client *c, const orca_schedule_def *def, bool replace, orca_err *err) {
-  if (!c || !def) return orca_err_set(err, ORCA_EINVAL, "schedule: no client or definition");
+  if (!c || !def)
+    return orca_err_set(err, ORCA_EINVAL, "schedule: no client or definition");
   int rc = check_name(def->name, err);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   if (def->cron && def->every_us)
     return orca_err_set(err, ORCA_EINVAL, "schedule '%s': give either cron or every, not both",
                         def->name);
@@ -64,8 +65,7 @@ int orca_schedule_add(orca_client *c, const orca_schedule_def *def, bool replace
   s.task_len = strlen(s.task);
   s.queue_len = strlen(s.queue);
   if (s.args_len == 0 || ((s.args[0] & 0xf0) != 0x80 && s.args[0] != 0xde && s.args[0] != 0xdf))
-    return orca_err_set(err, ORCA_EINVAL, "schedule '%s': args must be a msgpack map",
-                        def->name);
+    return orca_err_set(err, ORCA_EINVAL, "schedule '%s': args must be a msgpack map", def->name);
   orca_cron cron;
   orca_tz *tz = NULL;
   orca_err e = {0};
@@ -76,10 +76,12 @@ int orca_schedule_add(orca_client *c, const orca_schedule_def *def, bool replace
   snprintf(rec.name, sizeof rec.name, "%s", def->name);
   rc = orca__schedule_next(&s, &cron, tz, orca_clock_now(b->clock), &rec.next_fire_us);
   orca_tz_close(tz);
-  if (rc) return orca_err_set(err, ORCA_EINVAL, "schedule '%s': never fires", def->name);
+  if (rc)
+    return orca_err_set(err, ORCA_EINVAL, "schedule '%s': never fires", def->name);
   if (replace) {
     orca__schedule_rec old = {0};
-    if (b->ops->schedule_get(b, def->name, &old) == 0) rec.paused = old.paused;
+    if (b->ops->schedule_get(b, def->name, &old) == 0)
+      rec.paused = old.paused;
     orca_buf_free(&old.spec);
   }
   if ((rc = orca__schedule_spec_encode(&s, &rec.spec)) == 0)
@@ -109,7 +111,8 @@ int orca_schedule_get(orca_client *c, const char *name, orca_schedule_info *out,
   if (!out)
     return orca_err_set(err, ORCA_EINVAL, "orca_schedule_get: NULL output");
   int rc = check_call(c, "get", name, err);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   orca__backend *b = orca__client_backend(c);
   orca__schedule_rec rec = {0};
   orca__schedule_spec s;
@@ -145,13 +148,15 @@ int orca_schedule_list(orca_client *c, orca_schedule_cb cb, void *ud, orca_err *
   orca__backend *b = orca__client_backend(c);
   list_ctx l = {cb, ud, 0};
   int rc = b->ops->schedule_list(b, on_rec, &l);
-  if (l.stopped) return l.stopped;
+  if (l.stopped)
+    return l.stopped;
   return rc ? orca_err_set(err, rc, "schedules: list failed: %s", orca_strerror(rc)) : 0;
 }
 
 int orca_schedule_pause(orca_client *c, const char *name, orca_err *err) {
   int rc = check_call(c, "pause", name, err);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   orca__backend *b = orca__client_backend(c);
   rc = b->ops->schedule_pause(b, name, true);
   return rc ? backend_err(err, rc, "pause", name) : 0;
@@ -159,7 +164,8 @@ int orca_schedule_pause(orca_client *c, const char *name, orca_err *err) {
 
 int orca_schedule_resume(orca_client *c, const char *name, orca_err *err) {
   int rc = check_call(c, "resume", name, err);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   orca__backend *b = orca__client_backend(c);
   orca__schedule_rec rec = {0};
   orca__schedule_spec s;
@@ -171,17 +177,20 @@ int orca_schedule_resume(orca_client *c, const char *name, orca_err *err) {
     /* Restart from now, in one write: the pause is not caught up. */
     rc = orca__schedule_next(&s, &cron, tz, orca_clock_now(b->clock), &rec.next_fire_us);
     rec.paused = false;
-    if (rc == 0) rc = b->ops->schedule_put(b, &rec, false);
+    if (rc == 0)
+      rc = b->ops->schedule_put(b, &rec, false);
   }
   orca_tz_close(tz);
   orca_buf_free(&rec.spec);
-  if (rc == ORCA_EDECODE || rc == ORCA_EINVAL) return rc;
+  if (rc == ORCA_EDECODE || rc == ORCA_EINVAL)
+    return rc;
   return rc ? backend_err(err, rc, "resume", name) : 0;
 }
 
 int orca_schedule_remove(orca_client *c, const char *name, orca_err *err) {
   int rc = check_call(c, "remove", name, err);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   orca__backend *b = orca__client_backend(c);
   rc = b->ops->schedule_remove(b, name);
   return rc ? backend_err(err, rc, "remove", name) : 0;

@@ -4,9 +4,9 @@
 #include <stdalign.h>
 #include <string.h>
 
-#define SCALAR(var, KIND, ctype, spelling)                                        \
-  const orca_type var = {ORCA_KIND_##KIND, sizeof(ctype), alignof(ctype), NULL, NULL, \
-                         NULL, NULL, spelling};
+#define SCALAR(var, KIND, ctype, spelling)                                                         \
+  const orca_type var = {ORCA_KIND_##KIND, sizeof(ctype), alignof(ctype), NULL, NULL, NULL, NULL,  \
+                         spelling};
 SCALAR(orca_type_bool, BOOL, bool, "bool")
 SCALAR(orca_type_i8, I8, int8_t, "i8")
 SCALAR(orca_type_i16, I16, int16_t, "i16")

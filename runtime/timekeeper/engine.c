@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include "backend/backend.h"
+#include "base/timerheap.h"
 #include "codec/envelope.h"
 #include "orca/log.h"
 #include "timekeeper/timekeeper.h"
-#include "base/timerheap.h"
 
 #define MAX_JOBS_PER_FIRE 1000 /* on-time fires + catch-up in one CAS */
 #define MAX_ENUMERATED 1000000 /* fire times walked through after downtime */
@@ -85,7 +85,7 @@ static int64_t now_us(const orca__timekeeper *tk) {
 }
 
 int orca__timekeeper_open(uv_loop_t *loop, const char *backend_url, const orca_clock *clock,
-                         const char *node_id, orca__timekeeper **out, orca_err *err) {
+                          const char *node_id, orca__timekeeper **out, orca_err *err) {
   orca__timekeeper *tk = calloc(1, sizeof *tk);
   if (!tk)
     return orca_err_set(err, ORCA_ENOMEM, "timekeeper: out of memory");

@@ -121,7 +121,7 @@ typedef struct orca__timekeeper_opts {
  * call orca__timekeeper_start to arm its timer. Returns 0 and *out, or an
  * error from opening the backend with err set. opts may be NULL. */
 int orca__timekeeper_open(uv_loop_t *loop, const char *backend_url, const orca_clock *clock,
-                         const char *node_id, orca__timekeeper **out, orca_err *err);
+                          const char *node_id, orca__timekeeper **out, orca_err *err);
 void orca__timekeeper_set_opts(orca__timekeeper *tk, const orca__timekeeper_opts *opts);
 
 /* Register a schedule declared in generated tables. Validates it at once

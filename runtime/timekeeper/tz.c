@@ -21,8 +21,8 @@
 #define TZ_MAX_OFF 93599 /* RFC 8536: |utoff| < 26 h */
 
 typedef struct rule_date {
-  char kind;   /* 'J' (1..365, no Feb 29), 'D' (0..365), 'M' (month.week.day) */
-  int a, b, c; /* J/D: a = day; M: a = month, b = week 1..5, c = weekday */
+  char kind;    /* 'J' (1..365, no Feb 29), 'D' (0..365), 'M' (month.week.day) */
+  int a, b, c;  /* J/D: a = day; M: a = month, b = week 1..5, c = weekday */
   int32_t time; /* seconds after local midnight (may be negative or > 24 h) */
 } rule_date;
 
@@ -34,10 +34,10 @@ typedef struct posix_rule {
 
 struct orca_tz {
   char name[64];
-  size_t n;          /* transitions */
-  int64_t *times;    /* ascending */
-  uint8_t *idx;      /* type of each transition */
-  int32_t *offs;     /* utoff of each type */
+  size_t n;       /* transitions */
+  int64_t *times; /* ascending */
+  uint8_t *idx;   /* type of each transition */
+  int32_t *offs;  /* utoff of each type */
   size_t ntypes;
   bool has_rule;
   posix_rule rule;
@@ -46,7 +46,9 @@ struct orca_tz {
 static uint32_t be32(const uint8_t *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-static int64_t be64(const uint8_t *p) { return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4)); }
+static int64_t be64(const uint8_t *p) {
+  return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
+}
 
 /* ---- POSIX TZ string (the footer) ---- */
 
@@ -55,15 +57,19 @@ static bool p_name(const char **s) {
   if (*q == '<') {
     q++;
     while (*q && *q != '>') {
-      if (!isalnum((unsigned char)*q) && *q != '+' && *q != '-') return false;
+      if (!isalnum((unsigned char)*q) && *q != '+' && *q != '-')
+        return false;
       q++;
     }
-    if (*q != '>' || q - *s < 4) return false;
+    if (*q != '>' || q - *s < 4)
+      return false;
     *s = q + 1;
     return true;
   }
-  while (isalpha((unsigned char)*q)) q++;
-  if (q - *s < 3) return false;
+  while (isalpha((unsigned char)*q))
+    q++;
+  if (q - *s < 3)
+    return false;
   *s = q;
   return true;
 }
@@ -72,20 +78,26 @@ static bool p_name(const char **s) {
 static bool p_hms(const char **s, int max_h, int32_t *out) {
   const char *q = *s;
   int sign = 1;
-  if (*q == '+' || *q == '-') sign = *q++ == '-' ? -1 : 1;
+  if (*q == '+' || *q == '-')
+    sign = *q++ == '-' ? -1 : 1;
   int v[3] = {0, 0, 0};
   for (int i = 0; i < 3; i++) {
     if (i > 0) {
-      if (*q != ':') break;
+      if (*q != ':')
+        break;
       q++;
     }
-    if (!isdigit((unsigned char)*q)) return false;
+    if (!isdigit((unsigned char)*q))
+      return false;
     int n = 0, digits = 0;
-    while (isdigit((unsigned char)*q) && digits < 3) n = n * 10 + (*q++ - '0'), digits++;
-    if (isdigit((unsigned char)*q)) return false;
+    while (isdigit((unsigned char)*q) && digits < 3)
+      n = n * 10 + (*q++ - '0'), digits++;
+    if (isdigit((unsigned char)*q))
+      return false;
     v[i] = n;
   }
-  if (v[0] > max_h || v[1] > 59 || v[2] > 59) return false;
+  if (v[0] > max_h || v[1] > 59 || v[2] > 59)
+    return false;
   *out = sign * (v[0] * 3600 + v[1] * 60 + v[2]);
   *s = q;
   return true;
@@ -94,12 +106,15 @@ static bool p_hms(const char **s, int max_h, int32_t *out) {
 static bool p_int(const char **s, int lo, int hi, int *out) {
   const char *q = *s;
   int n = 0;
-  if (!isdigit((unsigned char)*q)) return false;
+  if (!isdigit((unsigned char)*q))
+    return false;
   while (isdigit((unsigned char)*q)) {
     n = n * 10 + (*q++ - '0');
-    if (n > hi) return false;
+    if (n > hi)
+      return false;
   }
-  if (n < lo) return false;
+  if (n < lo)
+    return false;
   *out = n;
   *s = q;
   return true;
@@ -110,7 +125,8 @@ static bool p_date(const char **s, rule_date *r) {
   if (*q == 'J') {
     q++;
     r->kind = 'J';
-    if (!p_int(&q, 1, 365, &r->a)) return false;
+    if (!p_int(&q, 1, 365, &r->a))
+      return false;
   } else if (*q == 'M') {
     q++;
     r->kind = 'M';
@@ -119,10 +135,12 @@ static bool p_date(const char **s, rule_date *r) {
       return false;
   } else {
     r->kind = 'D';
-    if (!p_int(&q, 0, 365, &r->a)) return false;
+    if (!p_int(&q, 0, 365, &r->a))
+      return false;
   }
   r->time = 7200;
-  if (*q == '/' && (q++, !p_hms(&q, 167, &r->time))) return false;
+  if (*q == '/' && (q++, !p_hms(&q, 167, &r->time)))
+    return false;
   *s = q;
   return true;
 }
@@ -131,14 +149,18 @@ static bool p_date(const char **s, rule_date *r) {
 static bool parse_posix(const char *s, posix_rule *r) {
   int32_t off;
   memset(r, 0, sizeof *r);
-  if (!p_name(&s) || !p_hms(&s, 24, &off)) return false;
+  if (!p_name(&s) || !p_hms(&s, 24, &off))
+    return false;
   r->std_off = -off;
-  if (!*s) return true;
-  if (!p_name(&s)) return false;
+  if (!*s)
+    return true;
+  if (!p_name(&s))
+    return false;
   r->has_dst = true;
   r->dst_off = r->std_off + 3600;
   if (*s && *s != ',') {
-    if (!p_hms(&s, 24, &off)) return false;
+    if (!p_hms(&s, 24, &off))
+      return false;
     r->dst_off = -off;
   }
   if (!*s) { /* POSIX default rule: US since 2007 */
@@ -146,7 +168,8 @@ static bool parse_posix(const char *s, posix_rule *r) {
     r->end = (rule_date){'M', 11, 1, 0, 7200};
     return true;
   }
-  if (*s++ != ',' || !p_date(&s, &r->start) || *s++ != ',' || !p_date(&s, &r->end)) return false;
+  if (*s++ != ',' || !p_date(&s, &r->start) || *s++ != ',' || !p_date(&s, &r->end))
+    return false;
   return *s == 0;
 }
 
@@ -155,19 +178,23 @@ static int64_t rule_day(const rule_date *r, int64_t y) {
   int64_t jan1 = orca__days_from_civil(y, 1, 1);
   bool leap = orca__days_in_month(y, 2) == 29;
   switch (r->kind) {
-  case 'J': return jan1 + r->a - 1 + (leap && r->a >= 60);
-  case 'D': return jan1 + r->a;
+  case 'J':
+    return jan1 + r->a - 1 + (leap && r->a >= 60);
+  case 'D':
+    return jan1 + r->a;
   default: {
     int64_t first = orca__days_from_civil(y, r->a, 1);
     int d = 1 + (r->c - orca__weekday(first) + 7) % 7 + (r->b - 1) * 7;
-    while (d > orca__days_in_month(y, r->a)) d -= 7;
+    while (d > orca__days_in_month(y, r->a))
+      d -= 7;
     return first + d - 1;
   }
   }
 }
 
 static int32_t rule_offset(const posix_rule *r, int64_t t) {
-  if (!r->has_dst) return r->std_off;
+  if (!r->has_dst)
+    return r->std_off;
   int64_t y;
   int m, d;
   orca__civil_from_days((t + r->std_off) / 86400 - ((t + r->std_off) % 86400 < 0), &y, &m, &d);
@@ -211,19 +238,22 @@ int orca__tz_parse(const uint8_t *d, size_t len, const char *name, orca_tz **out
   char ver;
   size_t at = 0, tsize = 4;
   int rc = read_hdr(d, len, 0, &h, &ver, name, err);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   if (ver >= '2') {
     at = 44 + block_len(&h, 4);
-    if ((rc = read_hdr(d, len, at, &h, &ver, name, err))) return rc;
+    if ((rc = read_hdr(d, len, at, &h, &ver, name, err)))
+      return rc;
     tsize = 8;
   }
   at += 44;
   size_t blen = block_len(&h, tsize);
   if (len - at < blen)
     return orca_err_set(err, ORCA_EDECODE, "zone '%s': truncated TZif data", name);
-  orca_tz *tz = calloc(1, sizeof *tz + h.timecnt * (sizeof(int64_t) + 1) +
-                              h.typecnt * sizeof(int32_t) + 8);
-  if (!tz) return orca_err_set(err, ORCA_ENOMEM, "zone '%s': out of memory", name);
+  orca_tz *tz =
+      calloc(1, sizeof *tz + h.timecnt * (sizeof(int64_t) + 1) + h.typecnt * sizeof(int32_t) + 8);
+  if (!tz)
+    return orca_err_set(err, ORCA_ENOMEM, "zone '%s': out of memory", name);
   snprintf(tz->name, sizeof tz->name, "%s", name);
   tz->n = h.timecnt;
   tz->ntypes = h.typecnt;
@@ -241,8 +271,8 @@ int orca__tz_parse(const uint8_t *d, size_t len, const char *name, orca_tz **out
   for (size_t i = 0; i < h.timecnt; i++, p++) {
     if (*p >= h.typecnt) {
       orca_tz_close(tz);
-      return orca_err_set(err, ORCA_EDECODE, "zone '%s': transition %zu has bad type %u", name,
-                          i, *p);
+      return orca_err_set(err, ORCA_EDECODE, "zone '%s': transition %zu has bad type %u", name, i,
+                          *p);
     }
     tz->idx[i] = *p;
   }
@@ -281,9 +311,11 @@ int orca__tz_parse(const uint8_t *d, size_t len, const char *name, orca_tz **out
  * components, so a name from a user can never leave the zone directory. */
 static bool name_ok(const char *n) {
   size_t len = strlen(n);
-  if (len == 0 || len > 60 || n[0] == '/' || n[0] == '.') return false;
+  if (len == 0 || len > 60 || n[0] == '/' || n[0] == '.')
+    return false;
   for (const char *q = n; *q; q++)
-    if (!isalnum((unsigned char)*q) && !strchr("/_+-.", *q)) return false;
+    if (!isalnum((unsigned char)*q) && !strchr("/_+-.", *q))
+      return false;
   return strstr(n, "..") == NULL;
 }
 
@@ -299,7 +331,8 @@ int orca_tz_open(const char *name, orca_tz **out, orca_err *err) {
     if (strcmp(name, "UTC") == 0 || strcmp(name, "Etc/UTC") == 0) {
       /* A system without tzdata still knows UTC. */
       orca_tz *tz = calloc(1, sizeof *tz + 8);
-      if (!tz) return ORCA_ENOMEM;
+      if (!tz)
+        return ORCA_ENOMEM;
       snprintf(tz->name, sizeof tz->name, "%s", name);
       tz->offs = (int32_t *)(tz + 1);
       tz->ntypes = 1;
@@ -321,9 +354,13 @@ int orca_tz_open(const char *name, orca_tz **out, orca_err *err) {
   return rc;
 }
 
-void orca_tz_close(orca_tz *tz) { free(tz); }
+void orca_tz_close(orca_tz *tz) {
+  free(tz);
+}
 
-const char *orca__tz_name(const orca_tz *tz) { return tz ? tz->name : "UTC"; }
+const char *orca__tz_name(const orca_tz *tz) {
+  return tz ? tz->name : "UTC";
+}
 
 char *orca_tz_format(const orca_tz *tz, int64_t us, char *out, size_t outlen) {
   if (!out || !outlen)
@@ -347,17 +384,22 @@ char *orca_tz_format(const orca_tz *tz, int64_t us, char *out, size_t outlen) {
 }
 
 int32_t orca__tz_offset(const orca_tz *tz, int64_t t) {
-  if (!tz) return 0;
+  if (!tz)
+    return 0;
   if (tz->n == 0 || t >= tz->times[tz->n - 1]) {
-    if (tz->has_rule) return rule_offset(&tz->rule, t);
+    if (tz->has_rule)
+      return rule_offset(&tz->rule, t);
     return tz->n ? tz->offs[tz->idx[tz->n - 1]] : tz->offs[0];
   }
-  if (t < tz->times[0]) return tz->offs[0];
+  if (t < tz->times[0])
+    return tz->offs[0];
   size_t lo = 0, hi = tz->n - 1; /* times[lo] <= t < times[hi] */
   while (hi - lo > 1) {
     size_t mid = lo + (hi - lo) / 2;
-    if (tz->times[mid] <= t) lo = mid;
-    else hi = mid;
+    if (tz->times[mid] <= t)
+      lo = mid;
+    else
+      hi = mid;
   }
   return tz->offs[tz->idx[lo]];
 }

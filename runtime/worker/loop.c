@@ -22,7 +22,8 @@
 /* The loop services every worker runs (worker/seams.h), in start order. */
 const orca__loop_service *const orca__loop_services[] = {&orca__timekeeper_service};
 const size_t orca__nloop_services = sizeof orca__loop_services / sizeof orca__loop_services[0];
-_Static_assert(sizeof orca__loop_services / sizeof orca__loop_services[0] <= ORCA__MAX_LOOP_SERVICES,
+_Static_assert(sizeof orca__loop_services / sizeof orca__loop_services[0] <=
+                   ORCA__MAX_LOOP_SERVICES,
                "raise ORCA__MAX_LOOP_SERVICES");
 
 static uint64_t ms_ceil(int64_t us) {

@@ -21,9 +21,9 @@
 #include <uv.h>
 
 #include "backend/backend.h"
+#include "client/policy.h"
 #include "codec/envelope.h"
 #include "orca/worker.h"
-#include "client/policy.h"
 #include "worker/queues.h"
 
 /* Why a context was cancelled (orca_ctx.cancelled). */
@@ -85,9 +85,9 @@ typedef struct orca__hthread {
   uint64_t rng;     /* jitter */
   orca_ctx ctx;
   struct orca__hooks *hooks; /* this thread's Lua state (seam_hooks.c); NULL without hooks */
-  orca__slot *cur;    /* (mu) the delivery running here, NULL when idle */
-  int64_t timeout_at; /* (mu) monotonic µs when the attempt times out, 0 = none */
-  bool stuck_warned;  /* (mu) logged that it outlived timeout + grace */
+  orca__slot *cur;           /* (mu) the delivery running here, NULL when idle */
+  int64_t timeout_at;        /* (mu) monotonic µs when the attempt times out, 0 = none */
+  bool stuck_warned;         /* (mu) logged that it outlived timeout + grace */
 } orca__hthread;
 
 typedef struct orca__handler {
@@ -148,7 +148,7 @@ struct orca_worker {
   bool grace_started;
   bool closing;
   void *services[ORCA__MAX_LOOP_SERVICES]; /* state of each started loop service (seams.h) */
-  size_t nservices;                         /* started so far */
+  size_t nservices;                        /* started so far */
   pthread_t pump_tid;
   bool pump_started;
 

@@ -139,10 +139,10 @@ static int take(const char *prog, flags *f, const char *name, const char *val) {
 /* Parse the flags ("--name value" or "--name=value") into f. Returns 0, or
  * 2 after printing one line naming the bad flag or value. */
 static int parse_args(const char *prog, int argc, char **argv, flags *f) {
-  static const char *const known[] = {"--help",     "--no-schedules", "--backend", "--backend-file",
-                                      "--queues",   "--hooks",        "--id",      "--concurrency",
-                                      "--prefetch", "--max-tasks",    "--lease",   "--grace",
-                                      "--schedule-grace"};
+  static const char *const known[] = {
+      "--help",  "--no-schedules", "--backend",       "--backend-file", "--queues",
+      "--hooks", "--id",           "--concurrency",   "--prefetch",     "--max-tasks",
+      "--lease", "--grace",        "--schedule-grace"};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strncmp(a, "--", 2) != 0) {
@@ -197,8 +197,7 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
       return 2;
     f.o.queues = env;
   }
-  if ((env = getenv("ORCA_SCHEDULE_GRACE")) && *env &&
-      take(prog, &f, "ORCA_SCHEDULE_GRACE", env))
+  if ((env = getenv("ORCA_SCHEDULE_GRACE")) && *env && take(prog, &f, "ORCA_SCHEDULE_GRACE", env))
     return 2;
   int rc = parse_args(prog, argc, argv, &f);
   if (rc)

@@ -202,8 +202,8 @@ static void test_schedules(void **st) {
   rt_env *e = *st;
   orca_client *c = rt_client(e, NULL);
   orca_err err = {0};
-  orca_schedule_def def = {.name = "adm.hourly", .task = "t.add", .queue = "qs",
-                           .every_us = 3600 * SEC};
+  orca_schedule_def def = {
+      .name = "adm.hourly", .task = "t.add", .queue = "qs", .every_us = 3600 * SEC};
   assert_int_equal(orca_schedule_add(c, &def, false, &err), 0);
   assert_int_equal(orca_schedule_add(c, &def, false, &err), ORCA_EDUPLICATE);
   assert_non_null(strstr(err.msg, "adm.hourly"));

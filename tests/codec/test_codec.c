@@ -351,10 +351,10 @@ static const uint8_t blob_lit[] = {'a', 'b', 'c'};
 static const orca_bytes blob_default = {(uint8_t *)blob_lit, sizeof blob_lit};
 static const orca_field blob_fields[] = {
     {"b", 1, ORCA_FIELD_DEFAULT, offsetof(blob, b), -1, &orca_type_bytes, &blob_default, NULL}};
-static const orca_struct_desc blob_desc = {"t.Blob", "blob", sizeof(blob), _Alignof(blob), 1,
-                                           blob_fields, 1, NULL};
-static const orca_type blob_type = {ORCA_KIND_STRUCT, sizeof(blob), _Alignof(blob), &blob_desc,
-                                    NULL, NULL, NULL, "Blob"};
+static const orca_struct_desc blob_desc = {"t.Blob",    "blob", sizeof(blob), _Alignof(blob), 1,
+                                           blob_fields, 1,      NULL};
+static const orca_type blob_type = {
+    ORCA_KIND_STRUCT, sizeof(blob), _Alignof(blob), &blob_desc, NULL, NULL, NULL, "Blob"};
 
 static void test_bytes_default_not_freed(void **state) {
   (void)state;

@@ -120,15 +120,18 @@ static void test_fingerprint_rules(void **state) {
   (void)state;
   uint64_t base = fp_of("package p; struct A { 1: i32 x; 2: string y; }", "p.A");
   /* Renames, docs and defaults do not change the wire contract. */
-  assert_int_equal(base, fp_of("package p; /// doc\nstruct A { 1: i32 renamed = 5; 2: string y; }", "p.A"));
+  assert_int_equal(
+      base, fp_of("package p; /// doc\nstruct A { 1: i32 renamed = 5; 2: string y; }", "p.A"));
   assert_int_equal(base, fp_of("package q; struct A { 2: string y; 1: i32 x; }", "q.A"));
   /* A type or an id does. */
   assert_int_not_equal(base, fp_of("package p; struct A { 1: i64 x; 2: string y; }", "p.A"));
   assert_int_not_equal(base, fp_of("package p; struct A { 3: i32 x; 2: string y; }", "p.A"));
   /* Recursive structs get one too; mutual recursion does not depend on order. */
-  assert_int_equal(fp_of("package p; struct A { 1: list<B> b; } struct B { 1: optional A a; }", "p.A"),
-                   fp_of("package p; struct B { 1: optional A a; } struct A { 1: list<B> b; }", "p.A"));
-  assert_int_not_equal(0, fp_of("package p; struct N { 1: list<N> kids; 2: optional N up; }", "p.N"));
+  assert_int_equal(
+      fp_of("package p; struct A { 1: list<B> b; } struct B { 1: optional A a; }", "p.A"),
+      fp_of("package p; struct B { 1: optional A a; } struct A { 1: list<B> b; }", "p.A"));
+  assert_int_not_equal(0,
+                       fp_of("package p; struct N { 1: list<N> kids; 2: optional N up; }", "p.N"));
 }
 
 /* A .orca text (heap) of n structs S0..S(n-1), each referring to the next
@@ -192,19 +195,21 @@ static void test_fingerprint_groups(void **state) {
   assert_int_not_equal(0, fp_text(t, "p.A0"));
   /* A change anywhere in a group changes every member's fingerprint. */
   uint64_t a = fp_of("package p; struct A { 1: optional B b; } struct B { 1: optional C c; }"
-                     " struct C { 1: optional A a; 2: i32 x; }", "p.A");
+                     " struct C { 1: optional A a; 2: i32 x; }",
+                     "p.A");
   uint64_t b = fp_of("package p; struct A { 1: optional B b; } struct B { 1: optional C c; }"
-                     " struct C { 1: optional A a; 2: i64 x; }", "p.A");
+                     " struct C { 1: optional A a; 2: i64 x; }",
+                     "p.A");
   assert_int_not_equal(a, b);
   /* Only the wire shape counts: a self-reference and a ring of two equal
    * structs encode alike. */
-  assert_int_equal(fp_of("package p; struct A { 1: optional A a; }", "p.A"),
-                   fp_of("package p; struct A { 1: optional B b; } struct B { 1: optional A a; }",
-                         "p.A"));
+  assert_int_equal(
+      fp_of("package p; struct A { 1: optional A a; }", "p.A"),
+      fp_of("package p; struct A { 1: optional B b; } struct B { 1: optional A a; }", "p.A"));
   /* A struct outside the group sees the group through its fingerprint. */
-  assert_int_not_equal(fp_of("package p; struct N { 1: list<N> k; } struct U { 1: N n; }", "p.U"),
-                       fp_of("package p; struct N { 1: list<N> k; 2: i32 x; } struct U { 1: N n; }",
-                             "p.U"));
+  assert_int_not_equal(
+      fp_of("package p; struct N { 1: list<N> k; } struct U { 1: N n; }", "p.U"),
+      fp_of("package p; struct N { 1: list<N> k; 2: i32 x; } struct U { 1: N n; }", "p.U"));
 }
 
 static void test_docs(void **state) {
@@ -243,12 +248,9 @@ static void test_bad_file(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_load_example),
-      cmocka_unit_test(test_fingerprints_stable),
-      cmocka_unit_test(test_fingerprint_rules),
-      cmocka_unit_test(test_long_chain),
-      cmocka_unit_test(test_fingerprint_groups),
-      cmocka_unit_test(test_docs),
+      cmocka_unit_test(test_load_example),       cmocka_unit_test(test_fingerprints_stable),
+      cmocka_unit_test(test_fingerprint_rules),  cmocka_unit_test(test_long_chain),
+      cmocka_unit_test(test_fingerprint_groups), cmocka_unit_test(test_docs),
       cmocka_unit_test(test_bad_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

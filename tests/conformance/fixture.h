@@ -48,8 +48,7 @@ orca__job cf_job(const char *id, const char *queue, int32_t priority, int64_t et
                  const char *payload);
 /* Encode into *buf (reset first) a task envelope of task conf.task with id,
  * queue and the argument bytes args[0..len); the caller frees buf. */
-void cf_envelope(const char *id, const char *queue, const uint8_t *args, size_t len,
-                 orca_buf *buf);
+void cf_envelope(const char *id, const char *queue, const uint8_t *args, size_t len, orca_buf *buf);
 /* A job like cf_job (priority 0, due now) whose payload is a real task
  * envelope carrying args[0..len): encoded into *buf, which the caller frees
  * after the enqueue. */

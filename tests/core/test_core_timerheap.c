@@ -16,11 +16,13 @@ static void test_order_and_ties(void **state) {
   orca__timerheap h = ORCA__TIMERHEAP_INIT;
   orca__timer t[6] = {{0}};
   int64_t due[6] = {50, 10, 50, 30, 10, 70};
-  for (int i = 0; i < 6; i++) assert_int_equal(orca__timerheap_add(&h, &t[i], due[i]), 0);
+  for (int i = 0; i < 6; i++)
+    assert_int_equal(orca__timerheap_add(&h, &t[i], due[i]), 0);
   assert_ptr_equal(orca__timerheap_peek(&h), &t[1]);
   assert_null(orca__timerheap_pop_due(&h, 9));
   int want[] = {1, 4, 3, 0, 2, 5}; /* ties in insertion order */
-  for (int i = 0; i < 6; i++) assert_ptr_equal(orca__timerheap_pop_due(&h, 100), &t[want[i]]);
+  for (int i = 0; i < 6; i++)
+    assert_ptr_equal(orca__timerheap_pop_due(&h, 100), &t[want[i]]);
   assert_null(orca__timerheap_peek(&h));
   assert_int_equal(t[0].pos, 0);
   orca__timerheap_free(&h);
@@ -72,7 +74,8 @@ static void test_random_against_model(void **state) {
   int64_t last_due = -1;
   uint64_t last_seq = 0;
   size_t pending = 0;
-  for (int i = 0; i < N; i++) pending += t[i].pos != 0;
+  for (int i = 0; i < N; i++)
+    pending += t[i].pos != 0;
   assert_int_equal(orca__timerheap_size(&h), pending);
   orca__timer *p;
   while ((p = orca__timerheap_pop_due(&h, INT64_MAX))) {

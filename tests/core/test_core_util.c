@@ -50,9 +50,9 @@ static void test_duration(void **state) {
   static const struct {
     const char *s;
     int64_t us;
-  } ok[] = {{"250ms", 250000},   {"5s", 5000000},     {"10m", 600000000},
-            {"2h", 7200000000LL}, {"1d", 86400000000LL}, {"1h30m", 5400000000LL},
-            {"15", 15000000},    {"7us", 7}};
+  } ok[] = {
+      {"250ms", 250000},     {"5s", 5000000},         {"10m", 600000000}, {"2h", 7200000000LL},
+      {"1d", 86400000000LL}, {"1h30m", 5400000000LL}, {"15", 15000000},   {"7us", 7}};
   for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
     int64_t us = -1;
     assert_int_equal(orca_duration_parse(ok[i].s, &us), 0);
@@ -77,8 +77,8 @@ static void test_time(void **state) {
   assert_true(us == 1709164800LL * 1000000);
   assert_int_equal(orca_time_parse("@1700000000", &us), 0);
   assert_true(us == 1700000000LL * 1000000);
-  static const char *bad[] = {"2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-27",
-                              "2026-11-27T10:00:00", "2026-11-27T10:00:00Zjunk", "soon"};
+  static const char *bad[] = {"2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z",     "2026-11-27",
+                              "2026-11-27T10:00:00",  "2026-11-27T10:00:00Zjunk", "soon"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     assert_int_equal(orca_time_parse(bad[i], &us), ORCA_EINVAL);
   char out[40];

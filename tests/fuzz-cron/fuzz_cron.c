@@ -17,8 +17,10 @@
 static orca_tz *paris;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size < 1) return 0;
-  if (!paris) orca_tz_open("Europe/Paris", &paris, NULL);
+  if (size < 1)
+    return 0;
+  if (!paris)
+    orca_tz_open("Europe/Paris", &paris, NULL);
   static const int64_t starts[] = {0, 1711846799000000LL, 1729990000000000LL, -86400000000LL,
                                    4102444800000000LL};
   orca_cron c;
@@ -39,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   orca_tz *tz = NULL;
   if (orca__tz_parse(data + 1, size - 1, "fuzz", &tz, &err) == 0) {
-    for (int64_t t = -4000000000LL; t < 8000000000LL; t += 97654321) orca__tz_offset(tz, t);
+    for (int64_t t = -4000000000LL; t < 8000000000LL; t += 97654321)
+      orca__tz_offset(tz, t);
     orca_cron_parse("*/7 1-3 * * *", &c, NULL);
     orca_cron_next(&c, tz, starts[1], &n);
     orca_tz_close(tz);

@@ -76,9 +76,18 @@ static void test_help(void **st) {
   const char *args[] = {"--help", NULL};
   assert_int_equal(run_main(args), 0);
   assert_non_null(strstr(out_text, "Usage: shop-worker [OPTIONS]"));
-  const char *flags[] = {"--backend",  "--backend-file", "--concurrency", "--queues",
-                         "--prefetch", "--lease",        "--grace",       "--hooks",
-                         "--id",       "--no-schedules", "--max-tasks",   "--schedule-grace",
+  const char *flags[] = {"--backend",
+                         "--backend-file",
+                         "--concurrency",
+                         "--queues",
+                         "--prefetch",
+                         "--lease",
+                         "--grace",
+                         "--hooks",
+                         "--id",
+                         "--no-schedules",
+                         "--max-tasks",
+                         "--schedule-grace",
                          "ORCA_SCHEDULE_GRACE"};
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
     assert_non_null(strstr(out_text, flags[i]));

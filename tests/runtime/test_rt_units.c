@@ -11,8 +11,8 @@
 
 #include "base/duration.h"
 #include "base/id.h"
-#include "orca/orca.h"
 #include "client/policy.h"
+#include "orca/orca.h"
 #include "worker/queues.h"
 #include "worker/retry.h"
 

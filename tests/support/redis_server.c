@@ -82,9 +82,9 @@ static int spawn(orca_test_redis *r) {
       dup2(devnull, 1);
       dup2(devnull, 2);
     }
-    execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir",
-           r->dir, "--save", "", "--appendonly", r->aof ? "yes" : "no", "--appendfsync",
-           "everysec", "--supervised", "systemd", "--daemonize", "no", (char *)NULL);
+    execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", r->dir,
+           "--save", "", "--appendonly", r->aof ? "yes" : "no", "--appendfsync", "everysec",
+           "--supervised", "systemd", "--daemonize", "no", (char *)NULL);
     _exit(127);
   }
   r->pid = pid;

@@ -13,10 +13,10 @@
 
 typedef struct orca_test_redis {
   int port;
-  pid_t pid;       /* 0 while stopped */
-  bool aof;        /* appendonly yes, appendfsync everysec */
-  char dir[64];    /* data directory (removed by stop) */
-  char url[96];    /* "redis://127.0.0.1:PORT" + db, see orca_test_redis_url */
+  pid_t pid;    /* 0 while stopped */
+  bool aof;     /* appendonly yes, appendfsync everysec */
+  char dir[64]; /* data directory (removed by stop) */
+  char url[96]; /* "redis://127.0.0.1:PORT" + db, see orca_test_redis_url */
 } orca_test_redis;
 
 /* Start a server on a free port. Returns 0, or -1 with a message on stderr

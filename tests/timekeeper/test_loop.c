@@ -57,8 +57,12 @@ static void test_loop_fires_on_time(void **state) {
   orca__timekeeper_set_opts(r.tk, &o);
   static const orca_task_desc task = {.name = "t.tick", .queue = "q"};
   static const uint8_t args[] = {0x80};
-  orca_schedule_desc d = {.name = "loop.50ms", .task = &task, .kind = ORCA_SCHEDULE_EVERY,
-                          .every_us = 50000, .args = args, .args_len = 1};
+  orca_schedule_desc d = {.name = "loop.50ms",
+                          .task = &task,
+                          .kind = ORCA_SCHEDULE_EVERY,
+                          .every_us = 50000,
+                          .args = args,
+                          .args_len = 1};
   assert_int_equal(orca__timekeeper_add(r.tk, &d, &err), 0);
   assert_int_equal(orca__timekeeper_start(r.tk), 0);
   uv_timer_init(&loop, &r.guard);

@@ -43,7 +43,8 @@ static int report_fd = -1;
 
 static void on_cycle(void *ud, int fired) {
   (void)ud;
-  if (fired > 0 && write(report_fd, &fired, sizeof fired) != sizeof fired) _exit(3);
+  if (fired > 0 && write(report_fd, &fired, sizeof fired) != sizeof fired)
+    _exit(3);
 }
 
 static const orca_task_desc task = {.name = "mp.tick", .queue = "mp"};
@@ -74,10 +75,16 @@ static void child(const char *url, int idx, int64_t period_us) {
   }
   orca__timekeeper_opts o = {.on_cycle = on_cycle, .refresh_us = 200000};
   orca__timekeeper_set_opts(tk, &o);
-  orca_schedule_desc d = {.name = "mp.sched", .task = &task, .kind = ORCA_SCHEDULE_EVERY,
-                          .every_us = period_us, .catchup = ORCA_CATCHUP_ALL,
-                          .catchup_max = 1000, .args = args, .args_len = sizeof args};
-  if (orca__timekeeper_add(tk, &d, &err) || orca__timekeeper_start(tk)) _exit(2);
+  orca_schedule_desc d = {.name = "mp.sched",
+                          .task = &task,
+                          .kind = ORCA_SCHEDULE_EVERY,
+                          .every_us = period_us,
+                          .catchup = ORCA_CATCHUP_ALL,
+                          .catchup_max = 1000,
+                          .args = args,
+                          .args_len = sizeof args};
+  if (orca__timekeeper_add(tk, &d, &err) || orca__timekeeper_start(tk))
+    _exit(2);
   child_tk = tk;
   uv_signal_t term;
   uv_signal_init(&loop, &term);
@@ -89,7 +96,8 @@ static void child(const char *url, int idx, int64_t period_us) {
 static void test_three_processes_exactly_once(void **state) {
   (void)state;
   orca_test_redis redis;
-  if (orca_test_redis_start(&redis, false)) skip();
+  if (orca_test_redis_start(&redis, false))
+    skip();
   const char *url = orca_test_redis_url(&redis, 0);
   const char *p = getenv("ORCA_TK_MP_PERIOD_MS");
   int64_t period_us = (p ? atoll(p) : 100) * 1000;
@@ -114,7 +122,8 @@ static void test_three_processes_exactly_once(void **state) {
   orca__lease pool[16];
   orca__lease *slots[16];
   memset(pool, 0, sizeof pool);
-  for (int i = 0; i < 16; i++) slots[i] = &pool[i];
+  for (int i = 0; i < 16; i++)
+    slots[i] = &pool[i];
   char ids[FIRES + 32][ORCA_ID_MAX];
   int got_total = 0, stopped = -1;
   bool killed = false;
@@ -125,10 +134,14 @@ static void test_three_processes_exactly_once(void **state) {
     assert_true(got > 0); /* fires stopped: a failure, not a hang */
     orca__completion c[16];
     for (size_t i = 0; i < got; i++) {
-      if (got_total < FIRES + 32) memcpy(ids[got_total], pool[i].id, ORCA_ID_MAX);
+      if (got_total < FIRES + 32)
+        memcpy(ids[got_total], pool[i].id, ORCA_ID_MAX);
       got_total++;
-      c[i] = (orca__completion){.lease = &pool[i], .outcome = ORCA__ACK,
-                                .state = ORCA_STATE_SUCCEEDED, .worker = "parent", .attempt = 1};
+      c[i] = (orca__completion){.lease = &pool[i],
+                                .outcome = ORCA__ACK,
+                                .state = ORCA_STATE_SUCCEEDED,
+                                .worker = "parent",
+                                .attempt = 1};
     }
     assert_int_equal(be->ops->complete(be, c, got), 0);
     if (!killed && got_total >= 8) {
@@ -145,7 +158,8 @@ static void test_three_processes_exactly_once(void **state) {
       stopped = 0;
     }
   }
-  if (stopped > 0) kill(pids[1], SIGCONT);
+  if (stopped > 0)
+    kill(pids[1], SIGCONT);
   /* Let the resumed process run a few more periods, then stop everyone. */
   orca__fetch_req req = {queues, 1, "parent", 60000000, 3 * period_us};
   size_t more = 0;
@@ -163,19 +177,22 @@ static void test_three_processes_exactly_once(void **state) {
     orca__fetch_req r0 = {queues, 1, "parent", 60000000, 0};
     size_t n = 0;
     assert_int_equal(be->ops->fetch(be, &r0, slots, 16, &n), 0);
-    if (!n) break;
+    if (!n)
+      break;
     for (size_t i = 0; i < n && got_total < FIRES + 32; i++)
       memcpy(ids[got_total++], pool[i].id, ORCA_ID_MAX);
   }
   int reported = 0, v;
-  while (read(fds[0], &v, sizeof v) == sizeof v) reported += v;
+  while (read(fds[0], &v, sizeof v) == sizeof v)
+    reported += v;
   close(fds[0]);
 
   /* Ids: consecutive fire times ending at the last fire made (the stored
    * next fire minus one period), each once. Both lists sorted as text. */
   qsort(ids, (size_t)got_total, ORCA_ID_MAX, (int (*)(const void *, const void *))strcmp);
   for (int i = 1; i < got_total; i++) {
-    if (strcmp(ids[i - 1], ids[i]) == 0) fail_msg("fired twice: %s", ids[i]);
+    if (strcmp(ids[i - 1], ids[i]) == 0)
+      fail_msg("fired twice: %s", ids[i]);
   }
   orca__schedule_rec rec = {0};
   assert_int_equal(be->ops->schedule_get(be, "mp.sched", &rec), 0);
@@ -183,15 +200,17 @@ static void test_three_processes_exactly_once(void **state) {
   int64_t last = rec.next_fire_us - period_us;
   static char want[FIRES + 32][ORCA_ID_MAX];
   for (int i = 0; i < got_total; i++)
-    assert_int_equal(orca__schedule_fire_id("mp.sched", last - (int64_t)i * period_us, want[i],
-                                            ORCA_ID_MAX), 0);
+    assert_int_equal(
+        orca__schedule_fire_id("mp.sched", last - (int64_t)i * period_us, want[i], ORCA_ID_MAX), 0);
   qsort(want, (size_t)got_total, ORCA_ID_MAX, (int (*)(const void *, const void *))strcmp);
   for (int i = 0; i < got_total; i++)
-    if (strcmp(ids[i], want[i]) != 0) fail_msg("gap or stray fire: %s, expected %s", ids[i], want[i]);
+    if (strcmp(ids[i], want[i]) != 0)
+      fail_msg("gap or stray fire: %s, expected %s", ids[i], want[i]);
   print_message("fires received %d, reported by engines %d\n", got_total, reported);
   assert_true(reported <= got_total);
   assert_true(reported >= got_total - 1);
-  for (int i = 0; i < 16; i++) orca_buf_free(&pool[i].payload);
+  for (int i = 0; i < 16; i++)
+    orca_buf_free(&pool[i].payload);
   orca__backend_close(be);
   orca_test_redis_stop(&redis);
 }

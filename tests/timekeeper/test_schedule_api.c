@@ -37,7 +37,8 @@ typedef struct fx {
 static int setup(void **state) {
   fx *f = calloc(1, sizeof *f);
   snprintf(f->dir, sizeof f->dir, "/tmp/orca-tks-XXXXXX");
-  if (!mkdtemp(f->dir)) return -1;
+  if (!mkdtemp(f->dir))
+    return -1;
   snprintf(f->url, sizeof f->url, "sqlite:%s/orca.db", f->dir);
   atomic_store(&now, T0);
   orca_client_opts o = {.backend = f->url, .clock = &fake};
@@ -70,8 +71,11 @@ static int count_cb(void *ud, const orca_schedule_info *info) {
 static void test_add_get_list_remove(void **state) {
   fx *f = *state;
   orca_err err = {0};
-  orca_schedule_def d = {.name = "rt.paris", .task = "shop.report", .cron = "30 8 * * MON-FRI",
-                         .tz = "Europe/Paris", .catchup = ORCA_CATCHUP_ONCE};
+  orca_schedule_def d = {.name = "rt.paris",
+                         .task = "shop.report",
+                         .cron = "30 8 * * MON-FRI",
+                         .tz = "Europe/Paris",
+                         .catchup = ORCA_CATCHUP_ONCE};
   assert_int_equal(orca_schedule_add(f->c, &d, false, &err), 0);
   assert_int_equal(orca_schedule_add(f->c, &d, false, &err), ORCA_EDUPLICATE);
   assert_string_equal(err.msg, "schedule 'rt.paris': already exists");
@@ -84,7 +88,8 @@ static void test_add_get_list_remove(void **state) {
   assert_int_equal(info.catchup, ORCA_CATCHUP_ONCE);
   /* Thursday 2026-01-01 08:30 CET = 07:30Z */
   assert_int_equal(info.next_fire_us, T0 + 7 * 3600 * SEC + 30 * 60 * SEC);
-  orca_schedule_def e = {.name = "rt.every", .task = "shop.ping", .queue = "q", .every_us = 5 * SEC};
+  orca_schedule_def e = {
+      .name = "rt.every", .task = "shop.ping", .queue = "q", .every_us = 5 * SEC};
   assert_int_equal(orca_schedule_add(f->c, &e, false, &err), 0);
   int n = 0;
   assert_int_equal(orca_schedule_list(f->c, count_cb, &n, &err), 0);
@@ -124,7 +129,8 @@ static void test_malformed_refused(void **state) {
       {{.name = "x", .task = "t", .every_us = SEC, .catchup = 7},
        "schedule 'x': schedule: unknown catch-up policy 7"},
   };
-  if (getenv("TZDIR")) skip();
+  if (getenv("TZDIR"))
+    skip();
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     orca_err err = {0};
     assert_int_equal(orca_schedule_add(f->c, &bad[i].d, false, &err), ORCA_EINVAL);
@@ -140,7 +146,10 @@ static void test_pause_resume_with_engine(void **state) {
   orca_err err = {0};
   orca__timekeeper *tk;
   assert_int_equal(orca__timekeeper_open(NULL, f->url, &fake, "n1", &tk, &err), 0);
-  orca_schedule_def d = {.name = "rt.sec", .task = "t.ping", .queue = "q", .every_us = SEC,
+  orca_schedule_def d = {.name = "rt.sec",
+                         .task = "t.ping",
+                         .queue = "q",
+                         .every_us = SEC,
                          .catchup = ORCA_CATCHUP_ALL};
   assert_int_equal(orca_schedule_add(f->c, &d, false, &err), 0);
   atomic_fetch_add(&now, SEC);

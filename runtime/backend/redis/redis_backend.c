@@ -15,8 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "orca/log.h"
 #include "backend/redis/redis_internal.h"
+#include "orca/log.h"
 
 #define DEFAULT_TIMEOUT_US 5000000
 

@@ -17,8 +17,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "orca/log.h"
 #include "backend/redis/redis_internal.h"
+#include "orca/log.h"
 
 /* ---- argument builder -------------------------------------------------- */
 

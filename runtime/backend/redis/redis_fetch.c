@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "orca/log.h"
 #include "backend/redis/redis_internal.h"
+#include "orca/log.h"
 
 /* How often fetch scans for expired leases (XAUTOCLAIM) and dead consumers
  * (XINFO CONSUMERS): a quarter of the lease, between 10 ms and 1 s. An idle

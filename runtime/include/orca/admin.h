@@ -70,8 +70,7 @@ int orca_dlq_requeue(orca_client *c, const char *queue, const char *id, size_t *
 /* Delete dead tasks for good (record, arguments and error): task `id` (NULL
  * = every dead task) of `queue` (NULL = every queue). *count (may be NULL)
  * gets how many were deleted. Returns like orca_dlq_requeue. */
-int orca_dlq_purge(orca_client *c, const char *queue, const char *id, size_t *count,
-                   orca_err *err);
+int orca_dlq_purge(orca_client *c, const char *queue, const char *id, size_t *count, orca_err *err);
 
 #ifdef __cplusplus
 }

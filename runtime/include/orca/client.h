@@ -19,9 +19,9 @@ extern "C" {
 typedef struct orca_client orca_client;
 
 typedef struct orca_client_opts {
-  const char *backend;    /* URL; NULL = $ORCA_BACKEND or $ORCA_BACKEND_FILE, else
-                             sqlite:./.orca/orca.db; "" is an error */
-  const char *hooks_file; /* global Lua hooks (on_enqueue, route); NULL = none */
+  const char *backend;     /* URL; NULL = $ORCA_BACKEND or $ORCA_BACKEND_FILE, else
+                              sqlite:./.orca/orca.db; "" is an error */
+  const char *hooks_file;  /* global Lua hooks (on_enqueue, route); NULL = none */
   const orca_clock *clock; /* NULL = real clock */
 } orca_client_opts;
 
@@ -61,13 +61,13 @@ typedef struct orca_header_kv {
 
 /* Per-enqueue options; a zeroed struct (or NULL) means the task's defaults. */
 typedef struct orca_enqueue_opts {
-  const char *queue;      /* override @queue */
-  const char *id;         /* caller-chosen task id (idempotency key); NULL = generated */
-  int64_t eta_us;         /* run at this time (µs since epoch); 0 = now */
-  int64_t delay_us;       /* run after this long (added to now); ignored if eta_us set */
-  int32_t priority;       /* override @priority when has_priority */
+  const char *queue; /* override @queue */
+  const char *id;    /* caller-chosen task id (idempotency key); NULL = generated */
+  int64_t eta_us;    /* run at this time (µs since epoch); 0 = now */
+  int64_t delay_us;  /* run after this long (added to now); ignored if eta_us set */
+  int32_t priority;  /* override @priority when has_priority */
   bool has_priority;
-  int64_t deadline_us;    /* override @deadline (relative); 0 = task's */
+  int64_t deadline_us; /* override @deadline (relative); 0 = task's */
   const orca_header_kv *headers;
   size_t nheaders;
 } orca_enqueue_opts;
@@ -85,22 +85,20 @@ int orca_enqueue(orca_client *c, const orca_task_desc *task, const void *args,
  * value of task->args; ids (n * ORCA_ID_MAX bytes) and status (n ints) may be
  * NULL. Returns 0 when the batch reached the backend (see status[i]), or an
  * error for the whole batch. */
-int orca_enqueue_many(orca_client *c, const orca_task_desc *task, const void *const *args,
-                      size_t n, const orca_enqueue_opts *opts, char *ids, int *status,
-                      orca_err *err);
+int orca_enqueue_many(orca_client *c, const orca_task_desc *task, const void *const *args, size_t n,
+                      const orca_enqueue_opts *opts, char *ids, int *status, orca_err *err);
 
 /* Enqueue already-encoded args (msgpack of task->args), as the CLI does. */
 int orca_enqueue_raw(orca_client *c, const orca_task_desc *task, const uint8_t *args,
-                     size_t args_len, const orca_enqueue_opts *opts, char *id_out,
-                     orca_err *err);
+                     size_t args_len, const orca_enqueue_opts *opts, char *id_out, orca_err *err);
 
 /* Wait up to timeout_us for task `id` to finish, then decode its result into
  * *result (a value of task->result; memory from alloc) when result is non-NULL.
  * Wakes when the result is stored, without polling where the backend allows.
  * Returns 0 (succeeded), ORCA_ETIMEDOUT, ORCA_EFAIL (dead; err has the last
  * error), ORCA_ECANCELLED, ORCA_ENOTFOUND, or ORCA_EDECODE. */
-int orca_wait_result(orca_client *c, const orca_task_desc *task, const char *id,
-                     int64_t timeout_us, void *result, const orca_alloc *alloc, orca_err *err);
+int orca_wait_result(orca_client *c, const orca_task_desc *task, const char *id, int64_t timeout_us,
+                     void *result, const orca_alloc *alloc, orca_err *err);
 
 /* The StateKeeper record of a task (see orca_task_info; the caller frees
  * info->result and info->args with orca_buf_free). */

@@ -12,29 +12,29 @@
 extern "C" {
 #endif
 
-#define ORCA_ERRNO_MAP(X)                                                        \
-  X(EINVAL, -1, "invalid argument")                                              \
-  X(ENOMEM, -2, "out of memory")                                                 \
-  X(EIO, -3, "input/output error")                                               \
-  X(ENOTFOUND, -4, "not found")                                                  \
-  X(EDUPLICATE, -5, "duplicate: an equal task already exists")                   \
-  X(ETIMEDOUT, -6, "timed out")                                                  \
-  X(ECANCELLED, -7, "cancelled")                                                 \
-  X(EDECODE, -8, "malformed payload")                                            \
-  X(ESCHEMA, -9, "schema fingerprint mismatch")                                  \
-  X(EURL, -10, "malformed backend URL")                                          \
-  X(ECONNECT, -11, "backend unreachable")                                        \
-  X(EBACKEND, -12, "backend error")                                              \
-  X(ENOTSUP, -13, "operation not supported by this backend")                     \
-  X(ECONFLICT, -14, "conflict: state changed concurrently")                      \
-  X(ESTATE, -15, "illegal state transition")                                     \
-  X(ELOST, -16, "lease lost")                                                    \
-  X(ECLOSED, -17, "closed")                                                      \
-  X(EHOOK, -18, "hook failed")                                                   \
-  X(ELIMIT, -19, "limit exceeded")                                               \
-  X(EFAIL, -20, "task failed")                                                   \
-  X(ERANGE, -21, "value out of range")                                           \
-  X(EAGAIN, -22, "try again")                                                    \
+#define ORCA_ERRNO_MAP(X)                                                                          \
+  X(EINVAL, -1, "invalid argument")                                                                \
+  X(ENOMEM, -2, "out of memory")                                                                   \
+  X(EIO, -3, "input/output error")                                                                 \
+  X(ENOTFOUND, -4, "not found")                                                                    \
+  X(EDUPLICATE, -5, "duplicate: an equal task already exists")                                     \
+  X(ETIMEDOUT, -6, "timed out")                                                                    \
+  X(ECANCELLED, -7, "cancelled")                                                                   \
+  X(EDECODE, -8, "malformed payload")                                                              \
+  X(ESCHEMA, -9, "schema fingerprint mismatch")                                                    \
+  X(EURL, -10, "malformed backend URL")                                                            \
+  X(ECONNECT, -11, "backend unreachable")                                                          \
+  X(EBACKEND, -12, "backend error")                                                                \
+  X(ENOTSUP, -13, "operation not supported by this backend")                                       \
+  X(ECONFLICT, -14, "conflict: state changed concurrently")                                        \
+  X(ESTATE, -15, "illegal state transition")                                                       \
+  X(ELOST, -16, "lease lost")                                                                      \
+  X(ECLOSED, -17, "closed")                                                                        \
+  X(EHOOK, -18, "hook failed")                                                                     \
+  X(ELIMIT, -19, "limit exceeded")                                                                 \
+  X(EFAIL, -20, "task failed")                                                                     \
+  X(ERANGE, -21, "value out of range")                                                             \
+  X(EAGAIN, -22, "try again")                                                                      \
   X(EREJECTED, -23, "rejected by hook")
 
 typedef enum orca_errno {

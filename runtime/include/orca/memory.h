@@ -22,7 +22,8 @@ typedef struct orca_buf {
   size_t cap;
 } orca_buf;
 
-#define ORCA_BUF_INIT {NULL, 0, 0}
+#define ORCA_BUF_INIT                                                                              \
+  { NULL, 0, 0 }
 
 /* Make b an empty buffer (same as = ORCA_BUF_INIT). Takes no memory. */
 static inline void orca_buf_init(orca_buf *b) {
@@ -36,7 +37,9 @@ int orca_buf_reserve(orca_buf *b, size_t extra);
 /* Append n bytes. Returns 0 or ORCA_ENOMEM (nothing appended). */
 int orca_buf_append(orca_buf *b, const void *p, size_t n);
 /* Forget the contents, keep the memory. */
-static inline void orca_buf_reset(orca_buf *b) { b->len = 0; }
+static inline void orca_buf_reset(orca_buf *b) {
+  b->len = 0;
+}
 /* Release the memory; the buffer is empty and reusable afterwards. */
 void orca_buf_free(orca_buf *b);
 

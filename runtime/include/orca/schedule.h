@@ -30,18 +30,18 @@ extern "C" {
 
 /* A schedule to add. Strings and bytes are copied; nothing is kept. */
 typedef struct orca_schedule_def {
-  const char *name;      /* unique, 1..ORCA_NAME_MAX-1 bytes, e.g. "shop.nightly" */
-  const char *task;      /* qualified task name, "shop.report" */
-  const char *queue;     /* NULL = "default" */
-  const char *cron;      /* a cron expression (orca/cron.h), or NULL with every_us */
-  int64_t every_us;      /* interval (>= 1 ms) when cron is NULL; fires at multiples
-                            of the interval since the epoch */
-  const char *tz;        /* IANA zone for cron, NULL = UTC */
-  orca_catchup catchup;  /* after downtime: SKIP (default), ONCE or ALL */
-  uint32_t catchup_max;  /* ALL: at most this many missed fires (0 = 100) */
-  int32_t priority;      /* of the fired tasks */
-  uint64_t fingerprint;  /* args schema fingerprint, 0 = not checked */
-  const uint8_t *args;   /* msgpack map of the task's arguments; NULL = empty */
+  const char *name;     /* unique, 1..ORCA_NAME_MAX-1 bytes, e.g. "shop.nightly" */
+  const char *task;     /* qualified task name, "shop.report" */
+  const char *queue;    /* NULL = "default" */
+  const char *cron;     /* a cron expression (orca/cron.h), or NULL with every_us */
+  int64_t every_us;     /* interval (>= 1 ms) when cron is NULL; fires at multiples
+                           of the interval since the epoch */
+  const char *tz;       /* IANA zone for cron, NULL = UTC */
+  orca_catchup catchup; /* after downtime: SKIP (default), ONCE or ALL */
+  uint32_t catchup_max; /* ALL: at most this many missed fires (0 = 100) */
+  int32_t priority;     /* of the fired tasks */
+  uint64_t fingerprint; /* args schema fingerprint, 0 = not checked */
+  const uint8_t *args;  /* msgpack map of the task's arguments; NULL = empty */
   size_t args_len;
 } orca_schedule_def;
 
@@ -51,13 +51,13 @@ typedef struct orca_schedule_info {
   char task[ORCA_NAME_MAX];
   char queue[ORCA_NAME_MAX];
   orca_schedule_kind kind;
-  char cron[128];        /* CRON: the expression as given */
-  char tz[64];           /* CRON: zone name, "" = UTC */
-  int64_t every_us;      /* EVERY */
+  char cron[128];   /* CRON: the expression as given */
+  char tz[64];      /* CRON: zone name, "" = UTC */
+  int64_t every_us; /* EVERY */
   orca_catchup catchup;
   uint32_t catchup_max;
   int32_t priority;
-  int64_t next_fire_us;  /* the next fire the TimeKeeper will make */
+  int64_t next_fire_us; /* the next fire the TimeKeeper will make */
   bool paused;
 } orca_schedule_info;
 

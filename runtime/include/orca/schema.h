@@ -86,8 +86,8 @@ struct orca_enum_desc;
  * structs, lists and maps. */
 typedef struct orca_type {
   orca_kind kind;
-  uint32_t size;  /* sizeof the C representation */
-  uint32_t align; /* alignof the C representation */
+  uint32_t size;                        /* sizeof the C representation */
+  uint32_t align;                       /* alignof the C representation */
   const struct orca_struct_desc *sdesc; /* STRUCT */
   const struct orca_enum_desc *edesc;   /* ENUM */
   const struct orca_type *elem;         /* LIST element, MAP value */
@@ -95,9 +95,9 @@ typedef struct orca_type {
   const char *name;                     /* .orca spelling, e.g. "list<Item>" */
 } orca_type;
 
-extern const orca_type orca_type_bool, orca_type_i8, orca_type_i16, orca_type_i32,
-    orca_type_i64, orca_type_u8, orca_type_u16, orca_type_u32, orca_type_u64, orca_type_f32,
-    orca_type_f64, orca_type_string, orca_type_bytes, orca_type_timestamp, orca_type_duration;
+extern const orca_type orca_type_bool, orca_type_i8, orca_type_i16, orca_type_i32, orca_type_i64,
+    orca_type_u8, orca_type_u16, orca_type_u32, orca_type_u64, orca_type_f32, orca_type_f64,
+    orca_type_string, orca_type_bytes, orca_type_timestamp, orca_type_duration;
 
 enum {
   ORCA_FIELD_OPTIONAL = 1u << 0, /* declared `optional` */
@@ -119,7 +119,7 @@ typedef struct orca_field {
    * orca_value_free never frees a string still equal to it. For an optional
    * scalar with a default, init sets the value and leaves has_ false. */
   const void *default_value;
-  const char *doc;           /* /// comment or NULL */
+  const char *doc; /* /// comment or NULL */
 } orca_field;
 
 typedef struct orca_struct_desc {
@@ -174,20 +174,20 @@ typedef int (*orca_invoke_fn)(orca_fn fn, struct orca_ctx *ctx, const void *args
 /* A task as declared in .orca, with its policies. Durations are microseconds;
  * 0 means "not set" for every optional policy. */
 typedef struct orca_task_desc {
-  const char *name;                  /* qualified: "shop.charge" */
-  const char *queue;                 /* @queue, or "default" */
-  const orca_struct_desc *args;      /* synthesized struct of the parameters */
-  const orca_type *args_type;        /* the STRUCT type node of args */
-  const orca_type *result;           /* NULL for no result */
-  orca_invoke_fn invoke;             /* trampoline to the typed handler */
-  orca_retry_policy retry;           /* @retry; default: 1 attempt */
-  int64_t timeout_us;                /* @timeout: per attempt */
-  int64_t deadline_us;               /* @deadline: must start within, else expired */
-  int64_t result_ttl_us;             /* @result(ttl); 0 = runtime default */
-  int64_t cache_ttl_us;              /* @cache(ttl); 0 = off */
-  int64_t unique_ttl_us;             /* @unique(ttl); 0 = off */
-  int32_t priority;                  /* @priority, 0..9, default 0 */
-  const char *hook;                  /* @hook file path as resolved by orcac, or NULL */
+  const char *name;             /* qualified: "shop.charge" */
+  const char *queue;            /* @queue, or "default" */
+  const orca_struct_desc *args; /* synthesized struct of the parameters */
+  const orca_type *args_type;   /* the STRUCT type node of args */
+  const orca_type *result;      /* NULL for no result */
+  orca_invoke_fn invoke;        /* trampoline to the typed handler */
+  orca_retry_policy retry;      /* @retry; default: 1 attempt */
+  int64_t timeout_us;           /* @timeout: per attempt */
+  int64_t deadline_us;          /* @deadline: must start within, else expired */
+  int64_t result_ttl_us;        /* @result(ttl); 0 = runtime default */
+  int64_t cache_ttl_us;         /* @cache(ttl); 0 = off */
+  int64_t unique_ttl_us;        /* @unique(ttl); 0 = off */
+  int32_t priority;             /* @priority, 0..9, default 0 */
+  const char *hook;             /* @hook file path as resolved by orcac, or NULL */
   const char *doc;
 } orca_task_desc;
 

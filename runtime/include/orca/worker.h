@@ -25,23 +25,23 @@ typedef struct orca_ctx orca_ctx;
 #define ORCA_WORKER_MAX_PREFETCH 65536
 
 typedef struct orca_worker_opts {
-  const char *backend;     /* URL; NULL = $ORCA_BACKEND or $ORCA_BACKEND_FILE, else
-                              sqlite:./.orca/orca.db; "" is an error */
-  const char *queues;      /* "payments:3,default:1"; NULL = every registered task's queue, weight 1 */
-  unsigned concurrency;    /* handler threads; 0 = number of CPUs */
-  unsigned prefetch;       /* tasks leased ahead of free threads; 0 = max(4 * concurrency, 16) */
-  int64_t lease_us;        /* 0 = 15 s; renewed while a handler runs */
-  int64_t grace_us;        /* shutdown grace for in-flight tasks; 0 = 10 s */
-  const char *worker_id;   /* NULL = host:pid:random */
-  const char *hooks_file;  /* global Lua hooks; NULL = none */
-  bool install_signals;    /* SIGINT/SIGTERM stop gracefully, SIGHUP reloads hooks */
-  bool run_schedules;      /* run the TimeKeeper for registered schedules (default on in main) */
+  const char *backend;  /* URL; NULL = $ORCA_BACKEND or $ORCA_BACKEND_FILE, else
+                           sqlite:./.orca/orca.db; "" is an error */
+  const char *queues;   /* "payments:3,default:1"; NULL = every registered task's queue, weight 1 */
+  unsigned concurrency; /* handler threads; 0 = number of CPUs */
+  unsigned prefetch;    /* tasks leased ahead of free threads; 0 = max(4 * concurrency, 16) */
+  int64_t lease_us;     /* 0 = 15 s; renewed while a handler runs */
+  int64_t grace_us;     /* shutdown grace for in-flight tasks; 0 = 10 s */
+  const char *worker_id;     /* NULL = host:pid:random */
+  const char *hooks_file;    /* global Lua hooks; NULL = none */
+  bool install_signals;      /* SIGINT/SIGTERM stop gracefully, SIGHUP reloads hooks */
+  bool run_schedules;        /* run the TimeKeeper for registered schedules (default on in main) */
   int64_t schedule_grace_us; /* TimeKeeper: a fire up to this late is on time, later ones follow
                               * the schedule's catch-up policy; 0 = 2 s ($ORCA_SCHEDULE_GRACE
                               * in orca_worker_main) */
-  unsigned max_tasks;      /* stop after this many tasks finished; 0 = never (tests, demos) */
-  const orca_clock *clock; /* NULL = real clock */
-  void *user;              /* returned by orca_ctx_user() */
+  unsigned max_tasks;        /* stop after this many tasks finished; 0 = never (tests, demos) */
+  const orca_clock *clock;   /* NULL = real clock */
+  void *user;                /* returned by orca_ctx_user() */
 } orca_worker_opts;
 
 /* Create a worker and connect it to its backend (a bad URL fails here).
@@ -96,9 +96,9 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud);
 /* What a handler can ask of its context. */
 const char *orca_ctx_task_id(const orca_ctx *ctx);
 const char *orca_ctx_task_name(const orca_ctx *ctx);
-uint32_t orca_ctx_attempt(const orca_ctx *ctx);      /* 1-based */
-int64_t orca_ctx_deadline_us(const orca_ctx *ctx);   /* timeout of this attempt, 0 = none */
-bool orca_ctx_cancelled(const orca_ctx *ctx);        /* cancel requested or timed out */
+uint32_t orca_ctx_attempt(const orca_ctx *ctx);    /* 1-based */
+int64_t orca_ctx_deadline_us(const orca_ctx *ctx); /* timeout of this attempt, 0 = none */
+bool orca_ctx_cancelled(const orca_ctx *ctx);      /* cancel requested or timed out */
 const char *orca_ctx_header(const orca_ctx *ctx, const char *key); /* NULL if absent */
 void *orca_ctx_user(const orca_ctx *ctx);
 /* Allocator for the result's nested memory; released after the result is stored. */

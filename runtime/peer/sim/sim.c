@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "peer/peer_io.h"
 #include "base/timerheap.h"
+#include "peer/peer_io.h"
 
 #define WALL0 1700000000000000LL /* the virtual wall clock at time 0 */
 #define POOL 512                 /* random numbers drawn per refill */
