@@ -6,6 +6,7 @@
  * past its leases starts none of its prefetched tasks when it resumes, and
  * the backend refuses the completion of the one it was running. */
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -174,12 +175,24 @@ static void test_sigkill_mid_batch(void **st) {
   rt_env_done(&e);
 }
 
-/* t.slow: reports its start to the pipe, then works 200 ms. */
+/* Child: the worker's log says it is stopping (no new task starts after
+ * that line) -> one byte on stop_pipe[1]. */
+static int stop_pipe[2] = {-1, -1};
+
+static void on_log(void *ud, orca_log_level level, const char *msg) {
+  (void)ud, (void)level;
+  if (strstr(msg, ": stopping;") && write(stop_pipe[1], "s", 1) != 1)
+    _exit(3);
+}
+
+/* t.slow: reports its start to the pipe, then runs until the worker is
+ * stopping (at most 30 s), so SIGTERM always lands while it runs. */
 static int h_slow(orca_ctx *ctx, const rt_args *a, int64_t *r) {
   (void)ctx;
   report_start(a->n);
-  struct timespec ts = {0, 200000000};
-  nanosleep(&ts, NULL);
+  struct pollfd p = {.fd = stop_pipe[0], .events = POLLIN};
+  if (poll(&p, 1, 30000) != 1)
+    _exit(3); /* never told to stop */
   *r = a->n;
   return 0;
 }
@@ -192,7 +205,9 @@ static int reg_slow(orca_worker *w, void *ud, orca_err *err) {
 }
 
 /* A worker program (orca_worker_main) that gets SIGTERM finishes the task
- * it is running, releases the rest and exits 0. */
+ * it is running, releases the rest and exits 0. The running task returns
+ * only once the worker is stopping, so no scheduling delay can let a second
+ * one start before the signal. */
 static void test_sigterm_graceful(void **st) {
   (void)st;
   rt_env e;
@@ -209,7 +224,9 @@ static void test_sigterm_graceful(void **st) {
   if (pid == 0) {
     close(fds[0]);
     run_pipe = fds[1];
-    orca_log_set(NULL, NULL, ORCA_LOG_OFF);
+    if (pipe(stop_pipe))
+      _exit(3);
+    orca_log_set(on_log, NULL, ORCA_LOG_INFO);
     char *argv[] = {"slow-worker", "--backend", e.url, "--concurrency",  "1", "--prefetch",
                     "2",           "--grace",   "10s", "--no-schedules", NULL};
     _exit(orca_worker_main(10, argv, reg_slow, NULL));
