@@ -194,6 +194,18 @@ struct orca__backend_ops {
   int (*dlq_requeue)(orca__backend *b, const char *queue, const char *id, size_t *count);
   int (*dlq_purge)(orca__backend *b, const char *queue, const char *id, size_t *count);
 
+  /* Task records of `queue` (NULL = all queues) in `state`: cb for up to
+   * limit of them from offset, in that state's order — pending in fetch
+   * order, running by lease, scheduled and failed (a retry waiting) by due
+   * time, dead by time of death, succeeded, cancelled and expired latest
+   * record expiry first. With queue NULL the backend's order across queues
+   * (SQLite: one order over all of them; Redis: queue by queue, by name).
+   * A backend may bound the index entries it reads per call (Redis: states
+   * that share an index with others); those past the bound are not listed.
+   * NULL when the backend cannot list (orca_task_list says ENOTSUP). */
+  int (*task_list)(orca__backend *b, orca_state state, const char *queue, size_t offset,
+                   size_t limit, orca__info_cb cb, void *ud);
+
   /* Per-queue counts; fills up to max entries, sets *n. */
   int (*stats)(orca__backend *b, orca_queue_stats *out, size_t max, size_t *n);
 

@@ -1,5 +1,5 @@
 /* admin.c — the operator's API (orca/admin.h) over a client's backend
- * handle: per-queue counts and the dead-letter queue. Inspect and cancel are
+ * handle: per-queue counts, the dead-letter queue and tasks by state. Inspect and cancel are
  * in client.c, schedules in schedule_api.c. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,6 +60,27 @@ int orca_dlq_list(orca_client *c, const char *queue, size_t offset, size_t limit
   if (rc)
     return orca_err_set(err, rc, "dead letters of %s%s%s: %s", queue ? "queue '" : "every queue",
                         queue ? queue : "", queue ? "'" : "", orca_strerror(rc));
+  return 0;
+}
+
+int orca_task_list(orca_client *c, orca_state state, const char *queue, size_t offset, size_t limit,
+                   orca_task_cb cb, void *ud, orca_err *err) {
+  if (!c || !cb)
+    return orca_err_set(err, ORCA_EINVAL, "orca_task_list: NULL client or callback");
+  if (state <= ORCA_STATE_UNKNOWN || state > ORCA_STATE_EXPIRED)
+    return orca_err_set(err, ORCA_EINVAL, "task list: %d is not a task state", (int)state);
+  orca__backend *b = orca__client_backend(c);
+  if (!b->ops->task_list)
+    return orca_err_set(err, ORCA_ENOTSUP, "task list: the %s backend cannot list tasks",
+                        b->ops->scheme);
+  walk w = {cb, ud, 0};
+  int rc = b->ops->task_list(b, state, queue, offset, limit ? limit : SIZE_MAX, on_task, &w);
+  if (w.stopped)
+    return w.stopped;
+  if (rc)
+    return orca_err_set(err, rc, "%s tasks of %s%s%s: %s", orca_state_name(state),
+                        queue ? "queue '" : "every queue", queue ? queue : "", queue ? "'" : "",
+                        orca_strerror(rc));
   return 0;
 }
 

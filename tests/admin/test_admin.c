@@ -1,7 +1,7 @@
 /* test_admin.c — the operator's API (orca/admin.h and the calls it names in
  * orca/client.h and orca/schedule.h), end to end through a client: queue
- * counts, dead letters made by a real worker, inspect and cancel, and
- * schedules. Runs on SQLite (test_admin) and on a private redis-server
+ * counts, dead letters made by a real worker, tasks by state, inspect and
+ * cancel, and schedules. Runs on SQLite (test_admin) and on a private redis-server
  * (test_admin_redis, ORCA_RT_BACKEND=redis). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -189,6 +189,149 @@ static void test_inspect_and_cancel(void **st) {
   orca_client_close(c);
 }
 
+/* ---- tasks by state ---- */
+
+typedef struct seen_list {
+  int calls, stop_after;
+  orca_state state;
+  char ids[16][ORCA_ID_MAX];
+  char worker[ORCA_NAME_MAX];
+} seen_list;
+
+static int on_listed(void *ud, const orca_task_info *info) {
+  seen_list *s = ud;
+  int i = s->calls++;
+  assert_true(i < 16);
+  assert_int_equal(info->state, s->state);
+  snprintf(s->ids[i], ORCA_ID_MAX, "%s", info->id);
+  snprintf(s->worker, sizeof s->worker, "%s", info->worker);
+  return s->stop_after && s->calls == s->stop_after ? 5 : 0;
+}
+
+/* List `state` of `queue` from offset (limit 0 = all) into a fresh s. */
+static int list(orca_client *c, orca_state state, const char *queue, size_t offset, size_t limit,
+                seen_list *s) {
+  memset(s, 0, sizeof *s);
+  s->state = state;
+  orca_err err = {0};
+  int rc = orca_task_list(c, state, queue, offset, limit, on_listed, s, &err);
+  if (rc && rc != 5)
+    print_message("orca_task_list: %s\n", err.msg);
+  return rc;
+}
+
+/* A task no worker has a handler for: dead at its first delivery. */
+static orca_task_desc orphan_task;
+
+static void test_task_list(void **st) {
+  rt_env *e = *st;
+  orca_client *c = rt_client(e, NULL);
+  char pend[3][ORCA_ID_MAX], later[ORCA_ID_MAX], gone[ORCA_ID_MAX];
+  orca_enqueue_opts ql = {.queue = "ql"};
+  orca_enqueue_opts urgent = {.queue = "ql", .priority = 9, .has_priority = true};
+  orca_enqueue_opts deferred = {.queue = "ql", .delay_us = 3600 * SEC};
+  assert_int_equal(rt_enqueue(c, &rt_task_add, 1, "", &ql, pend[1]), 0);
+  assert_int_equal(rt_enqueue(c, &rt_task_add, 2, "", &urgent, pend[0]), 0);
+  assert_int_equal(rt_enqueue(c, &rt_task_add, 3, "", &ql, pend[2]), 0);
+  assert_int_equal(rt_enqueue(c, &rt_task_add, 4, "", &deferred, later), 0);
+  assert_int_equal(rt_enqueue(c, &rt_task_add, 5, "", &ql, gone), 0);
+  orca_err err = {0};
+  assert_int_equal(orca_cancel(c, gone, &err), 0);
+
+  /* Queue qw, run by one thread in fetch order: a t.flaky whose attempt
+   * fails and waits an hour for its retry, two t.add that succeed, and a
+   * task without handler that goes dead. */
+  orca_retry_policy saved = rt_task_flaky.retry;
+  rt_task_flaky.retry = (orca_retry_policy){3, ORCA_BACKOFF_FIXED, 3600 * SEC, 0, false};
+  orphan_task = rt_task_add;
+  orphan_task.name = "t.orphan";
+  orca_enqueue_opts qw = {.queue = "qw"};
+  char flaky[ORCA_ID_MAX], ok[2][ORCA_ID_MAX], dead[ORCA_ID_MAX];
+  assert_int_equal(rt_enqueue(c, &rt_task_flaky, 1, "", &qw, flaky), 0);
+  assert_int_equal(rt_enqueue(c, &rt_task_add, 6, "", &qw, ok[0]), 0);
+  assert_int_equal(rt_enqueue(c, &rt_task_add, 7, "", &qw, ok[1]), 0);
+  assert_int_equal(rt_enqueue(c, &orphan_task, 8, "", &qw, dead), 0);
+  rt_worker rw;
+  orca_worker_opts o = {.backend = e->url, .queues = "qw", .concurrency = 1, .max_tasks = 3};
+  rt_worker_start(&rw, &o);
+  assert_int_equal(rt_worker_join(&rw), 0);
+  rt_task_flaky.retry = saved;
+
+  seen_list s;
+  /* Pending: priority first, then in enqueue order; pages. */
+  assert_int_equal(list(c, ORCA_STATE_PENDING, "ql", 0, 0, &s), 0);
+  assert_int_equal(s.calls, 3);
+  for (int i = 0; i < 3; i++)
+    assert_string_equal(s.ids[i], pend[i]);
+  assert_int_equal(list(c, ORCA_STATE_PENDING, "ql", 1, 1, &s), 0);
+  assert_int_equal(s.calls, 1);
+  assert_string_equal(s.ids[0], pend[1]);
+  assert_int_equal(list(c, ORCA_STATE_PENDING, "ql", 3, 0, &s), 0);
+  assert_int_equal(s.calls, 0);
+  assert_int_equal(list(c, ORCA_STATE_PENDING, NULL, 0, 0, &s), 0);
+  assert_int_equal(s.calls, 3);
+  assert_int_equal(list(c, ORCA_STATE_PENDING, "qw", 0, 0, &s), 0);
+  assert_int_equal(s.calls, 0);
+
+  assert_int_equal(list(c, ORCA_STATE_SCHEDULED, "ql", 0, 0, &s), 0);
+  assert_int_equal(s.calls, 1);
+  assert_string_equal(s.ids[0], later);
+  assert_int_equal(list(c, ORCA_STATE_CANCELLED, "ql", 0, 0, &s), 0);
+  assert_int_equal(s.calls, 1);
+  assert_string_equal(s.ids[0], gone);
+
+  /* The retry waits in the same place as deferred tasks, told apart by state. */
+  assert_int_equal(list(c, ORCA_STATE_FAILED, NULL, 0, 0, &s), 0);
+  assert_int_equal(s.calls, 1);
+  assert_string_equal(s.ids[0], flaky);
+  assert_int_equal(list(c, ORCA_STATE_SCHEDULED, "qw", 0, 0, &s), 0);
+  assert_int_equal(s.calls, 0);
+  assert_int_equal(list(c, ORCA_STATE_DEAD, "qw", 0, 0, &s), 0);
+  assert_int_equal(s.calls, 1);
+  assert_string_equal(s.ids[0], dead);
+  assert_int_equal(list(c, ORCA_STATE_SUCCEEDED, "qw", 0, 0, &s), 0);
+  assert_int_equal(s.calls, 2);
+  assert_true((strcmp(s.ids[0], ok[0]) == 0 && strcmp(s.ids[1], ok[1]) == 0) ||
+              (strcmp(s.ids[0], ok[1]) == 0 && strcmp(s.ids[1], ok[0]) == 0));
+  assert_int_equal(list(c, ORCA_STATE_SUCCEEDED, "qw", 0, 1, &s), 0);
+  assert_int_equal(s.calls, 1);
+  assert_int_equal(list(c, ORCA_STATE_EXPIRED, NULL, 0, 0, &s), 0);
+  assert_int_equal(s.calls, 0);
+
+  /* Running: a t.block holds its thread until the gate opens. */
+  orca_enqueue_opts qb = {.queue = "qb"};
+  char blocked[ORCA_ID_MAX];
+  assert_int_equal(rt_enqueue(c, &rt_task_block, 9, "", &qb, blocked), 0);
+  orca_worker_opts ob = {
+      .backend = e->url, .queues = "qb", .concurrency = 1, .max_tasks = 1, .worker_id = "lister"};
+  rt_worker_start(&rw, &ob);
+  rt_wait_started(1);
+  assert_int_equal(list(c, ORCA_STATE_RUNNING, NULL, 0, 0, &s), 0);
+  assert_int_equal(s.calls, 1);
+  assert_string_equal(s.ids[0], blocked);
+  assert_string_equal(s.worker, "lister");
+  assert_int_equal(list(c, ORCA_STATE_PENDING, "qb", 0, 0, &s), 0);
+  assert_int_equal(s.calls, 0);
+  rt_gate_open();
+  assert_int_equal(rt_worker_join(&rw), 0);
+
+  /* A non-zero answer of the callback stops the list and is returned. */
+  memset(&s, 0, sizeof s);
+  s.state = ORCA_STATE_PENDING;
+  s.stop_after = 1;
+  assert_int_equal(orca_task_list(c, ORCA_STATE_PENDING, "ql", 0, 0, on_listed, &s, &err), 5);
+  assert_int_equal(s.calls, 1);
+
+  assert_int_equal(orca_task_list(c, ORCA_STATE_UNKNOWN, NULL, 0, 0, on_listed, &s, &err),
+                   ORCA_EINVAL);
+  assert_non_null(strstr(err.msg, "not a task state"));
+  assert_int_equal(orca_task_list(c, (orca_state)42, NULL, 0, 0, on_listed, &s, &err), ORCA_EINVAL);
+  assert_int_equal(orca_task_list(NULL, ORCA_STATE_DEAD, NULL, 0, 0, on_listed, &s, &err),
+                   ORCA_EINVAL);
+  assert_int_equal(orca_task_list(c, ORCA_STATE_DEAD, NULL, 0, 0, NULL, NULL, &err), ORCA_EINVAL);
+  orca_client_close(c);
+}
+
 /* ---- schedules ---- */
 
 static int on_schedule(void *ud, const orca_schedule_info *info) {
@@ -240,6 +383,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_queue_list, rt_setup, rt_teardown),
       cmocka_unit_test_setup_teardown(test_dlq, rt_setup, rt_teardown),
       cmocka_unit_test_setup_teardown(test_inspect_and_cancel, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_task_list, rt_setup, rt_teardown),
       cmocka_unit_test_setup_teardown(test_schedules, rt_setup, rt_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -177,6 +177,93 @@ int orca__redis_dlq_purge(orca__backend *b, const char *queue, const char *id, s
   return dlq_script((orca__redis *)b, ORCA__RS_DLQ_PURGE, queue, id, count);
 }
 
+/* ---- tasks by state ----------------------------------------------------- */
+
+/* Index entries the task_list script reads per queue and call beyond the
+ * page itself: enough for states that share an index (scheduled and failed,
+ * the ended states), bounded so one call cannot hold the server long. */
+#define LIST_BUDGET 10000
+
+/* One queue's page: the script finds the ids, then one pipeline of get
+ * scripts reads their records. Moves *offset and *limit on. */
+static int list_state(orca__redis *r, const char *q, orca_state state, size_t *offset,
+                      size_t *limit, orca__info_cb cb, void *ud, bool *stop) {
+  size_t page = *limit < 100000 ? *limit : 100000;
+  int64_t now = orca_clock_now(r->base.clock);
+  orca__rargs *a = &r->args;
+  orca__rargs_reset(a);
+  orca__rargs_cmd(a, ORCA__RS_TASK_LIST);
+  orca__rargs_int(a, 1);
+  orca__rargs_key(a, q, "");
+  orca__rargs_int(a, (int64_t)state);
+  orca__rargs_int(a, *offset > INT32_MAX ? INT32_MAX : (int64_t)*offset);
+  orca__rargs_int(a, (int64_t)page);
+  orca__rargs_int(a, now);
+  orca__rargs_int(a, (int64_t)(LIST_BUDGET + page + (*offset > INT32_MAX ? INT32_MAX : *offset)));
+  redisReply *ids;
+  int rc = orca__redis_exec(r, a, &ids, 0);
+  if (rc)
+    return rc;
+  if ((rc = orca__redis_reply_error(r, ids, "task list script")) ||
+      ids->type != REDIS_REPLY_ARRAY || ids->elements < 1) {
+    orca__redis_free_replies(&ids, 1);
+    return rc ? rc : ORCA_EBACKEND;
+  }
+  size_t skipped = (size_t)orca__redis_int(ids->element[0]);
+  *offset -= skipped < *offset ? skipped : *offset;
+  size_t cnt = ids->elements - 1;
+  redisReply **h = cnt ? calloc(cnt, sizeof *h) : NULL;
+  if (cnt && !h)
+    rc = ORCA_ENOMEM;
+  if (cnt && h) {
+    orca__rargs_reset(a);
+    for (size_t i = 0; i < cnt; i++) {
+      char id[ORCA_ID_MAX];
+      orca__redis_copy(ids->element[i + 1], id, sizeof id);
+      orca__redis_get_cmd(r, q, id, false, now);
+    }
+    rc = orca__redis_exec(r, a, h, 0);
+  }
+  for (size_t i = 0; !rc && i < cnt && !*stop; i++) {
+    orca_task_info info = {0};
+    char id[ORCA_ID_MAX];
+    orca__redis_copy(ids->element[i + 1], id, sizeof id);
+    int grc = orca__redis_info_from_get(r, h[i], q, id, now, &info);
+    /* A task that moved on (or went) between the two calls is left out. */
+    if (grc == 0 && info.state == state) {
+      *stop = cb(ud, &info) != 0;
+      (*limit)--;
+    } else if (grc && grc != ORCA_ENOTFOUND) {
+      rc = grc;
+    }
+    orca_buf_free(&info.result);
+    orca_buf_free(&info.args);
+  }
+  if (h)
+    orca__redis_free_replies(h, cnt);
+  free(h);
+  orca__redis_free_replies(&ids, 1);
+  return rc;
+}
+
+int orca__redis_task_list(orca__backend *b, orca_state state, const char *queue, size_t offset,
+                          size_t limit, orca__info_cb cb, void *ud) {
+  orca__redis *r = (orca__redis *)b;
+  if (!cb || state <= ORCA_STATE_UNKNOWN || state > ORCA_STATE_EXPIRED)
+    return ORCA_EINVAL;
+  const char *one;
+  char **qs;
+  size_t nq;
+  int rc = pick_queues(r, queue, &one, &qs, &nq);
+  bool stop = false;
+  for (size_t i = 0; !rc && i < nq && limit > 0 && !stop; i++) {
+    char q[ORCA_NAME_MAX];
+    snprintf(q, sizeof q, "%s", qs[i]);
+    rc = list_state(r, q, state, &offset, &limit, cb, ud, &stop);
+  }
+  return rc;
+}
+
 /* ---- stats -------------------------------------------------------------- */
 
 int orca__redis_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_t *n) {

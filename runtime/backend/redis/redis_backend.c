@@ -201,6 +201,7 @@ const orca__backend_ops orca__redis_ops = {
     .dlq_list = orca__redis_dlq_list,
     .dlq_requeue = orca__redis_dlq_requeue,
     .dlq_purge = orca__redis_dlq_purge,
+    .task_list = orca__redis_task_list,
     .stats = orca__redis_stats,
     .schedule_put = orca__redis_schedule_put,
     .schedule_get = orca__redis_schedule_get,

@@ -43,6 +43,7 @@ enum {
   ORCA__RS_SCHED_PUT,
   ORCA__RS_SCHED_FIRE,
   ORCA__RS_BURY,
+  ORCA__RS_TASK_LIST,
   ORCA__RS_COUNT
 };
 /* The scripts live in one Redis Functions library (Redis 7), loaded with
@@ -251,6 +252,8 @@ int orca__redis_dlq_list(orca__backend *b, const char *queue, size_t offset, siz
                          orca__info_cb cb, void *ud);
 int orca__redis_dlq_requeue(orca__backend *b, const char *queue, const char *id, size_t *count);
 int orca__redis_dlq_purge(orca__backend *b, const char *queue, const char *id, size_t *count);
+int orca__redis_task_list(orca__backend *b, orca_state state, const char *queue, size_t offset,
+                          size_t limit, orca__info_cb cb, void *ud);
 int orca__redis_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_t *n);
 int orca__redis_schedule_put(orca__backend *b, const orca__schedule_rec *rec, bool if_absent);
 int orca__redis_schedule_get(orca__backend *b, const char *name, orca__schedule_rec *rec);
@@ -265,5 +268,15 @@ int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expect
  * deferred and dead tasks). Used by state_get and dlq_list. */
 void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *id,
                                 orca_task_info *info);
+
+/* Queue the get script's call for task id of queue q on r->args (arm:
+ * register a waiter, for state_wait), at time now. */
+void orca__redis_get_cmd(orca__redis *r, const char *q, const char *id, bool arm, int64_t now);
+/* Fill info from the get script's reply x for task id of queue q read at
+ * now: the record, running derived from the pending list, the arguments.
+ * Returns 0, ORCA_ENOTFOUND (no record, or it expired), ORCA_ENOMEM, or the
+ * script's error. */
+int orca__redis_info_from_get(orca__redis *r, const redisReply *x, const char *q, const char *id,
+                              int64_t now, orca_task_info *info);
 
 #endif

@@ -128,53 +128,61 @@ void orca__redis_info_from_hash(const redisReply *h, const char *q, const char *
     info->finished_us = 0;
 }
 
-/* Run the get script for id in queue qi; arm registers a waiter. Fills info
- * and returns 0, or ORCA_ENOTFOUND / an error. */
-static int get_one(orca__redis *r, size_t qi, const char *id, bool arm, orca_task_info *info) {
-  const char *q = r->queues[qi];
-  size_t alen = info->args.len;
+void orca__redis_get_cmd(orca__redis *r, const char *q, const char *id, bool arm, int64_t now) {
   orca__rargs *a = &r->args;
-  orca__rargs_reset(a);
   orca__rargs_cmd(a, ORCA__RS_GET);
   orca__rargs_int(a, 1);
   orca__rargs_key(a, q, "");
   orca__rargs_str(a, id);
   orca__rargs_str(a, arm ? "1" : "0");
-  int64_t now = orca_clock_now(r->base.clock);
   orca__rargs_int(a, now);
-  redisReply *rep[1];
-  int rc = orca__redis_exec(r, a, rep, 0);
+}
+
+int orca__redis_info_from_get(orca__redis *r, const redisReply *x, const char *q, const char *id,
+                              int64_t now, orca_task_info *info) {
+  size_t alen = info->args.len;
+  int rc = orca__redis_reply_error(r, x, "state get script");
   if (rc)
     return rc;
-  const redisReply *x = rep[0];
-  rc = orca__redis_reply_error(r, x, "state get script");
-  if (!rc && (x->type != REDIS_REPLY_ARRAY || x->elements < 3))
-    rc = ORCA_ENOTFOUND;
-  if (!rc) {
-    char qname[ORCA_NAME_MAX];
-    snprintf(qname, sizeof qname, "%s", q);
-    orca__redis_info_from_hash(x->element[0], qname, id, info);
-    /* The stream entry's pending-list entry (consumer, idle ms, deliveries).
-     * Real clock: running is derived from it rather than written by fetch. */
-    const redisReply *pel = x->element[1];
-    bool delivered = pel->type == REDIS_REPLY_ARRAY && pel->elements == 3;
-    if (info->state == ORCA_STATE_PENDING && delivered) {
-      info->state = ORCA_STATE_RUNNING;
-      orca__redis_copy(pel->element[0], info->worker, sizeof info->worker);
-      info->started_us = now - orca__redis_int(pel->element[1]) * 1000;
-    }
-    if (delivered)
-      info->deliveries += (uint32_t)orca__redis_int(pel->element[2]);
-    /* 'a' counts attempts that ended; a running one is the next. */
-    if (info->state == ORCA_STATE_RUNNING)
-      info->attempt += 1;
-    /* Deferred and dead records hold the payload in field d (read above);
-     * queued and running ones have it in their stream entry. */
-    const redisReply *pay = x->element[2];
-    if (info->args.len == alen && pay->type == REDIS_REPLY_STRING &&
-        orca__record_args((const uint8_t *)pay->str, pay->len, &info->args) == ORCA_ENOMEM)
-      rc = ORCA_ENOMEM;
+  if (x->type != REDIS_REPLY_ARRAY || x->elements < 3)
+    return ORCA_ENOTFOUND;
+  orca__redis_info_from_hash(x->element[0], q, id, info);
+  /* The stream entry's pending-list entry (consumer, idle ms, deliveries).
+   * Real clock: running is derived from it rather than written by fetch. */
+  const redisReply *pel = x->element[1];
+  bool delivered = pel->type == REDIS_REPLY_ARRAY && pel->elements == 3;
+  if (info->state == ORCA_STATE_PENDING && delivered) {
+    info->state = ORCA_STATE_RUNNING;
+    orca__redis_copy(pel->element[0], info->worker, sizeof info->worker);
+    info->started_us = now - orca__redis_int(pel->element[1]) * 1000;
   }
+  if (delivered)
+    info->deliveries += (uint32_t)orca__redis_int(pel->element[2]);
+  /* 'a' counts attempts that ended; a running one is the next. */
+  if (info->state == ORCA_STATE_RUNNING)
+    info->attempt += 1;
+  /* Deferred and dead records hold the payload in field d (read above);
+   * queued and running ones have it in their stream entry. */
+  const redisReply *pay = x->element[2];
+  if (info->args.len == alen && pay->type == REDIS_REPLY_STRING &&
+      orca__record_args((const uint8_t *)pay->str, pay->len, &info->args) == ORCA_ENOMEM)
+    return ORCA_ENOMEM;
+  return 0;
+}
+
+/* Run the get script for id in queue qi; arm registers a waiter. Fills info
+ * and returns 0, or ORCA_ENOTFOUND / an error. */
+static int get_one(orca__redis *r, size_t qi, const char *id, bool arm, orca_task_info *info) {
+  char q[ORCA_NAME_MAX];
+  snprintf(q, sizeof q, "%s", r->queues[qi]);
+  int64_t now = orca_clock_now(r->base.clock);
+  orca__rargs_reset(&r->args);
+  orca__redis_get_cmd(r, q, id, arm, now);
+  redisReply *rep[1];
+  int rc = orca__redis_exec(r, &r->args, rep, 0);
+  if (rc)
+    return rc;
+  rc = orca__redis_info_from_get(r, rep[0], q, id, now, info);
   orca__redis_free_replies(rep, 1);
   return rc;
 }

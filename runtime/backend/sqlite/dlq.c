@@ -14,21 +14,7 @@ int orca__sq_dlq_list(orca__backend *b, const char *queue, size_t offset, size_t
     sqlite3_bind_text(st, 1, queue, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
   sqlite3_bind_int64(st, 3, offset > INT64_MAX ? INT64_MAX : (int64_t)offset);
-  /* One info reused across rows; its buffers keep their memory. */
-  orca_task_info info = {0};
-  int rc, out = 0;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    orca_buf_reset(&info.result);
-    orca_buf_reset(&info.args);
-    if ((out = orca__sq_fill_info(st, &info)) || cb(ud, &info))
-      break;
-  }
-  sqlite3_reset(st);
-  orca_buf_free(&info.result);
-  orca_buf_free(&info.args);
-  if (out)
-    return out;
-  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : orca__sq_map(rc);
+  return orca__sq_each_info(st, cb, ud);
 }
 
 /* Run requeue or purge over the matching dead rows in one transaction. */

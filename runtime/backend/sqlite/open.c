@@ -206,6 +206,7 @@ const orca__backend_ops orca__sqlite_ops = {
     .dlq_list = orca__sq_dlq_list,
     .dlq_requeue = orca__sq_dlq_requeue,
     .dlq_purge = orca__sq_dlq_purge,
+    .task_list = orca__sq_task_list,
     .stats = orca__sq_stats,
     .schedule_put = orca__sq_schedule_put,
     .schedule_get = orca__sq_schedule_get,

@@ -58,6 +58,9 @@ typedef enum orca__sq_stmt {
   SQ_DLQ_LIST_ALL,
   SQ_DLQ_REQUEUE,
   SQ_DLQ_PURGE,
+  SQ_LIST_READY,
+  SQ_LIST_QUEUED,
+  SQ_LIST_ENDED,
   SQ_STATS_COUNTS,
   SQ_STATS_COUNTERS,
   SQ_SCHED_PUT,
@@ -147,6 +150,10 @@ int orca__sq_schedule_peek(orca__sqlite *s, const char *name, int64_t *next_fire
   "id, task, queue, worker, state, attempt, priority, enqueued_at, eta, started_at, "              \
   "finished_at, expires_at, error, result, payload, deliveries"
 int orca__sq_fill_info(sqlite3_stmt *st, orca_task_info *info);
+/* Step the bound list statement st (ORCA__SQ_INFO_COLS rows), calling cb
+ * with each row's info until cb returns non-zero, then reset st. Returns 0
+ * (also when cb stopped the list), ORCA_ENOMEM, or the mapped SQLite error. */
+int orca__sq_each_info(sqlite3_stmt *st, orca__info_cb cb, void *ud);
 
 /* Notifier (notify.c). open creates and maps PATH-notify; close unmaps it.
  * signal tells every waiter on this database (any process) to look again;
@@ -176,6 +183,8 @@ int orca__sq_dlq_list(orca__backend *b, const char *queue, size_t offset, size_t
                       orca__info_cb cb, void *ud);
 int orca__sq_dlq_requeue(orca__backend *b, const char *queue, const char *id, size_t *count);
 int orca__sq_dlq_purge(orca__backend *b, const char *queue, const char *id, size_t *count);
+int orca__sq_task_list(orca__backend *b, orca_state state, const char *queue, size_t offset,
+                       size_t limit, orca__info_cb cb, void *ud);
 int orca__sq_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_t *n);
 int orca__sq_schedule_put(orca__backend *b, const orca__schedule_rec *rec, bool if_absent);
 int orca__sq_schedule_get(orca__backend *b, const char *name, orca__schedule_rec *rec);

@@ -117,6 +117,18 @@ static const char *const sql[SQ__COUNT] = {
     [SQ_DLQ_PURGE] = "DELETE FROM tasks"
                      " WHERE " TIMER(4) " AND (?1 IS NULL OR queue = ?1)"
                      " AND (?2 IS NULL OR id = ?2)",
+    /* Task lists by state (tasks.c): ready rows in fetch order (tasks_ready);
+     * deferred, leased and dead rows by due (tasks_timer); ended records
+     * latest expiry first, those past it being gone already. */
+    [SQ_LIST_READY] = "SELECT " ORCA__SQ_INFO_COLS " FROM tasks WHERE q = 1"
+                      " AND (?1 IS NULL OR queue = ?1)"
+                      " ORDER BY queue, priority DESC, eta, rid LIMIT ?2 OFFSET ?3",
+    [SQ_LIST_QUEUED] = "SELECT " ORCA__SQ_INFO_COLS " FROM tasks WHERE q <> 1 AND q = ?4"
+                       " AND state = ?5 AND (?1 IS NULL OR queue = ?1)"
+                       " ORDER BY due, rid LIMIT ?2 OFFSET ?3",
+    [SQ_LIST_ENDED] = "SELECT " ORCA__SQ_INFO_COLS " FROM tasks WHERE " TIMER(0)
+                      " AND due > ?4 AND state = ?5 AND (?1 IS NULL OR queue = ?1)"
+                      " ORDER BY due DESC, rid DESC LIMIT ?2 OFFSET ?3",
     /* Both halves read only their index ranges, never the state records. */
     [SQ_STATS_COUNTS] = "SELECT queue, 1, COUNT(*) FROM tasks WHERE q = 1 GROUP BY queue"
                         " UNION ALL SELECT queue, q, COUNT(*) FROM tasks"

@@ -5,6 +5,7 @@
  * The whole set, by what it acts on:
  *   queues        orca_queue_list                   per-queue counts
  *   dead letters  orca_dlq_list, orca_dlq_requeue, orca_dlq_purge
+ *   tasks         orca_task_list                    records by state, paged
  *   one task      orca_inspect, orca_cancel         (orca/client.h)
  *   schedules     orca_schedule_add, _get, _list, _pause, _resume, _remove
  *                                                    (orca/schedule.h)
@@ -71,6 +72,25 @@ int orca_dlq_requeue(orca_client *c, const char *queue, const char *id, size_t *
  * = every dead task) of `queue` (NULL = every queue). *count (may be NULL)
  * gets how many were deleted. Returns like orca_dlq_requeue. */
 int orca_dlq_purge(orca_client *c, const char *queue, const char *id, size_t *count, orca_err *err);
+
+/* ---- tasks by state ---- */
+
+/* Call cb for the task records of `queue` (NULL = every queue) that are in
+ * `state`, skipping `offset` of them and stopping after `limit` (0 = no
+ * limit), in that state's order: pending in fetch order (priority, then
+ * due time), running by lease, scheduled and failed (waiting for a retry)
+ * by due time, dead by time of death, succeeded, cancelled and expired the
+ * latest first (by the expiry of their record). With queue NULL the order
+ * across queues is the backend's (SQLite: one order over all; Redis: queue
+ * by queue in name order). On Redis, states that share an index with
+ * others (scheduled and failed; the three ended states) are looked for in
+ * at most about 10,000 entries past the offset per queue and call. info
+ * holds what orca_inspect gives (args while the backend keeps them).
+ * Returns 0, cb's non-zero value, ORCA_EINVAL for a state that is not one
+ * of the eight or a queue name the backend refuses, ORCA_ENOTSUP for a
+ * backend that cannot list, or a backend error, with err. */
+int orca_task_list(orca_client *c, orca_state state, const char *queue, size_t offset, size_t limit,
+                   orca_task_cb cb, void *ud, orca_err *err);
 
 #ifdef __cplusplus
 }

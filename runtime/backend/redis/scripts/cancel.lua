@@ -23,7 +23,7 @@ end
 redis.call('ZREM', p .. 'd', id)
 redis.call('HSET', t, 's', 7, 'f', now)
 redis.call('HDEL', t, 'd', 'r')
-expire(t, 0, now)
+expire(p, id, 0, now)
 unlock(p, t, id, now)
 notify(p, id, t)
 return 0

@@ -61,7 +61,7 @@ while b <= n do
           exp[#exp + 1] = ARGV[b + 14]; exp[#exp + 1] = id
         else
           redis.call(unpack(f))
-          expire(t, 0, now)
+          expire(p, id, 0, now)
         end
         if anyw then notify(p, id, t) end
         if st == '4' then ok = ok + 1 end

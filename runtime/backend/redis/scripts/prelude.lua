@@ -122,10 +122,16 @@ local function unlock(p, t, id, now)
     if uget(k, now) == id then redis.call('DEL', k) end
   end
 end
-local function expire(t, ttl, now)
+-- An ended record lives ttl ms (the task's state ttl when ttl is 0); it is
+-- listed in P..'exp' like the records complete ends, so ended tasks can be
+-- listed by state (task_list.lua) and the sweep deletes it on time.
+local function expire(p, id, ttl, now)
+  local t = tk(p, id)
   ttl = ttl_of(t, ttl)
-  redis.call('HSET', t, 'xp', istr(tonumber(now) + ttl * 1000))
+  local xp = istr(tonumber(now) + ttl * 1000)
+  redis.call('HSET', t, 'xp', xp)
   redis.call('PEXPIRE', t, ttl)
+  redis.call('ZADD', p .. 'exp', xp, id)
 end
 -- Real-clock mode (pinned == false): a delivery's lease is the Redis idle
 -- time and every worker of a queue uses the same lease, so fresh reads need
