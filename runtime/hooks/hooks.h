@@ -123,6 +123,11 @@ void orca__hooks_after_run(orca__hooks *h, const orca__hook_task *t, const uint8
 void orca__hooks_on_error(orca__hooks *h, const orca__hook_task *t, const char *error,
                           orca__hook_decision *out);
 
+/* How many hook calls of this state failed at run time (an error, the
+ * instruction, time or memory limit) since it was opened; read on the
+ * owning thread (metrics compare it around a call). */
+uint64_t orca__hooks_errors(const orca__hooks *h);
+
 /* Re-read every file of this state now, on the calling (owning) thread. All
  * or nothing: if any file fails, the old scripts stay in place and the error
  * is returned (ORCA_EHOOK, err "file:line: message") and logged. */

@@ -85,6 +85,7 @@ struct orca__hooks {
   uint64_t log_dropped;  /* lines suppressed since the last notice */
   int64_t log_notice_at; /* monotonic µs of the last notice, 0 = never */
   unsigned gen;          /* reload generation this state has seen */
+  uint64_t errors;       /* hook calls that failed at run time (orca__hooks_errors) */
   char *hooks_path;      /* directory for relative @hook paths, or NULL */
   int global;            /* index of the global file in files[], or -1 */
   orca__hook_file *files;

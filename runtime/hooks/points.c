@@ -385,6 +385,7 @@ static void run_chain(orca__hooks *h, pt_call *c) {
     h->cur_table = NULL;
     orca__print_flush(h, false);
     if (st != LUA_OK) {
+      h->errors++;
       /* all or nothing per hook: a failed hook changes nothing */
       *c->t = saved;
       if (c->dec)
@@ -451,4 +452,8 @@ void orca__hooks_on_error(orca__hooks *h, const orca__hook_task *t, const char *
   orca__hook_task copy = *t;
   pt_call c = {.h = h, .t = &copy, .point = ORCA__HOOK_ON_ERROR, .error = error, .dec = out};
   run_chain(h, &c);
+}
+
+uint64_t orca__hooks_errors(const orca__hooks *h) {
+  return h ? h->errors : 0;
 }

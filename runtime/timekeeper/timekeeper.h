@@ -112,6 +112,13 @@ typedef struct orca__timekeeper_opts {
    * finishes after close was called. May call close. */
   void (*on_cycle)(void *ud, int fired);
   void *ud;
+  /* Called after this node made fires of one schedule, on the thread that
+   * made them (libuv's pool in loop mode): lateness_us[i] is how long after
+   * its fire time the i-th of the n fires was made; skipped the missed fires
+   * the catch-up policy dropped with them. For metrics; must not block. NULL
+   * = none. Gets fires_ud. */
+  void (*on_fires)(void *ud, const int64_t *lateness_us, size_t n, uint64_t skipped);
+  void *fires_ud;
 } orca__timekeeper_opts;
 
 /* Create an engine with its own backend handle opened from backend_url

@@ -15,12 +15,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/logctx.h"
 #include "orca/log.h"
 #include "worker/seams.h"
 #include "worker/worker_internal.h"
 
 /* The loop services every worker runs (worker/seams.h), in start order. */
-const orca__loop_service *const orca__loop_services[] = {&orca__timekeeper_service};
+const orca__loop_service *const orca__loop_services[] = {&orca__timekeeper_service,
+                                                         &orca__metrics_service};
 const size_t orca__nloop_services = sizeof orca__loop_services / sizeof orca__loop_services[0];
 _Static_assert(sizeof orca__loop_services / sizeof orca__loop_services[0] <=
                    ORCA__MAX_LOOP_SERVICES,
@@ -220,6 +222,7 @@ int orca_worker_run(orca_worker *w, orca_err *err) {
     }
   }
   w->running = true;
+  orca__log_set_worker(w->id); /* the caller's thread: cleared when run returns */
   uv_timer_init(&w->loop, &w->timeout_timer);
   uv_timer_init(&w->loop, &w->renew_timer);
   uv_timer_init(&w->loop, &w->grace_timer);
@@ -242,6 +245,7 @@ int orca_worker_run(orca_worker *w, orca_err *err) {
     close_all(w);
     uv_run(&w->loop, UV_RUN_DEFAULT);
     w->running = false;
+    orca__log_set_worker(NULL);
     return rc;
   }
   int64_t every = w->lease_us / 3 > 1000 ? w->lease_us / 3 : 1000;
@@ -278,5 +282,6 @@ int orca_worker_run(orca_worker *w, orca_err *err) {
   }
   join_settled(w);
   w->running = false;
+  orca__log_set_worker(NULL);
   return rc;
 }

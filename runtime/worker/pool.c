@@ -2,11 +2,13 @@
  * runs it (task.c), queues the completion for the pump and wakes it.
  * A thread stops taking work as soon as the worker is stopping; whatever is
  * still ready then is released by the pump. */
+#include "base/logctx.h"
 #include "worker/worker_internal.h"
 
 void *orca__handler_main(void *arg) {
   orca__hthread *ht = arg;
   orca_worker *w = ht->w;
+  orca__log_set_worker(w->id);
   pthread_mutex_lock(&w->mu);
   for (;;) {
     while (!w->stopping && !w->ready_head)

@@ -18,7 +18,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/logctx.h"
 #include "orca/log.h"
+#include "worker/seams.h"
 #include "worker/worker_internal.h"
 
 #define FETCH_WAIT_US 1000000 /* longest idle fetch; wake-ups cut it short */
@@ -75,8 +77,12 @@ static void complete_batch(orca_worker *w, size_t nb, const bool *release) {
   for (size_t i = 0; i < nb; i++)
     fill_completion(w, w->batch[i], release[i], &w->comps[i]);
   bool logged = false;
+  bool timed = orca__seam_metrics_on(w);
   for (;;) {
+    int64_t t0 = timed ? orca_monotonic_us() : 0;
     int rc = w->b->ops->complete(w->b, w->comps, nb);
+    if (timed)
+      orca__seam_backend_call(w, ORCA__OP_COMPLETE, orca_monotonic_us() - t0, rc);
     if (rc == 0) {
       w->n_complete_calls++;
       w->n_completed += nb;
@@ -142,7 +148,11 @@ static void extend_leases(orca_worker *w) {
       w->lease_ptrs[n++] = &w->slots[i].lease;
   if (n == 0)
     return;
+  bool timed = orca__seam_metrics_on(w);
+  int64_t t0 = timed ? orca_monotonic_us() : 0;
   int rc = w->b->ops->extend(w->b, w->lease_ptrs, n, w->id, w->lease_us, w->ext_status);
+  if (timed)
+    orca__seam_backend_call(w, ORCA__OP_EXTEND, orca_monotonic_us() - t0, rc);
   if (rc) {
     orca_log(ORCA_LOG_WARN, "worker %s: renewing %zu lease(s) failed: %s", w->id, n,
              orca_strerror(rc));
@@ -195,7 +205,11 @@ static int fetch(orca_worker *w, size_t want, bool wait) {
                          .lease_us = w->lease_us,
                          .wait_us = wait ? FETCH_WAIT_US : 0};
   size_t got = 0;
+  bool timed = orca__seam_metrics_on(w);
+  int64_t t0 = timed ? orca_monotonic_us() : 0;
   int rc = w->b->ops->fetch(w->b, &req, w->lease_ptrs, k, &got);
+  if (timed)
+    orca__seam_backend_call(w, ORCA__OP_FETCH, orca_monotonic_us() - t0, rc);
   if (rc)
     got = 0;
   w->n_fetch_calls++;
@@ -231,6 +245,7 @@ static int fetch(orca_worker *w, size_t want, bool wait) {
 
 void *orca__pump_main(void *arg) {
   orca_worker *w = arg;
+  orca__log_set_worker(w->id);
   bool *release = w->release;
   int64_t backoff_until = 0;
   bool fetch_failing = false;

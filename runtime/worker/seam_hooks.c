@@ -53,7 +53,9 @@ void orca__seam_before_run(orca__hthread *ht, const orca_task_desc *t, const orc
     return;
   orca__hook_task hk;
   hook_task(&hk, t, env, attempt);
+  uint64_t errors = orca__hooks_errors(ht->hooks);
   orca__hooks_before_run(ht->hooks, &hk);
+  orca__seam_hook_call(ht, ORCA__HP_BEFORE_RUN, orca__hooks_errors(ht->hooks) != errors);
 }
 
 void orca__seam_after_run(orca__hthread *ht, const orca_task_desc *t, const orca__envelope *env,
@@ -62,7 +64,9 @@ void orca__seam_after_run(orca__hthread *ht, const orca_task_desc *t, const orca
     return;
   orca__hook_task hk;
   hook_task(&hk, t, env, attempt);
+  uint64_t errors = orca__hooks_errors(ht->hooks);
   orca__hooks_after_run(ht->hooks, &hk, result->data, result->len);
+  orca__seam_hook_call(ht, ORCA__HP_AFTER_RUN, orca__hooks_errors(ht->hooks) != errors);
 }
 
 bool orca__seam_on_error(orca__hthread *ht, const orca_task_desc *t, const orca__envelope *env,
@@ -73,7 +77,9 @@ bool orca__seam_on_error(orca__hthread *ht, const orca_task_desc *t, const orca_
   orca__hook_task hk;
   orca__hook_decision d;
   hook_task(&hk, t, env, attempt);
+  uint64_t errors = orca__hooks_errors(ht->hooks);
   orca__hooks_on_error(ht->hooks, &hk, error, &d);
+  orca__seam_hook_call(ht, ORCA__HP_ON_ERROR, orca__hooks_errors(ht->hooks) != errors);
   *delay_us = d.delay_us;
   return d.give_up;
 }

@@ -11,6 +11,10 @@ static int start(orca_worker *w, void **state, orca_err *err) {
   if (rc)
     return rc;
   orca__timekeeper_opts tko = {.grace_us = w->schedule_grace_us};
+  if (orca__seam_metrics_on(w)) {
+    tko.on_fires = orca__seam_timekeeper_fires;
+    tko.fires_ud = w;
+  }
   orca__timekeeper_set_opts(tk, &tko);
   for (size_t i = 0; w->run_schedules && i < w->nschemas; i++) {
     for (uint32_t k = 0; k < w->schemas[i]->nschedules; k++) {

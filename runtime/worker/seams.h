@@ -1,9 +1,10 @@
-/* seams.h — where hooks/, timekeeper/ and (next) peer/ plug into a worker.
+/* seams.h — where hooks/, timekeeper/, metrics/ (with http/) and (next)
+ * peer/ plug into a worker.
  *
  * The worker's own files (worker.c, loop.c, pump.c, pool.c, task.c, ctx.c)
  * include no header of those folders. They call the seams below, and one
- * adapter per plug-in (seam_hooks.c, seam_timekeeper.c) is the only worker
- * file that knows the plug-in's internal API. Adding the peer network means
+ * adapter per plug-in (seam_hooks.c, seam_timekeeper.c, seam_metrics.c) is
+ * the only worker file that knows the plug-in's internal API. Adding the peer network means
  * one more adapter and one more entry in orca__loop_services (loop.c).
  *
  * Two kinds of seams:
@@ -12,7 +13,9 @@
  *     threads, stopped when the loop closes (the TimeKeeper; the peer network
  *     next);
  *   - the task path: Lua hooks that handler threads run around one delivery,
- *     one hooks state per thread (Lua states are not thread-safe). */
+ *     one hooks state per thread (Lua states are not thread-safe), and the
+ *     metrics that threads record (one shard of counters per thread: no
+ *     lock, no allocation; all of them no-ops when metrics are off). */
 #ifndef ORCA__WORKER_SEAMS_H
 #define ORCA__WORKER_SEAMS_H
 
@@ -74,5 +77,43 @@ void orca__seam_after_run(orca__hthread *ht, const orca_task_desc *t, const orca
  * -1 for the policy's back-off. */
 bool orca__seam_on_error(orca__hthread *ht, const orca_task_desc *t, const orca__envelope *env,
                          uint32_t attempt, const char *error, int64_t *delay_us);
+
+/* ---- metrics (seam_metrics.c) ---- */
+
+/* What task.c learned of one delivery, for the metrics. */
+typedef struct orca__task_obs {
+  const orca__handler *h; /* NULL: no handler here, or the envelope did not decode */
+  bool ran;               /* the handler was called */
+  int64_t due_us;         /* when the delivery came due: its enqueue or its eta; 0 unknown */
+  int64_t ended_us;       /* when the handler returned (ran only) */
+} orca__task_obs;
+
+/* Backend calls of the task path the pump times. */
+enum { ORCA__OP_FETCH, ORCA__OP_COMPLETE, ORCA__OP_EXTEND, ORCA__OP_STATS, ORCA__NOPS };
+
+/* At prepare, when w->metrics_listen is set: the registry (a series per
+ * registered task and queue) and one shard per thread. Returns 0 (nothing
+ * done without --metrics) or ORCA_ENOMEM with err. */
+int orca__seam_metrics_open(orca_worker *w, orca_err *err);
+/* Free the registry (safe when none was made). */
+void orca__seam_metrics_close(orca_worker *w);
+/* Handler thread ht, after delivery s ended as its completion says. */
+void orca__seam_task_end(orca__hthread *ht, const orca__slot *s, const orca__task_obs *o);
+/* Pump thread: one backend call of the task path took elapsed_us, rc its
+ * return code. */
+void orca__seam_backend_call(orca_worker *w, int op, int64_t elapsed_us, int rc);
+/* The hook points a worker runs, for the metrics' point label. */
+enum { ORCA__HP_BEFORE_RUN, ORCA__HP_AFTER_RUN, ORCA__HP_ON_ERROR, ORCA__NHP };
+/* Handler thread: hook point `point` (ORCA__HP_*) ran; failed when a hook
+ * failed at run time. */
+void orca__seam_hook_call(orca__hthread *ht, int point, bool failed);
+/* The TimeKeeper's on_fires (orca__timekeeper_opts), ud = the worker. */
+void orca__seam_timekeeper_fires(void *ud, const int64_t *lateness_us, size_t n, uint64_t skipped);
+/* True when the worker records metrics. */
+bool orca__seam_metrics_on(const orca_worker *w);
+
+/* The HTTP server of --metrics (GET /metrics, /healthz), and the cached
+ * queue depths it reports; started after the TimeKeeper, stopped before. */
+extern const orca__loop_service orca__metrics_service;
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/id.h"
+#include "base/logctx.h"
 #include "orca/codec.h"
 #include "orca/log.h"
 #include "worker/retry.h"
@@ -97,7 +98,8 @@ static bool lease_gone(orca_worker *w, orca__slot *s) {
   return true;
 }
 
-void orca__task_run(orca__hthread *ht, orca__slot *s) {
+/* The delivery itself; o gets what the metrics want to know of it. */
+static void run(orca__hthread *ht, orca__slot *s, orca__task_obs *o) {
   orca_worker *w = ht->w;
   orca_arena_reset(&ht->arena);
   s->has_error = false;
@@ -122,7 +124,10 @@ void orca__task_run(orca__hthread *ht, orca__slot *s) {
   s->attempt = env.attempt + 1;
   const orca__handler *h = orca__worker_find(w, env.task.ptr, env.task.len);
   const orca_task_desc *t = h ? h->task : NULL;
+  o->h = h;
+  o->due_us = env.eta_us > env.enqueued_us ? env.eta_us : env.enqueued_us;
   if (t) {
+    orca__log_set_task(s->lease.id, t->name, s->lease.queue);
     s->ttl_us = orca__policy_state_ttl(t);
     if (t->cache_ttl_us > 0 && env.unique_key.len > 0 && env.unique_key.len < sizeof s->key) {
       memcpy(s->key, env.unique_key.ptr, env.unique_key.len);
@@ -215,6 +220,8 @@ void orca__task_run(orca__hthread *ht, orca__slot *s) {
   pthread_mutex_unlock(&w->mu);
   int why = atomic_load(&ht->ctx.cancelled);
   int64_t now = orca_clock_now(w->clock);
+  o->ran = true;
+  o->ended_us = now;
 
   if (why == ORCA__CANCEL_TIMEOUT) {
     set_error(s, "timed out after %lld ms", (long long)(t->timeout_us / 1000));
@@ -247,4 +254,12 @@ void orca__task_run(orca__hthread *ht, orca__slot *s) {
   }
   if (t->result && result)
     orca_value_free(t->result, result, &ht->arena.alloc);
+}
+
+void orca__task_run(orca__hthread *ht, orca__slot *s) {
+  orca__task_obs o = {0};
+  orca__log_set_task(s->lease.id, NULL, s->lease.queue);
+  run(ht, s, &o);
+  orca__log_set_task(NULL, NULL, NULL);
+  orca__seam_task_end(ht, s, &o);
 }

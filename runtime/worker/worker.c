@@ -76,6 +76,7 @@ int orca_worker_open(const orca_worker_opts *opts, orca_worker **out, orca_err *
   }
   w->backend_url = dup_or_null(o.backend);
   w->hooks_file = dup_or_null(o.hooks_file);
+  w->metrics_listen = dup_or_null(o.metrics);
   w->nslots = (size_t)w->concurrency + w->prefetch;
   w->slots = calloc(w->nslots, sizeof *w->slots);
   w->threads = calloc(w->concurrency, sizeof *w->threads);
@@ -84,8 +85,9 @@ int orca_worker_open(const orca_worker_opts *opts, orca_worker **out, orca_err *
   w->batch = calloc(w->nslots, sizeof *w->batch);
   w->release = calloc(w->nslots, sizeof *w->release);
   w->ext_status = calloc(w->nslots, sizeof *w->ext_status);
-  if ((o.backend && !w->backend_url) || (o.hooks_file && !w->hooks_file) || !w->slots ||
-      !w->threads || !w->comps || !w->lease_ptrs || !w->batch || !w->release || !w->ext_status) {
+  if ((o.backend && !w->backend_url) || (o.hooks_file && !w->hooks_file) ||
+      (o.metrics && !w->metrics_listen) || !w->slots || !w->threads || !w->comps ||
+      !w->lease_ptrs || !w->batch || !w->release || !w->ext_status) {
     orca_worker_close(w);
     return orca_err_set(err, ORCA_ENOMEM, "worker: out of memory");
   }
@@ -195,6 +197,10 @@ int orca__worker_prepare(orca_worker *w, orca_err *err) {
     orca__seam_hooks_close(w);
     return rc;
   }
+  if ((rc = orca__seam_metrics_open(w, err)) != 0) {
+    orca__seam_hooks_close(w);
+    return rc;
+  }
   w->prepared = true;
   return 0;
 }
@@ -220,6 +226,7 @@ void orca_worker_close(orca_worker *w) {
     }
   }
   orca__seam_hooks_close(w);
+  orca__seam_metrics_close(w);
   if (w->async.loop) {
     uv_close((uv_handle_t *)&w->async, close_cb);
     uv_run(&w->loop, UV_RUN_DEFAULT);
@@ -246,5 +253,6 @@ void orca_worker_close(orca_worker *w) {
   free(w->schemas);
   free(w->backend_url);
   free(w->hooks_file);
+  free(w->metrics_listen);
   free(w);
 }

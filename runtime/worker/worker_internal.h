@@ -84,10 +84,11 @@ typedef struct orca__hthread {
   orca_arena arena; /* per task: args, result, headers; reset between tasks */
   uint64_t rng;     /* jitter */
   orca_ctx ctx;
-  struct orca__hooks *hooks; /* this thread's Lua state (seam_hooks.c); NULL without hooks */
-  orca__slot *cur;           /* (mu) the delivery running here, NULL when idle */
-  int64_t timeout_at;        /* (mu) monotonic µs when the attempt times out, 0 = none */
-  bool stuck_warned;         /* (mu) logged that it outlived timeout + grace */
+  struct orca__hooks *hooks;   /* this thread's Lua state (seam_hooks.c); NULL without hooks */
+  struct orca__mshard *mshard; /* this thread's metrics shard (seam_metrics.c); NULL = off */
+  orca__slot *cur;             /* (mu) the delivery running here, NULL when idle */
+  int64_t timeout_at;          /* (mu) monotonic µs when the attempt times out, 0 = none */
+  bool stuck_warned;           /* (mu) logged that it outlived timeout + grace */
 } orca__hthread;
 
 typedef struct orca__handler {
@@ -99,6 +100,8 @@ struct orca_worker {
   /* Configuration (strings owned). */
   char *backend_url;
   char *hooks_file;
+  char *metrics_listen;      /* --metrics HOST:PORT, NULL = no metrics */
+  struct orca__wmetrics *wm; /* the metrics (seam_metrics.c), NULL = off */
   char id[ORCA_NAME_MAX];
   const orca_clock *clock;
   unsigned concurrency, prefetch, max_tasks;

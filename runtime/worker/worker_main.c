@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
 #include "base/duration.h"
+#include "http/http.h"
 #include "orca/client.h"
 #include "orca/log.h"
 #include "worker/queues.h"
@@ -43,6 +45,10 @@ static const char usage_text[] =
     "                     a schedule's fire up to this late is on time; later ones follow\n"
     "                     its catch-up policy (env ORCA_SCHEDULE_GRACE; default 2s)\n"
     "  --max-tasks N      stop after N tasks finished\n"
+    "  --metrics HOST:PORT  serve Prometheus metrics at http://HOST:PORT/metrics\n"
+    "                     (env ORCA_METRICS; default: off; docs/operations.md)\n"
+    "  --log-format FMT   text or json: one JSON object per log line\n"
+    "                     (env ORCA_LOG_FORMAT; default text)\n"
     "  --help             show this help and exit\n"
     "\n"
     "Durations: 500ms, 15s, 2m, 1h30m. SIGINT/SIGTERM stop gracefully (twice: at once);\n"
@@ -87,6 +93,7 @@ static int check_queues(const char *prog, const char *what, const char *spec) {
 typedef struct flags {
   orca_worker_opts o;
   const char *backend, *backend_file; /* as given; resolved by orca_url_from_options */
+  orca_log_format log_format;
   bool help;
 } flags;
 
@@ -109,6 +116,17 @@ static int take(const char *prog, flags *f, const char *name, const char *val) {
       snprintf(why, sizeof why, "cannot be read: %s", strerror(errno));
       return bad(prog, name, val, why);
     }
+  } else if (strcmp(name, "--metrics") == 0 || strcmp(name, "ORCA_METRICS") == 0) {
+    f->o.metrics = val;
+    struct sockaddr_storage sa;
+    orca_err err = {0};
+    if (orca__http_parse_listen(name, val, &sa, &err)) {
+      fprintf(stderr, "%s: %s\n", prog, err.msg); /* err.msg names the flag and the value */
+      return 2;
+    }
+  } else if (strcmp(name, "--log-format") == 0 || strcmp(name, "ORCA_LOG_FORMAT") == 0) {
+    if (orca_log_format_parse(val, &f->log_format))
+      return bad(prog, name, val, "is not a log format (text or json)");
   } else if (strcmp(name, "--id") == 0) {
     f->o.worker_id = val;
     char why[64];
@@ -140,9 +158,9 @@ static int take(const char *prog, flags *f, const char *name, const char *val) {
  * 2 after printing one line naming the bad flag or value. */
 static int parse_args(const char *prog, int argc, char **argv, flags *f) {
   static const char *const known[] = {
-      "--help",  "--no-schedules", "--backend",       "--backend-file", "--queues",
-      "--hooks", "--id",           "--concurrency",   "--prefetch",     "--max-tasks",
-      "--lease", "--grace",        "--schedule-grace"};
+      "--help",  "--no-schedules", "--backend",        "--backend-file", "--queues",
+      "--hooks", "--id",           "--concurrency",    "--prefetch",     "--max-tasks",
+      "--lease", "--grace",        "--schedule-grace", "--metrics",      "--log-format"};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strncmp(a, "--", 2) != 0) {
@@ -199,6 +217,10 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
   }
   if ((env = getenv("ORCA_SCHEDULE_GRACE")) && *env && take(prog, &f, "ORCA_SCHEDULE_GRACE", env))
     return 2;
+  if ((env = getenv("ORCA_METRICS")) && *env && take(prog, &f, "ORCA_METRICS", env))
+    return 2;
+  if ((env = getenv("ORCA_LOG_FORMAT")) && *env && take(prog, &f, "ORCA_LOG_FORMAT", env))
+    return 2;
   int rc = parse_args(prog, argc, argv, &f);
   if (rc)
     return rc;
@@ -206,6 +228,7 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
     printf(usage_text, prog, ORCA_WORKER_MAX_CONCURRENCY, ORCA_WORKER_MAX_PREFETCH);
     return 0;
   }
+  orca_log_set_format(f.log_format);
   /* The URL of --backend or --backend-file; with neither, NULL lets the
    * library read ORCA_BACKEND or ORCA_BACKEND_FILE. */
   orca_err err = {0};

@@ -12,17 +12,37 @@
 
 int cli_fail(const cli *c, int code, const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "orca %s: ", c->prog);
+  char msg[2048];
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
+  if (c->log_json) {
+    char what[2200], line[16384];
+    snprintf(what, sizeof what, "orca %s: %s", c->prog, msg);
+    if (orca_log_json_line(ORCA_LOG_ERROR, what, line, sizeof line) < sizeof line) {
+      fprintf(stderr, "%s\n", line);
+      return code;
+    }
+  }
+  fprintf(stderr, "orca %s: %s\n", c->prog, msg);
   return code;
+}
+
+/* --log-format or $ORCA_LOG_FORMAT: the CLI's own messages and liborca's. */
+static int set_log_format(cli *c, const char *what, const char *name) {
+  orca_log_format f;
+  if (orca_log_format_parse(name, &f))
+    return cli_fail(c, -1, "%s '%s': not a log format (text or json)", what, name);
+  c->log_json = f == ORCA_LOG_JSON;
+  orca_log_set_format(f);
+  return 0;
 }
 
 int cli_common_opts(cli *c, int argc, char **argv) {
   const char *env = getenv("ORCA_SCHEMA");
   c->schema = env && *env ? env : NULL;
+  if ((env = getenv("ORCA_LOG_FORMAT")) && *env && set_log_format(c, "ORCA_LOG_FORMAT", env))
+    return -1;
   int out = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -39,6 +59,12 @@ int cli_common_opts(cli *c, int argc, char **argv) {
       slot = &c->imports[c->nimports++];
     } else if (strcmp(a, "--json") == 0) {
       c->json = true;
+      continue;
+    } else if (strcmp(a, "--log-format") == 0) {
+      if (i + 1 >= argc)
+        return cli_fail(c, -1, "%s needs a value", a);
+      if (set_log_format(c, a, argv[++i]))
+        return -1;
       continue;
     } else {
       argv[out++] = argv[i];

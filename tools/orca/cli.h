@@ -25,6 +25,7 @@ typedef struct cli {
   const char *imports[CLI_MAX_IMPORTS]; /* -I DIR */
   size_t nimports;
   bool json;           /* --json */
+  bool log_json;       /* --log-format json: messages on stderr as JSON lines */
   orca_client *client; /* opened by cli_client() */
   orca_schema *loaded; /* loaded by cli_schema() */
 } cli;
@@ -32,11 +33,13 @@ typedef struct cli {
 /* Exit codes: 0 success, 1 failure at run time, 2 usage error. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
-/* Print "orca SUB: message" to stderr and return CLI_FAIL (or code). */
+/* Print "orca SUB: message" to stderr (a JSON line with --log-format json)
+ * and return CLI_FAIL (or code). */
 int cli_fail(const cli *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Parse the options every subcommand accepts (--backend URL, --backend-file
- * FILE, --schema FILE, -I DIR, --json) out of argv, leaving the others in
+ * FILE, --schema FILE, -I DIR, --json, --log-format text|json, also
+ * $ORCA_LOG_FORMAT) out of argv, leaving the others in
  * order in argv[1..], and read the URL of --backend-file. Returns the new
  * argc, or -1 after printing a usage error naming the option and value. */
 int cli_common_opts(cli *c, int argc, char **argv);

@@ -42,6 +42,9 @@ typedef struct orca_worker_opts {
   unsigned max_tasks;        /* stop after this many tasks finished; 0 = never (tests, demos) */
   const orca_clock *clock;   /* NULL = real clock */
   void *user;                /* returned by orca_ctx_user() */
+  const char *metrics;       /* "HOST:PORT": serve Prometheus metrics on GET /metrics while
+                              * the worker runs (docs/operations.md); NULL = no metrics,
+                              * nothing recorded ($ORCA_METRICS in orca_worker_main) */
 } orca_worker_opts;
 
 /* Create a worker and connect it to its backend (a bad URL fails here).
