@@ -97,6 +97,7 @@ int cmd_cancel(cli *c, int argc, char **argv);
 int cmd_stats(cli *c, int argc, char **argv);
 int cmd_dlq(cli *c, int argc, char **argv);
 int cmd_schedules(cli *c, int argc, char **argv);
+int cmd_dashboard(cli *c, int argc, char **argv);
 /* `orca schedules next` (cmd_schedules_next.c); argv[0] = "next". */
 int cmd_schedules_next(cli *c, int argc, char **argv);
 

@@ -8,6 +8,7 @@
 #include "orca/clock.h"
 #include "orca/codec.h"
 #include "orca/cron.h"
+#include "orca/dashboard.h"
 #include "orca/error.h"
 #include "orca/log.h"
 #include "orca/memory.h"
