@@ -261,7 +261,7 @@ static int put_schedule(void *ud, const orca_schedule_info *s) {
     snprintf(spec, sizeof spec, "cron \"%s\"%s%s", s->cron, s->tz[0] ? " in " : "", s->tz);
     orca__jw_str(w, spec);
   } else {
-    orca__jw_printf(w, "\"every %.3fs\"", (double)s->every_us / 1e6);
+    orca__jw_printf(w, "\"every %gs\"", (double)s->every_us / 1e6);
   }
   orca__jw_key(w, "next_fire", false);
   orca__jw_time(w, s->next_fire_us);
