@@ -14,7 +14,7 @@
  * then fails and says how far it got).
  *
  * Usage: bench_worker --url URL [--n N] [--concurrency C] [--prefetch P]
- *                     [--batch B] [--live 0|1] [--stall SECS]
+ *                     [--batch B] [--live 0|1] [--stall SECS] [--metrics HOST:PORT]
  *   --n            tasks (default 50000)
  *   --concurrency  handler threads (default 4)
  *   --prefetch     orca_worker_opts.prefetch (default 0: the worker default)
@@ -23,6 +23,8 @@
  *                  worker starts on an empty queue; its rate is then end to
  *                  end); default 0: enqueue everything first
  *   --stall        watchdog: seconds without a finished task (default 30)
+ *   --metrics      orca_worker_opts.metrics: record and serve Prometheus
+ *                  metrics (what they cost per task; default off)
  * Prints `# ...` detail lines, then `RESULT worker_<backend>_enqueue_per_s X`
  * and `RESULT worker_<backend>_process_per_s Y` (backend from the URL
  * scheme). Exit 0, 1 when a check failed, 2 on usage errors. */
@@ -39,6 +41,7 @@
 #include "worker.orca.h"
 
 static const char *url;
+static const char *metrics; /* --metrics HOST:PORT, NULL = off */
 static long n_tasks = 50000;
 static long concurrency = 4;
 static long prefetch;
@@ -208,7 +211,7 @@ static int report_enqueue(const producer_state *p, const char *backend) {
 
 static int usage(void) {
   fprintf(stderr, "usage: bench_worker --url URL [--n N] [--concurrency C] [--prefetch P] "
-                  "[--batch B] [--live 0|1] [--stall SECS]\n");
+                  "[--batch B] [--live 0|1] [--stall SECS] [--metrics HOST:PORT]\n");
   return 2;
 }
 
@@ -244,6 +247,8 @@ int main(int argc, char **argv) {
       ok = parse_long(v, 0, &live) && live <= 1;
     else if (!strcmp(a, "--stall"))
       ok = parse_long(v, 1, &stall_s);
+    else if (!strcmp(a, "--metrics"))
+      metrics = v;
     else
       ok = false;
     if (!ok)
@@ -284,7 +289,8 @@ int main(int argc, char **argv) {
   orca_worker_opts wo = {.backend = url,
                          .concurrency = (unsigned)concurrency,
                          .prefetch = (unsigned)prefetch,
-                         .max_tasks = (unsigned)n_tasks};
+                         .max_tasks = (unsigned)n_tasks,
+                         .metrics = metrics};
   orca_worker *w = NULL;
   if (orca_worker_open(&wo, &w, &err)) {
     fprintf(stderr, "bench_worker: worker: %s\n", err.msg);

@@ -74,6 +74,14 @@ def test_all():
         w = World(procs)
         open(w.flag, "w").close()
         ports = [w.start_worker("ops-a"), w.start_worker("ops-b")]
+        # An address in use stops a worker at start; a bad one is a usage error.
+        r = run([WORKER, "--backend", w.db, "--metrics", f"127.0.0.1:{ports[0]}"],
+                check_rc=False)
+        check(r.returncode == 1 and "--metrics" in r.stderr and "cannot listen" in r.stderr,
+              f"a worker on a port in use: exit {r.returncode}: {r.stderr}")
+        r = run([WORKER, "--metrics", "127.0.0.1"], check_rc=False)
+        check(r.returncode == 2 and "--metrics '127.0.0.1': expected HOST:PORT" in r.stderr,
+              f"a bad --metrics: exit {r.returncode}: {r.stderr}")
         for i in range(PINGS):
             w.enqueue("shop.ping", {})
         dead_id = w.enqueue("shop.notify", {"to": "a@shop.example", "body": "hello"})
@@ -180,4 +188,19 @@ def test_all():
         check(dead_id not in mail_id, "two tasks")
 
 
-main([("metrics", test_all)])
+def test_doc_rules():
+    """The alert rules of docs/operations.md are valid for promtool."""
+    doc = open(os.path.join(os.environ["ORCA_SOURCE_DIR"], "docs", "operations.md")).read()
+    m = re.search(r"```yaml\n(# orca-alerts\.yml\n.*?)```", doc, re.S)
+    check(m, "docs/operations.md has the orca-alerts.yml block")
+    with Procs() as procs:
+        path = os.path.join(procs.dir, "orca-alerts.yml")
+        with open(path, "w") as f:
+            f.write(m.group(1))
+        r = subprocess.run(["promtool", "check", "rules", path], capture_output=True, text=True,
+                           timeout=30)
+        check(r.returncode == 0 and "SUCCESS: 5 rules found" in r.stdout,
+              f"promtool check rules: {r.stdout}{r.stderr}")
+
+
+main([("metrics", test_all), ("alert rules of docs/operations.md", test_doc_rules)])

@@ -63,8 +63,9 @@ static int cmd(orca__redis *r, redisReply **out, const char *c, const char *k, c
 
 /* ---- dead-letter queue -------------------------------------------------- */
 
-static int list_queue(orca__redis *r, const char *q, size_t *offset, size_t *limit,
-                      orca__info_cb cb, void *ud, bool *stop) {
+static int list_queue(orca__redis *r, const char *q, orca_state state, size_t *offset,
+                      size_t *limit, orca__info_cb cb, void *ud, bool *stop) {
+  (void)state; /* always dead: the dead-letter index */
   orca__rargs *a = &r->args;
   orca__rargs_reset(a);
   orca__rargs_cmd(a, -1);
@@ -118,9 +119,15 @@ static int list_queue(orca__redis *r, const char *q, size_t *offset, size_t *lim
   return rc;
 }
 
-int orca__redis_dlq_list(orca__backend *b, const char *queue, size_t offset, size_t limit,
-                         orca__info_cb cb, void *ud) {
-  orca__redis *r = (orca__redis *)b;
+/* One queue's page of a list: moves *offset and *limit on, sets *stop when
+ * cb stopped the list. */
+typedef int (*page_fn)(orca__redis *r, const char *q, orca_state state, size_t *offset,
+                       size_t *limit, orca__info_cb cb, void *ud, bool *stop);
+
+/* A list over `queue` (NULL = every queue, in name order): page by page
+ * until the limit is reached or cb stops it. */
+static int each_queue(orca__redis *r, const char *queue, page_fn page, orca_state state,
+                      size_t offset, size_t limit, orca__info_cb cb, void *ud) {
   const char *one;
   char **qs;
   size_t nq;
@@ -129,9 +136,14 @@ int orca__redis_dlq_list(orca__backend *b, const char *queue, size_t offset, siz
   for (size_t i = 0; !rc && i < nq && limit > 0 && !stop; i++) {
     char q[ORCA_NAME_MAX];
     snprintf(q, sizeof q, "%s", qs[i]);
-    rc = list_queue(r, q, &offset, &limit, cb, ud, &stop);
+    rc = page(r, q, state, &offset, &limit, cb, ud, &stop);
   }
   return rc;
+}
+
+int orca__redis_dlq_list(orca__backend *b, const char *queue, size_t offset, size_t limit,
+                         orca__info_cb cb, void *ud) {
+  return each_queue((orca__redis *)b, queue, list_queue, ORCA_STATE_DEAD, offset, limit, cb, ud);
 }
 
 static int dlq_script(orca__redis *r, int script, const char *queue, const char *id,
@@ -248,20 +260,9 @@ static int list_state(orca__redis *r, const char *q, orca_state state, size_t *o
 
 int orca__redis_task_list(orca__backend *b, orca_state state, const char *queue, size_t offset,
                           size_t limit, orca__info_cb cb, void *ud) {
-  orca__redis *r = (orca__redis *)b;
   if (!cb || state <= ORCA_STATE_UNKNOWN || state > ORCA_STATE_EXPIRED)
     return ORCA_EINVAL;
-  const char *one;
-  char **qs;
-  size_t nq;
-  int rc = pick_queues(r, queue, &one, &qs, &nq);
-  bool stop = false;
-  for (size_t i = 0; !rc && i < nq && limit > 0 && !stop; i++) {
-    char q[ORCA_NAME_MAX];
-    snprintf(q, sizeof q, "%s", qs[i]);
-    rc = list_state(r, q, state, &offset, &limit, cb, ud, &stop);
-  }
-  return rc;
+  return each_queue((orca__redis *)b, queue, list_state, state, offset, limit, cb, ud);
 }
 
 /* ---- stats -------------------------------------------------------------- */
