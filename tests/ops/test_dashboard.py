@@ -65,6 +65,19 @@ def api_checks(procs, db, url, ro_url):
         check(status == want, f"{what}: {status} {body}, expected {want}")
         if status >= 400 and body.startswith("{"):
             check("error" in json.loads(body), f"{what}: no error member in {body}")
+    # Refusals at start, and the CLI's errors as JSON lines.
+    r = run([ORCA, "dashboard", "--backend", db, "--listen", "nowhere"], check_rc=False)
+    check(r.returncode == 2 and "--listen 'nowhere': expected HOST:PORT" in r.stderr,
+          f"a bad --listen: {r.returncode} {r.stderr}")
+    r = run([ORCA, "dashboard", "--backend", db, "--listen", "0.0.0.0:0", "--allow-actions"],
+            check_rc=False)
+    check(r.returncode == 2 and "need a token (--auth-file)" in r.stderr,
+          f"actions on a public address without a token: {r.returncode} {r.stderr}")
+    r = run([ORCA, "inspect", "--backend", db, "--log-format", "json", "01NOSUCHTASK"],
+            check_rc=False)
+    line = json.loads(r.stderr)
+    check(r.returncode == 1 and line["level"] == "error" and "no task 01NOSUCHTASK" in
+          line["message"], f"orca --log-format json: {r.returncode} {r.stderr}")
     # A missing id in a list of dead ones is reported, not an error.
     status, body = http(url + "/api/dlq/purge", body={"ids": ["01NOSUCHTASK"]}, headers=post)
     check(status == 200 and json.loads(body) == {"count": 0, "missing": ["01NOSUCHTASK"]}, body)

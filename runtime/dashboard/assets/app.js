@@ -55,18 +55,34 @@ function fill(tbody, rows) {
   tbody.replaceChildren(...rows);
 }
 
-function spark(points) {
+// A small chart: one polyline per series ([values], css class), each
+// scaled to its own maximum.
+function spark(series) {
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("class", "spark");
   svg.setAttribute("viewBox", "0 0 160 28");
-  const max = Math.max(1, ...points);
-  const n = points.length;
-  const line = document.createElementNS(ns, "polyline");
-  line.setAttribute("points", points.map((v, i) =>
-    `${n > 1 ? (i * 158) / (n - 1) + 1 : 80},${27 - (v * 25) / max}`).join(" "));
-  svg.appendChild(line);
+  for (const [points, cls] of series) {
+    const max = Math.max(1, ...points);
+    const n = points.length;
+    const line = document.createElementNS(ns, "polyline");
+    line.setAttribute("class", cls);
+    line.setAttribute("points", points.map((v, i) =>
+      `${n > 1 ? (i * 158) / (n - 1) + 1 : 80},${27 - (v * 25) / max}`).join(" "));
+    svg.appendChild(line);
+  }
   return svg;
+}
+
+// Tasks ended per second between samples (succeeded + failed counters).
+function rates(history, queue) {
+  const out = [];
+  for (let i = 1; i < history.length; i++) {
+    const a = history[i - 1].q[queue], b = history[i].q[queue];
+    const dt = history[i].t - history[i - 1].t;
+    out.push(a && b && dt > 0 ? Math.max(0, (b[4] + b[5] - a[4] - a[5]) / dt) : 0);
+  }
+  return out;
 }
 
 async function loadQueues() {
@@ -79,7 +95,9 @@ async function loadQueues() {
       tr.appendChild(el("td", q[k], "num " + k));
     tr.appendChild(el("td", q.done_per_sec.toFixed(2), "num rate"));
     const td = el("td", null, "chart");
-    td.appendChild(spark(d.history.map((h) => (h.q[q.queue] || [0])[0])));
+    td.appendChild(spark([[d.history.map((h) => (h.q[q.queue] || [0])[0]), "depth"],
+                          [rates(d.history, q.queue), "rate"]]));
+    td.title = "pending (blue) and tasks ended per second (green)";
     tr.appendChild(td);
     return tr;
   });
