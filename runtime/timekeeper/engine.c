@@ -516,12 +516,8 @@ static int fire(orca__timekeeper *tk, sched *s, int64_t now) {
     rc = tk->be->ops->schedule_fire(tk->be, s->name, expected, next, tk->jobs, n);
     note_store(tk, rc);
     if (rc == 0) {
-      if (tk->opts.on_fires) {
-        int64_t made = now_us(tk);
-        for (size_t i = 0; i < n; i++) /* fires[] is free until the next build */
-          tk->fires[i] = made - tk->fires[i];
-        tk->opts.on_fires(tk->opts.fires_ud, tk->fires, n, skipped);
-      }
+      if (tk->opts.on_fires)
+        tk->opts.on_fires(tk->opts.fires_ud, tk->fires, n, now_us(tk), skipped);
       pthread_mutex_lock(&tk->mu);
       tk->st.fires += n;
       tk->st.skipped += skipped;

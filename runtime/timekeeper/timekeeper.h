@@ -113,11 +113,12 @@ typedef struct orca__timekeeper_opts {
   void (*on_cycle)(void *ud, int fired);
   void *ud;
   /* Called after this node made fires of one schedule, on the thread that
-   * made them (libuv's pool in loop mode): lateness_us[i] is how long after
-   * its fire time the i-th of the n fires was made; skipped the missed fires
-   * the catch-up policy dropped with them. For metrics; must not block. NULL
-   * = none. Gets fires_ud. */
-  void (*on_fires)(void *ud, const int64_t *lateness_us, size_t n, uint64_t skipped);
+   * made them (libuv's pool in loop mode): fire_us[0..n) are their fire
+   * times (valid during the call), made_us when they were stored (so
+   * made_us - fire_us[i] is a fire's lateness), skipped the missed fires the
+   * catch-up policy dropped with them. For metrics; must not block. NULL =
+   * none. Gets fires_ud. */
+  void (*on_fires)(void *ud, const int64_t *fire_us, size_t n, int64_t made_us, uint64_t skipped);
   void *fires_ud;
 } orca__timekeeper_opts;
 

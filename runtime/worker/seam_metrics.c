@@ -274,7 +274,8 @@ void orca__seam_hook_call(orca__hthread *ht, int point, bool failed) {
     orca__metrics_add(ht->mshard, wm->m, wm->hook_err_id, (size_t)point, 1);
 }
 
-void orca__seam_timekeeper_fires(void *ud, const int64_t *lateness_us, size_t n, uint64_t skipped) {
+void orca__seam_timekeeper_fires(void *ud, const int64_t *fire_us, size_t n, int64_t made_us,
+                                 uint64_t skipped) {
   orca_worker *w = ud;
   orca__wmetrics *wm = w->wm;
   if (!wm)
@@ -283,7 +284,7 @@ void orca__seam_timekeeper_fires(void *ud, const int64_t *lateness_us, size_t n,
   if (skipped)
     orca__metrics_add(wm->shared, wm->m, wm->skipped_id, 0, skipped);
   for (size_t i = 0; i < n; i++)
-    orca__metrics_observe(wm->shared, wm->m, wm->late_id, 0, lateness_us[i]);
+    orca__metrics_observe(wm->shared, wm->m, wm->late_id, 0, made_us - fire_us[i]);
 }
 
 /* ---- gauges, at scrape (the server's thread) ---- */

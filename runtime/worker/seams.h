@@ -108,7 +108,8 @@ enum { ORCA__HP_BEFORE_RUN, ORCA__HP_AFTER_RUN, ORCA__HP_ON_ERROR, ORCA__NHP };
  * failed at run time. */
 void orca__seam_hook_call(orca__hthread *ht, int point, bool failed);
 /* The TimeKeeper's on_fires (orca__timekeeper_opts), ud = the worker. */
-void orca__seam_timekeeper_fires(void *ud, const int64_t *lateness_us, size_t n, uint64_t skipped);
+void orca__seam_timekeeper_fires(void *ud, const int64_t *fire_us, size_t n, int64_t made_us,
+                                 uint64_t skipped);
 /* True when the worker records metrics. */
 bool orca__seam_metrics_on(const orca_worker *w);
 

@@ -73,6 +73,9 @@ def test_all():
     with Procs() as procs:
         w = World(procs)
         open(w.flag, "w").close()
+        # A schedule firing every second, for the TimeKeeper's metrics.
+        run([ORCA, "schedules", "add", "ops.tick", "shop.price", "--backend", w.db, "--schema",
+             SCHEMA, "--every", "1s", "--args", '{"sku": "tick"}'])
         ports = [w.start_worker("ops-a"), w.start_worker("ops-b")]
         # An address in use stops a worker at start; a bad one is a usage error.
         r = run([WORKER, "--backend", w.db, "--metrics", f"127.0.0.1:{ports[0]}"],
@@ -90,8 +93,11 @@ def test_all():
             s = [parse(w.scrape(p)) for p in ports]
             ok = sum(total(x, "orca_tasks_succeeded_total", task="shop.ping") for x in s)
             dead = sum(total(x, "orca_tasks_dead_total", task="shop.notify") for x in s)
-            return s if ok == PINGS and dead == 1 else None
-        samples = wait_for("every ping succeeded and the notify is dead", done)
+            fires = sum(total(x, "orca_timekeeper_fire_lateness_seconds_count") for x in s)
+            return s if ok == PINGS and dead == 1 and fires >= 1 else None
+        samples = wait_for("every ping succeeded, the notify dead, a schedule fired", done)
+        fires = sum(total(s, "orca_timekeeper_fires_total") for s in samples)
+        check(fires >= 1, f"orca_timekeeper_fires_total {fires}")
 
         # promtool reads the whole exposition of both workers.
         for p in ports:
@@ -100,7 +106,8 @@ def test_all():
             check(r.returncode == 0, f"promtool check metrics: {r.stdout}{r.stderr}")
 
         # What the counters say agrees with what happened.
-        started = sum(total(s, "orca_tasks_started_total") for s in samples)
+        started = sum(total(s, "orca_tasks_started_total", task=t) for s in samples
+                      for t in ("shop.ping", "shop.notify"))
         check(started == PINGS + 1, f"started {started}, expected {PINGS + 1}")
         failed = sum(total(s, "orca_tasks_failed_total", task="shop.notify") for s in samples)
         check(failed == 1, f"failed notify {failed}")
