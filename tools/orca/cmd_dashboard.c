@@ -36,10 +36,7 @@ static int read_token(cli *c, const char *path, char *out, size_t cap) {
     return cli_fail(c, CLI_USAGE, "--auth-file '%s': %s", path, strerror(errno));
   struct stat st;
   if (fstat(fileno(f), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
-    fprintf(stderr,
-            "orca dashboard: warning: --auth-file '%s' can be read by other users (chmod 600 "
-            "it)\n",
-            path);
+    orca_log(ORCA_LOG_WARN, "--auth-file '%s' can be read by other users (chmod 600 it)", path);
   size_t n = fgets(out, (int)cap, f) ? strlen(out) : 0;
   fclose(f);
   while (n && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' ' || out[n - 1] == '\t'))
