@@ -438,7 +438,8 @@ static void post_dlq(orca_dashboard *d, const orca__http_req *req, bool requeue,
     fail(resp, rc, &err); /* the ones before stay done: the count is in the log */
   } else if (!mw.rc) {
     orca__jw_printf(w, "{\"count\":%zu,\"missing\":[", total);
-    orca__jw_raw(w, missing.data ? (const char *)missing.data : "");
+    if (!w->rc && missing.len) /* the ids as written, not NUL-terminated */
+      w->rc = orca_buf_append(w->out, missing.data, missing.len);
     orca__jw_raw(w, "]}\n");
   }
   orca_buf_free(&missing);
