@@ -27,15 +27,32 @@ foreach(f bin/orcac bin/orca include/orca/orca.h lib/cmake/Orca/OrcaConfig.cmake
   endif()
 endforeach()
 
-# pkg-config sees the installed orca.pc and the libraries liborca uses, and
-# nothing else (no librdkafka: nothing links it).
+# pkg-config sees the installed orca.pc and the libraries liborca uses (with
+# the modules their own .pc files require, e.g. gnutls for libmicrohttpd),
+# and nothing else (no librdkafka: nothing links it).
 set(pc_dir ${WORK_DIR}/pkgconfig)
 file(MAKE_DIRECTORY ${pc_dir})
-foreach(mod libuv msgpack hiredis lua5.4 sqlite3 libsodium)
+set(mods libuv msgpack hiredis lua5.4 sqlite3 libsodium libmicrohttpd)
+set(seen)
+while(mods)
+  list(POP_FRONT mods mod)
+  list(FIND seen ${mod} at)
+  if(NOT at EQUAL -1)
+    continue()
+  endif()
+  list(APPEND seen ${mod})
   step(pkg-config --variable=pcfiledir ${mod})
   string(STRIP "${step_out}" dir)
   file(COPY ${dir}/${mod}.pc DESTINATION ${pc_dir})
-endforeach()
+  foreach(kind --print-requires --print-requires-private)
+    step(pkg-config ${kind} ${mod})
+    string(REGEX MATCHALL "(^|\n)[^ \n]+" reqs "${step_out}")
+    foreach(r IN LISTS reqs)
+      string(STRIP "${r}" r)
+      list(APPEND mods ${r})
+    endforeach()
+  endforeach()
+endwhile()
 set(ENV{PKG_CONFIG_LIBDIR} ${pc_dir})
 set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig)
 
