@@ -191,7 +191,10 @@ static int h_slow(orca_ctx *ctx, const rt_args *a, int64_t *r) {
   (void)ctx;
   report_start(a->n);
   struct pollfd p = {.fd = stop_pipe[0], .events = POLLIN};
-  if (poll(&p, 1, 30000) != 1)
+  int n;
+  while ((n = poll(&p, 1, 30000)) < 0 && errno == EINTR)
+    ; /* SIGTERM may be delivered to this thread: not a reason to stop waiting */
+  if (n != 1)
     _exit(3); /* never told to stop */
   *r = a->n;
   return 0;
