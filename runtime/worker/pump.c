@@ -77,12 +77,10 @@ static void complete_batch(orca_worker *w, size_t nb, const bool *release) {
   for (size_t i = 0; i < nb; i++)
     fill_completion(w, w->batch[i], release[i], &w->comps[i]);
   bool logged = false;
-  bool timed = orca__seam_metrics_on(w);
   for (;;) {
-    int64_t t0 = timed ? orca_monotonic_us() : 0;
+    int64_t t0 = orca__seam_call_start(w);
     int rc = w->b->ops->complete(w->b, w->comps, nb);
-    if (timed)
-      orca__seam_backend_call(w, ORCA__OP_COMPLETE, orca_monotonic_us() - t0, rc);
+    orca__seam_backend_call(w, ORCA__OP_COMPLETE, t0, rc);
     if (rc == 0) {
       w->n_complete_calls++;
       w->n_completed += nb;
@@ -148,11 +146,9 @@ static void extend_leases(orca_worker *w) {
       w->lease_ptrs[n++] = &w->slots[i].lease;
   if (n == 0)
     return;
-  bool timed = orca__seam_metrics_on(w);
-  int64_t t0 = timed ? orca_monotonic_us() : 0;
+  int64_t t0 = orca__seam_call_start(w);
   int rc = w->b->ops->extend(w->b, w->lease_ptrs, n, w->id, w->lease_us, w->ext_status);
-  if (timed)
-    orca__seam_backend_call(w, ORCA__OP_EXTEND, orca_monotonic_us() - t0, rc);
+  orca__seam_backend_call(w, ORCA__OP_EXTEND, t0, rc);
   if (rc) {
     orca_log(ORCA_LOG_WARN, "worker %s: renewing %zu lease(s) failed: %s", w->id, n,
              orca_strerror(rc));
@@ -205,11 +201,9 @@ static int fetch(orca_worker *w, size_t want, bool wait) {
                          .lease_us = w->lease_us,
                          .wait_us = wait ? FETCH_WAIT_US : 0};
   size_t got = 0;
-  bool timed = orca__seam_metrics_on(w);
-  int64_t t0 = timed ? orca_monotonic_us() : 0;
+  int64_t t0 = orca__seam_call_start(w);
   int rc = w->b->ops->fetch(w->b, &req, w->lease_ptrs, k, &got);
-  if (timed)
-    orca__seam_backend_call(w, ORCA__OP_FETCH, orca_monotonic_us() - t0, rc);
+  orca__seam_backend_call(w, ORCA__OP_FETCH, t0, rc);
   if (rc)
     got = 0;
   w->n_fetch_calls++;

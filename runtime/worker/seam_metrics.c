@@ -254,15 +254,19 @@ void orca__seam_task_end(orca__hthread *ht, const orca__slot *s, const orca__tas
     orca__metrics_add(sh, m, wm->task_ids[k], series, 1);
 }
 
-void orca__seam_backend_call(orca_worker *w, int op, int64_t elapsed_us, int rc) {
+int64_t orca__seam_call_start(const orca_worker *w) {
+  return w->wm ? orca_monotonic_us() : 0;
+}
+
+void orca__seam_backend_call(orca_worker *w, int op, int64_t t0, int rc) {
   orca__wmetrics *wm = w->wm;
-  if (!wm || op < 0 || op >= ORCA__NOPS)
+  if (!wm || !t0 || op < 0 || op >= ORCA__NOPS)
     return;
   orca__mshard *sh = op == ORCA__OP_STATS ? wm->shared : wm->pump;
   orca__metrics_add(sh, wm->m, wm->op_id, (size_t)op, 1);
   if (rc)
     orca__metrics_add(sh, wm->m, wm->op_err_id, (size_t)op, 1);
-  orca__metrics_observe(sh, wm->m, wm->op_time_id, (size_t)op, elapsed_us);
+  orca__metrics_observe(sh, wm->m, wm->op_time_id, (size_t)op, orca_monotonic_us() - t0);
 }
 
 void orca__seam_hook_call(orca__hthread *ht, int point, bool failed) {
@@ -319,7 +323,7 @@ static void refresh_depth(orca_worker *w, orca__wmetrics *wm) {
   wm->ndepth = 0;
   orca_err err = {0};
   int rc = orca_queue_list(wm->client, keep_depth, wm, &err);
-  orca__seam_backend_call(w, ORCA__OP_STATS, orca_monotonic_us() - now, rc);
+  orca__seam_backend_call(w, ORCA__OP_STATS, now, rc);
   if (rc) {
     wm->ndepth = rc == ORCA_ENOMEM ? 0 : kept;
     if (!wm->depth_failed)

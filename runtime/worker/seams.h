@@ -99,9 +99,11 @@ int orca__seam_metrics_open(orca_worker *w, orca_err *err);
 void orca__seam_metrics_close(orca_worker *w);
 /* Handler thread ht, after delivery s ended as its completion says. */
 void orca__seam_task_end(orca__hthread *ht, const orca__slot *s, const orca__task_obs *o);
-/* Pump thread: one backend call of the task path took elapsed_us, rc its
- * return code. */
-void orca__seam_backend_call(orca_worker *w, int op, int64_t elapsed_us, int rc);
+/* Around one backend call of the task path (pump thread): t0 =
+ * orca__seam_call_start(w) before it (0 without metrics: no clock read),
+ * orca__seam_backend_call(w, ORCA__OP_*, t0, rc) after it. */
+int64_t orca__seam_call_start(const orca_worker *w);
+void orca__seam_backend_call(orca_worker *w, int op, int64_t t0, int rc);
 /* The hook points a worker runs, for the metrics' point label. */
 enum { ORCA__HP_BEFORE_RUN, ORCA__HP_AFTER_RUN, ORCA__HP_ON_ERROR, ORCA__NHP };
 /* Handler thread: hook point `point` (ORCA__HP_*) ran; failed when a hook

@@ -85,9 +85,9 @@ int orca_worker_open(const orca_worker_opts *opts, orca_worker **out, orca_err *
   w->batch = calloc(w->nslots, sizeof *w->batch);
   w->release = calloc(w->nslots, sizeof *w->release);
   w->ext_status = calloc(w->nslots, sizeof *w->ext_status);
-  if ((o.backend && !w->backend_url) || (o.hooks_file && !w->hooks_file) ||
-      (o.metrics && !w->metrics_listen) || !w->slots || !w->threads || !w->comps ||
-      !w->lease_ptrs || !w->batch || !w->release || !w->ext_status) {
+  if ((o.backend && !w->backend_url) || (o.hooks_file && !w->hooks_file) || !w->slots ||
+      !w->threads || !w->comps || !w->lease_ptrs || !w->batch || !w->release || !w->ext_status ||
+      (o.metrics && !w->metrics_listen)) {
     orca_worker_close(w);
     return orca_err_set(err, ORCA_ENOMEM, "worker: out of memory");
   }

@@ -84,11 +84,13 @@ typedef struct orca__hthread {
   orca_arena arena; /* per task: args, result, headers; reset between tasks */
   uint64_t rng;     /* jitter */
   orca_ctx ctx;
-  struct orca__hooks *hooks;   /* this thread's Lua state (seam_hooks.c); NULL without hooks */
-  struct orca__mshard *mshard; /* this thread's metrics shard (seam_metrics.c); NULL = off */
-  orca__slot *cur;             /* (mu) the delivery running here, NULL when idle */
-  int64_t timeout_at;          /* (mu) monotonic µs when the attempt times out, 0 = none */
-  bool stuck_warned;           /* (mu) logged that it outlived timeout + grace */
+  struct orca__hooks *hooks; /* this thread's Lua state (seam_hooks.c); NULL without hooks */
+  orca__slot *cur;           /* (mu) the delivery running here, NULL when idle */
+  int64_t timeout_at;        /* (mu) monotonic µs when the attempt times out, 0 = none */
+  bool stuck_warned;         /* (mu) logged that it outlived timeout + grace */
+
+  /* This thread's metrics shard (seam_metrics.c); NULL = off. */
+  struct orca__mshard *mshard;
 } orca__hthread;
 
 typedef struct orca__handler {
