@@ -117,7 +117,8 @@ struct orca__store_ops {
    * handing again and cb receives it as a job (id, task, queue, priority,
    * attempt, payload) for the caller to append to the log and then confirm
    * with handed. A non-zero cb return undoes the call (ORCA_ENOMEM).
-   * *next_due_us gets the earliest remaining due time (INT64_MAX: none).
+   * *next_due_us gets the earliest remaining due time, not counting the
+   * handoff windows of the tasks this call handed out (INT64_MAX: none).
    * Returns how many were handed out, or an error. */
   int (*due)(orca__store *s, int64_t now_us, size_t max, bool reclaim, orca__job_cb cb, void *ud,
              int64_t *next_due_us);
