@@ -3,7 +3,8 @@
  * ends. Built twice: fused (one database, sqlite:DIR/orca.db) and, with
  * CF_SPLIT, as a SQLite log and a SQLite store in two files composed
  * through the generic path (sqlite:DIR/log.db?store=sqlite:DIR/store.db),
- * the same composition a Kafka log uses. */
+ * the same composition a Kafka log uses. The fused build also runs the log
+ * cases on the SQLite log and the store cases on the SQLite store. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <ftw.h>
 #include <stdio.h>
@@ -60,6 +61,9 @@ int main(void) {
   int failed = orca_conformance_run("conformance/sqlite+sqlite", make_url, &d);
 #else
   int failed = orca_conformance_run("conformance/sqlite", make_url, &d);
+  failed += orca_conformance_run_log("conformance/sqlite-log", &orca__sqlite_log_ops, make_url, &d);
+  failed +=
+      orca_conformance_run_store("conformance/sqlite-store", &orca__sqlite_store_ops, make_url, &d);
 #endif
   for (int i = 0; i < d.n; i++)
     nftw(d.path[i], rm_entry, 8, FTW_DEPTH | FTW_PHYS);
