@@ -69,7 +69,9 @@ typedef struct orca__backend_ops orca__backend_ops;
 
 /* The part of every backend handle that the core reads. Implementations
  * embed it as their first member. log and store are the two halves: in a
- * fused handle, views of the same engine handle (one connection). */
+ * fused handle, views of the same engine handle (one connection); NULL in
+ * a fused handle whose engine has no separate halves yet (Redis), whose
+ * table then implements every step itself. */
 struct orca__backend {
   const orca__backend_ops *ops;
   const orca_clock *clock; /* never NULL after open */
@@ -165,11 +167,15 @@ struct orca__backend_ops {
    * Exactly as if all its leases ran out now: the next fetch of any worker
    * gets the tasks with `deliveries` incremented; a task flagged for cancel
    * is recorded cancelled instead; the dead worker's later complete/extend
-   * of them is skipped / ELOST. The fused steps run in one transaction or
-   * script, like extend. *count gets how many were given back (0: none
-   * held; calling again is harmless). Returns 0, ORCA_ENOTSUP when this
-   * backend cannot (every table fills the slot; one that cannot answers
-   * ENOTSUP, never NULL), or a backend error (some may be given back). */
+   * of them is skipped / ELOST, so releasing a worker that was in fact
+   * alive only makes its tasks run again (at-least-once). A fused table
+   * does it in one transaction / round trip and wakes blocked fetches; a
+   * composed one asks its log (log.h; the store takes the new deliveries
+   * over at start). *count (may be NULL) gets how many were given back (0:
+   * none held; calling again is harmless). Returns 0, or an error (nothing
+   * released). Not supported: the slot is NULL, or (composed, the log has
+   * none) the call returns ORCA_ENOTSUP; callers treat both alike, and
+   * the leases then run out as usual. */
   int (*release_worker)(orca__backend *b, const char *worker, size_t *count);
 };
 
@@ -189,9 +195,6 @@ int orca__fwd_schedule_list(orca__backend *b, orca__schedule_cb cb, void *ud);
 int orca__fwd_schedule_remove(orca__backend *b, const char *name);
 int orca__fwd_schedule_pause(orca__backend *b, const char *name, bool paused);
 int orca__fwd_cancel(orca__backend *b, const char *id);
-/* The log-only step of a fused table: forwards to b->log's release_worker,
- * ORCA_ENOTSUP when it has none. */
-int orca__fwd_release_worker(orca__backend *b, const char *worker, size_t *count);
 
 /* Compose a split backend from a log and a store already open (compose.c),
  * taking ownership of both (closed with the returned handle, or at once on

@@ -199,18 +199,12 @@ static void promote_if_due(compose *c) {
 
 /* ---- enqueue ------------------------------------------------------------ */
 
-static int split_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
-                         orca__enqueue_result *res) {
-  compose *c = (compose *)b;
-  if (n == 0)
-    return 0;
-  if (!jobs || !res)
-    return ORCA_EINVAL;
-  orca__store *st = b->store;
-  int rc = st->ops->admit(st, jobs, n, res);
+/* Hand the jobs the store just admitted (res[i].status 0) and found ready
+ * to the log; remember the due time of the deferred ones. */
+static int hand_over_admitted(compose *c, const orca__job *jobs, size_t n,
+                              const orca__enqueue_result *res) {
+  int rc = reserve((void **)&c->jobs, &c->njobs, n, sizeof *c->jobs);
   if (rc)
-    return rc;
-  if ((rc = reserve((void **)&c->jobs, &c->njobs, n, sizeof *c->jobs)))
     return rc;
   /* Read the time after admit: every job the store found ready is ready by
    * now too (a job that became due in between is appended although the
@@ -226,6 +220,20 @@ static int split_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
       c->jobs[k++] = jobs[i];
   }
   return hand_over(c, c->jobs, k);
+}
+
+static int split_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
+                         orca__enqueue_result *res) {
+  compose *c = (compose *)b;
+  if (n == 0)
+    return 0;
+  if (!jobs || !res)
+    return ORCA_EINVAL;
+  orca__store *st = b->store;
+  int rc = st->ops->admit(st, jobs, n, res);
+  if (rc)
+    return rc;
+  return hand_over_admitted(c, jobs, n, res);
 }
 
 /* ---- fetch -------------------------------------------------------------- */
@@ -390,20 +398,9 @@ static int split_schedule_fire(orca__backend *b, const char *name, int64_t expec
     return ORCA_ENOMEM;
   int rc = st->ops->schedule_fire(st, name, expected_us, next_us, jobs, njobs, res);
   if (rc == 0 && njobs) {
-    rc = reserve((void **)&c->jobs, &c->njobs, njobs, sizeof *c->jobs);
-    int64_t now = now_of(c);
-    size_t k = 0;
-    for (size_t i = 0; rc == 0 && i < njobs; i++) {
-      if (res[i].status)
-        continue;
-      if (jobs[i].eta_us > now)
-        note_due(c, jobs[i].eta_us);
-      else
-        c->jobs[k++] = jobs[i];
-    }
     /* The fire happened: a failed append is healed by the store's handoff
      * window, not by firing again. */
-    int hr = rc ? rc : hand_over(c, c->jobs, k);
+    int hr = hand_over_admitted(c, jobs, njobs, res);
     if (hr)
       orca_log(ORCA_LOG_WARN,
                "backend: schedule '%s' fired but its task(s) did not reach the log (%s); the "
@@ -461,7 +458,7 @@ int orca__fwd_schedule_pause(orca__backend *b, const char *name, bool paused) {
   return b->store->ops->schedule_pause(b->store, name, paused);
 }
 
-int orca__fwd_release_worker(orca__backend *b, const char *worker, size_t *count) {
+static int split_release_worker(orca__backend *b, const char *worker, size_t *count) {
   if (!b->log || !b->log->ops->release_worker)
     return ORCA_ENOTSUP;
   return b->log->ops->release_worker(b->log, worker, count);
@@ -512,7 +509,7 @@ static const orca__backend_ops split_ops = {
     .schedule_remove = orca__fwd_schedule_remove,
     .schedule_pause = orca__fwd_schedule_pause,
     .schedule_fire = split_schedule_fire,
-    .release_worker = orca__fwd_release_worker,
+    .release_worker = split_release_worker,
 };
 
 int orca__compose_open(orca__log *log, orca__store *store, orca__backend **out, orca_err *err) {

@@ -112,8 +112,8 @@ struct orca__log_ops {
                 int64_t lease_us, int *status);
   /* Give back every delivery held by worker (see the head); *count gets
    * how many (0 when it held none, or is unknown). Returns 0 or an error
-   * (some may have been given back; calling again is safe). NULL: not
-   * supported by this log. */
+   * (calling again is safe). NULL: not supported by this log (the
+   * composed backend answers ORCA_ENOTSUP). */
   int (*release_worker)(orca__log *l, const char *worker, size_t *count);
 };
 

@@ -208,5 +208,4 @@ const orca__backend_ops orca__redis_ops = {
     .schedule_remove = orca__redis_schedule_remove,
     .schedule_pause = orca__redis_schedule_pause,
     .schedule_fire = orca__redis_schedule_fire,
-    .release_worker = orca__fwd_release_worker, /* ENOTSUP until its log half has it */
 };

@@ -1,8 +1,7 @@
 /* log.c — the SQLite log (log.h): a tasks table that holds only entries
  * waiting or leased. append inserts ready rows (an id already in the log
  * stays as it is), fetch is fetch.c's leasing with refs "RID.DELIVERIES",
- * complete and extend are complete.c's. release_worker serves the fused
- * backend too: it is the same statement there. */
+ * complete and extend are complete.c's. */
 #include "backend/sqlite/sqlite_internal.h"
 
 #include <string.h>
@@ -46,27 +45,5 @@ int orca__sq_append(orca__log *l, const orca__job *jobs, size_t n) {
   if ((rc = orca__sq_commit(s)))
     return rc;
   orca__sq_notify_signal(s);
-  return 0;
-}
-
-int orca__sq_release_worker(orca__log *l, const char *worker, size_t *count) {
-  orca__sqlite *s = orca__sq_of_log(l);
-  if (count)
-    *count = 0;
-  if (!worker || !*worker)
-    return ORCA_EINVAL;
-  sqlite3_stmt *st = orca__sq_stmt_get(s, SQ_RELEASE_WORKER);
-  if (!st)
-    return ORCA_EBACKEND;
-  sqlite3_bind_text(st, 1, worker, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, orca__sq_now(s));
-  int rc = orca__sq_exec_stmt(st);
-  if (rc)
-    return rc;
-  int n = sqlite3_changes(s->db);
-  if (count)
-    *count = (size_t)n;
-  if (n > 0)
-    orca__sq_notify_signal(s);
   return 0;
 }

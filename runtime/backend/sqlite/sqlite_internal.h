@@ -77,7 +77,6 @@ typedef enum orca__sq_stmt {
   SQ_SCHED_REMOVE,
   SQ_SCHED_PAUSE,
   SQ_SCHED_FIRE,
-  SQ_RELEASE_WORKER,
   /* store role: a separate log holds the queue (store.c) */
   SQ_S_HANDED,
   SQ_S_START,
@@ -243,7 +242,6 @@ int orca__sq_schedule_fire(orca__backend *b, const char *name, int64_t expected_
 int orca__sq_store_schedule_fire(orca__store *st, const char *name, int64_t expected_us,
                                  int64_t next_us, const orca__job *jobs, size_t njobs,
                                  orca__enqueue_result *res);
-int orca__sq_release_worker(orca__log *l, const char *worker, size_t *count);
 
 /* The store half beside a separate log (store.c, complete.c). */
 int orca__sq_admit(orca__store *st, const orca__job *jobs, size_t n, orca__enqueue_result *res);

@@ -150,9 +150,6 @@ static const char *const sql[SQ__COUNT] = {
     [SQ_SCHED_PAUSE] = "UPDATE schedules SET paused = ?2 WHERE name = ?1",
     [SQ_SCHED_FIRE] = "UPDATE schedules SET next_fire = ?3"
                       " WHERE name = ?1 AND next_fire = ?2 AND paused = 0",
-    /* Every delivery of worker ?1 back to its queue (failover). */
-    [SQ_RELEASE_WORKER] = "UPDATE OR FAIL tasks SET" BACK_TO_QUEUE("?2")
-                          " WHERE " TIMER(3) " AND lease_owner = ?1",
     /* ---- store role ---- */
     [SQ_S_HANDED] = "UPDATE OR FAIL tasks SET q = 1, due = NULL WHERE id = ?1 AND q = 5",
     /* A delivery from the log runs when its record is handing or queued, or
