@@ -193,8 +193,11 @@ static void promote_if_due(compose *c) {
   if (c->next_due_us > now)
     return;
   int rc = split_promote(&c->be, now, 1000, NULL);
-  if (rc < 0)
+  if (rc < 0) {
     orca_log(ORCA_LOG_DEBUG, "backend: promoting due tasks failed: %s", orca_strerror(rc));
+    if (c->next_due_us <= now)
+      c->next_due_us = now + 1000000; /* not at every fetch while the store is away */
+  }
 }
 
 /* ---- enqueue ------------------------------------------------------------ */
