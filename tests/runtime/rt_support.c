@@ -47,10 +47,13 @@ void rt_env_init(rt_env *e) {
     snprintf(e->url, sizeof e->url, "%s", orca_test_redis_url(&rt_redis, ++rt_redis_db));
     return;
   }
-  if (be && !strcmp(be, "split"))
-    snprintf(e->url, sizeof e->url, "sqlite:%s/log.db?store=sqlite:%s/store.db", e->dir, e->dir);
-  else
+  if (be && !strcmp(be, "split")) {
+    int k = snprintf(e->url, sizeof e->url, "sqlite:%s/log.db?store=sqlite:%s/store.db", e->dir,
+                     e->dir);
+    assert_true(k > 0 && (size_t)k < sizeof e->url);
+  } else {
     snprintf(e->url, sizeof e->url, "sqlite:%s/orca.db", e->dir);
+  }
 }
 
 void rt_env_done(rt_env *e) {
