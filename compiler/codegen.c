@@ -1,4 +1,5 @@
-/* codegen.c — orcac_codegen(): model, render, write.
+/* codegen.c — orcac_codegen() and orcac_codegen_python(): model, render,
+ * write.
  *
  * The only file of the generator that touches the file system: it finds the
  * templates (embedded into orcac at build time, or a --templates directory
@@ -84,15 +85,21 @@ static int write_file(cg_pool *p, const char *path, const cg_sb *data) {
   return 0;
 }
 
-int orcac_codegen(const orca_ast_file *file, const char *outdir, const char *templates_dir) {
-  /* A mistyped --templates would otherwise fall back to the embedded
-   * templates without a word. */
+/* A mistyped --templates would otherwise fall back to the embedded
+ * templates without a word. Returns 0 or -1 (reported). */
+static int check_templates_dir(const char *templates_dir) {
   struct stat st;
   if (templates_dir && (stat(templates_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
     fprintf(stderr, "orcac: --templates %s: %s\n", templates_dir,
             errno && errno != ENOTDIR ? strerror(errno) : "not a directory");
     return -1;
   }
+  return 0;
+}
+
+int orcac_codegen(const orca_ast_file *file, const char *outdir, const char *templates_dir) {
+  if (check_templates_dir(templates_dir) != 0)
+    return -1;
   cg_pool *p = cg_pool_new();
   if (!p) {
     fputs("orcac: out of memory\n", stderr);
@@ -113,6 +120,28 @@ int orcac_codegen(const orca_ast_file *file, const char *outdir, const char *tem
   }
   cg_sb_free(&h);
   cg_sb_free(&c);
+  cg_pool_free(p);
+  return rc;
+}
+
+int orcac_codegen_python(const orca_ast_file *file, const char *outdir, const char *templates_dir) {
+  if (check_templates_dir(templates_dir) != 0)
+    return -1;
+  cg_pool *p = cg_pool_new();
+  if (!p) {
+    fputs("orcac: out of memory\n", stderr);
+    return -1;
+  }
+  tsrc ts = {p, templates_dir, false};
+  cg_template_src src = {load, &ts};
+  cg_sb py = {0};
+  int rc = -1;
+  if (cg_render(p, &src, "module.py", orcac__codegen_py_model(p, file), &py) == 0) {
+    const char *dir = outdir && *outdir ? outdir : ".";
+    char *path = cg_printf(p, "%s/%s.py", dir, cg_py_module(p, file->basename));
+    rc = write_file(p, path, &py);
+  }
+  cg_sb_free(&py);
   cg_pool_free(p);
   return rc;
 }

@@ -105,7 +105,7 @@ class Client(_core.Client):
     sqlite:./.orca/orca.db). Safe to share between threads (calls take turns);
     blocking calls release the GIL. Use as a context manager or close()."""
 
-    def inspect(self, id: str) -> TaskInfo:  # type: ignore[override]
+    def inspect(self, id: str) -> TaskInfo:
         d = super().inspect(id)
         for k in ("enqueued", "eta", "started", "finished", "expires"):
             d[k] = _time(d[k])
@@ -197,7 +197,7 @@ class Schema:
     def __init__(self, package: str, *, imports: Sequence[Schema] = (),
                  enums: tuple[Any, ...] = (), structs: tuple[Any, ...] = (),
                  tasks: tuple[Any, ...] = (), schedules: tuple[Any, ...] = ()) -> None:
-        self._c = _core.Schema(package, tuple(i._c for i in imports), enums, structs, tasks,
+        self._c: _core.Schema = _core.Schema(package, tuple(i._c for i in imports), enums, structs, tasks,
                                schedules)
         self._tasks: dict[str, Task[Any, Any]] = {}
         self.package = package
