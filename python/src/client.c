@@ -6,10 +6,11 @@
  * released around the lock and the call, so other Python threads run while
  * one waits on the network. Values are converted before the lock is taken,
  * into an arena private to the call. */
+#include "pyorca.h" /* Python.h first, as CPython asks */
+
 #include <limits.h>
 #include <string.h>
 
-#include "pyorca.h"
 #include "pythread.h"
 
 typedef struct pyclient {

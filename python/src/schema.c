@@ -21,11 +21,12 @@
  * which is all liborca's codec asks of them: the wire format never depends on
  * a layout. Everything lives in the schema's arena and dies with it; a worker
  * or client that uses a task keeps a reference to its Schema. */
+#include "pyorca.h" /* Python.h first, as CPython asks */
+
 #include <stddef.h>
 #include <string.h>
 
 #include "orca/cron.h"
-#include "pyorca.h"
 
 /* An orca_task_desc's invoke: the trampoline into Python (worker.c). */
 int pyorca_invoke(orca_fn fn, orca_ctx *ctx, const void *args, void *result);

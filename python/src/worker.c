@@ -16,10 +16,10 @@
  * Signals: liborca's worker installs SIGINT/SIGTERM/SIGHUP handlers while it
  * runs (graceful stop, hook reload); Python's own handlers are saved before
  * and put back after, so Ctrl-C raises KeyboardInterrupt again afterwards. */
+#include "pyorca.h" /* Python.h first, as CPython asks */
+
 #include <signal.h>
 #include <string.h>
-
-#include "pyorca.h"
 
 typedef struct pyworker {
   PyObject_HEAD orca_worker *w;
