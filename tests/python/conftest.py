@@ -12,6 +12,18 @@ import redis as redis_py
 
 import orcastra
 
+# Under the sanitizers ctest preloads their runtime for this interpreter; the
+# C programs the tests start carry their own and must not get it twice.
+PRELOAD = os.environ.pop("LD_PRELOAD", None)
+
+
+def python_env(**extra):
+    """The environment for a Python child process that imports orcastra."""
+    env = dict(os.environ, **extra)
+    if PRELOAD:
+        env["LD_PRELOAD"] = PRELOAD
+    return env
+
 
 @pytest.fixture(scope="session")
 def redis_server():

@@ -5,11 +5,13 @@ import datetime
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
 import orcastra
 import pyt_orca
+from conftest import python_env
 import pyt_v2_orca
 import shop_orca
 from shop_orca import ChargeArgs, Item, Order, Receipt
@@ -17,20 +19,30 @@ from shop_orca import ChargeArgs, Item, Order, Receipt
 ORCA = os.environ.get("ORCA_TEST_ORCA_CLI")
 SHOP_WORKER = os.environ.get("ORCA_TEST_SHOP_WORKER")
 SHOP_ORCA = os.environ.get("ORCA_TEST_SHOP_ORCA")
+PRODUCER = os.path.join(os.environ["ORCA_SOURCE_DIR"], "examples", "shop", "producer.py")
 
 
 @pytest.mark.skipif(not SHOP_WORKER, reason="the shop example is not built")
 def test_python_producer_c_worker_typed_receipt(backend):
+    """examples/shop/producer.py enqueues shop.charge, the C worker runs it,
+    the producer prints the typed receipt."""
+    worker = subprocess.Popen([SHOP_WORKER, "--backend", backend, "--max-tasks", "1",
+                               "--no-schedules"], stderr=subprocess.PIPE, text=True)
+    try:
+        out = subprocess.run([sys.executable, PRODUCER, backend], capture_output=True, text=True,
+                             timeout=60, env=python_env())
+        assert out.returncode == 0, out.stderr
+        assert worker.wait(timeout=60) == 0
+    finally:
+        worker.kill()
+        worker.communicate()
+    # 2 teas at the default 9.99 and a cake at 3.50, computed by the C handler.
+    assert out.stdout.endswith(": charged 2348 cents for order py-1\n"), out.stdout
     with orcastra.Client(backend) as c:
-        order = Order(id="A1", items=[Item(sku="tea", qty=2)],
-                      placed_at=datetime.datetime.now(datetime.timezone.utc))
-        tid = shop_orca.charge.enqueue(c, ChargeArgs(order=order))
-        worker = subprocess.run([SHOP_WORKER, "--backend", backend, "--max-tasks", "1",
-                                 "--no-schedules"], capture_output=True, text=True, timeout=60)
-        assert worker.returncode == 0, worker.stderr
-        receipt = shop_orca.charge.result(c, tid, timeout=30)
-    assert isinstance(receipt, Receipt)
-    assert receipt.order_id == "A1" and receipt.cents > 0
+        tid = out.stdout.split(":")[0]
+        assert c.inspect(tid).state == "succeeded"
+        receipt = shop_orca.charge.result(c, tid, timeout=5)
+    assert isinstance(receipt, Receipt) and receipt == Receipt(order_id="py-1", cents=2348)
 
 
 @pytest.mark.skipif(not ORCA, reason="the orca CLI is not built")

@@ -13,6 +13,7 @@ import pytest
 
 import handlers
 import orcastra
+from conftest import python_env
 import pyt_orca
 from pyt_orca import AddArgs, FlakyArgs
 
@@ -79,7 +80,7 @@ def test_handlers_share_python_state_under_the_gil(backend, run_worker):
 
 
 def test_cancel_reaches_a_running_handler(backend, run_worker):
-    run_worker(backend, pyt_orca.register)
+    run_worker(backend, pyt_orca.register, lease=1.5)  # cancels are seen at lease renewals
     started, _ = handlers.gate("cancel-me")
     with orcastra.Client(backend) as c:
         tid = pyt_orca.block.enqueue(c, pyt_orca.BlockArgs(key="cancel-me"))
@@ -89,31 +90,37 @@ def test_cancel_reaches_a_running_handler(backend, run_worker):
             pyt_orca.block.result(c, tid, timeout=30)
 
 
-def test_no_leaks_over_many_tasks(tmp_path, redis_server, run_worker):
-    """Arguments and results of 20k tasks cross both ways; Python's traced
+def test_no_leaks_over_many_tasks(redis_server):
+    """Arguments and results of 10k tasks (ORCA_TEST_PY_LEAK_BATCHES x 1000)
+    cross both ways, and as many workers open and close; Python's traced
     memory and the reference counts of the objects involved stay flat."""
+    batches = int(os.environ.get("ORCA_TEST_PY_LEAK_BATCHES", "10"))
     url = f"{redis_server[0]}/15"
     value = pyt_orca.EchoArgs(value=pyt_orca.Everything(p=pyt_orca.Point(x=1), s="leak?",
                                                          points=[pyt_orca.Point()] * 3))
-    run_worker(url, pyt_orca.register, concurrency=2)
     with orcastra.Client(url) as c:
-        def batch():
-            ids = pyt_orca.echo.enqueue_many(c, [value] * 500)
+        def batch(n):
+            ids = pyt_orca.echo.enqueue_many(c, [value] * n)
+            w = orcastra.Worker(url, concurrency=2, max_tasks=n)
+            pyt_orca.register(w)
+            w.run()  # returns once the n tasks are done
+            w.close()
             for t in ids:
-                assert pyt_orca.echo.result(c, t, timeout=60) == value.value
+                assert pyt_orca.echo.result(c, t, timeout=0) == value.value
 
-        batch()  # warm up caches, interned names, the allocator
-        refs = (sys.getrefcount(value), sys.getrefcount(pyt_orca.Point), sys.getrefcount(value.value.s))
+        batch(1000)  # warm up caches, interned names, the allocator
+        refs = (sys.getrefcount(value), sys.getrefcount(pyt_orca.Point),
+                sys.getrefcount(value.value.s), sys.getrefcount(pyt_orca.echo))
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
-        for _ in range(40):
-            batch()
+        for _ in range(batches):
+            batch(1000)
         grown = tracemalloc.get_traced_memory()[0] - before
         tracemalloc.stop()
         assert (sys.getrefcount(value), sys.getrefcount(pyt_orca.Point),
-                sys.getrefcount(value.value.s)) == refs
-    print(f"traced memory growth over 20000 tasks: {grown} bytes")
-    assert grown < 256 * 1024
+                sys.getrefcount(value.value.s), sys.getrefcount(pyt_orca.echo)) == refs
+    print(f"traced memory growth over {batches * 1000} tasks: {grown} bytes")
+    assert grown < 64 * 1024
 
 
 WORKER_SCRIPT = textwrap.dedent("""
@@ -147,7 +154,8 @@ def test_signals_stop_a_python_worker_gracefully(sqlite_backend, how, sig):
     with orcastra.Client(sqlite_backend) as c:
         tid = pyt_orca.block.enqueue(c, pyt_orca.BlockArgs(key=how))
         p = subprocess.Popen([sys.executable, "-c", WORKER_SCRIPT, how, sqlite_backend],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=python_env())
         try:
             assert p.stdout.readline() == "started\n"
             p.send_signal(sig)
