@@ -97,7 +97,19 @@ static int check_templates_dir(const char *templates_dir) {
   return 0;
 }
 
-int orcac_codegen(const orca_ast_file *file, const char *outdir, const char *templates_dir) {
+/* One generated file: the template that renders it and its name. */
+typedef struct output {
+  const char *tmpl; /* "header.h" */
+  const char *fmt;  /* "%s/%s.orca.h": the output directory, then the name */
+  const char *name; /* the file's basename, or its Python module name */
+} output;
+
+/* Render every output against the model `build` makes of `file`, then write
+ * them all (none is written when one fails to render). Returns 0 or -1
+ * (reported). */
+static int generate(const orca_ast_file *file, const char *outdir, const char *templates_dir,
+                    cg_val *(*build)(cg_pool *, const orca_ast_file *), output *outs,
+                    size_t nouts) {
   if (check_templates_dir(templates_dir) != 0)
     return -1;
   cg_pool *p = cg_pool_new();
@@ -107,41 +119,34 @@ int orcac_codegen(const orca_ast_file *file, const char *outdir, const char *tem
   }
   tsrc ts = {p, templates_dir, false};
   cg_template_src src = {load, &ts};
-  cg_val *model = orcac__codegen_model(p, file);
-  cg_sb h = {0}, c = {0};
-  int rc = -1;
-  if (cg_render(p, &src, "header.h", model, &h) == 0 &&
-      cg_render(p, &src, "source.c", model, &c) == 0) {
-    const char *dir = outdir && *outdir ? outdir : ".";
-    char *hpath = cg_printf(p, "%s/%s.orca.h", dir, file->basename);
-    char *cpath = cg_printf(p, "%s/%s.orca.c", dir, file->basename);
-    if (write_file(p, hpath, &h) == 0 && write_file(p, cpath, &c) == 0)
-      rc = 0;
-  }
-  cg_sb_free(&h);
-  cg_sb_free(&c);
+  cg_val *model = build(p, file);
+  cg_sb text[2] = {{0}, {0}};
+  int rc = nouts <= 2 ? 0 : -1;
+  for (size_t i = 0; rc == 0 && i < nouts; i++)
+    rc = cg_render(p, &src, outs[i].tmpl, model, &text[i]);
+  const char *dir = outdir && *outdir ? outdir : ".";
+  for (size_t i = 0; rc == 0 && i < nouts; i++)
+    rc = write_file(p, cg_printf(p, outs[i].fmt, dir, outs[i].name), &text[i]);
+  for (size_t i = 0; i < 2; i++)
+    cg_sb_free(&text[i]);
   cg_pool_free(p);
   return rc;
 }
 
+int orcac_codegen(const orca_ast_file *file, const char *outdir, const char *templates_dir) {
+  output outs[] = {{"header.h", "%s/%s.orca.h", file->basename},
+                   {"source.c", "%s/%s.orca.c", file->basename}};
+  return generate(file, outdir, templates_dir, orcac__codegen_model, outs, 2);
+}
+
 int orcac_codegen_python(const orca_ast_file *file, const char *outdir, const char *templates_dir) {
-  if (check_templates_dir(templates_dir) != 0)
-    return -1;
   cg_pool *p = cg_pool_new();
   if (!p) {
     fputs("orcac: out of memory\n", stderr);
     return -1;
   }
-  tsrc ts = {p, templates_dir, false};
-  cg_template_src src = {load, &ts};
-  cg_sb py = {0};
-  int rc = -1;
-  if (cg_render(p, &src, "module.py", orcac__codegen_py_model(p, file), &py) == 0) {
-    const char *dir = outdir && *outdir ? outdir : ".";
-    char *path = cg_printf(p, "%s/%s.py", dir, cg_py_module(p, file->basename));
-    rc = write_file(p, path, &py);
-  }
-  cg_sb_free(&py);
+  output outs[] = {{"module.py", "%s/%s.py", cg_py_module(p, file->basename)}};
+  int rc = generate(file, outdir, templates_dir, orcac__codegen_py_model, outs, 1);
   cg_pool_free(p);
   return rc;
 }

@@ -4,7 +4,7 @@
 
     orcac --lang python -o . examples/shop/shop.orca     # writes shop_orca.py
     ./build/examples/shop/shop-worker &
-    python3 examples/shop/producer.py [BACKEND_URL]
+    PYTHONPATH=. python3 examples/shop/producer.py [BACKEND_URL]
 
 See docs/python.md."""
 import datetime
