@@ -79,6 +79,15 @@ def test_handlers_share_python_state_under_the_gil(backend, run_worker):
     assert threading.get_ident() not in {th for _, th in seen}
 
 
+def test_schedules_fire_in_a_python_worker(sqlite_backend, run_worker):
+    fired = threading.Event()
+    run_worker(sqlite_backend, lambda w: (w.handle(pyt_orca.ping, lambda a: fired.set()),
+                                          w.add_schema(pyt_orca._schema._c)),
+               run_schedules=True)
+    assert fired.wait(30)
+    assert pyt_orca.tick.name == "pyt.tick"
+
+
 def test_cancel_reaches_a_running_handler(backend, run_worker):
     run_worker(backend, pyt_orca.register, lease=1.5)  # cancels are seen at lease renewals
     started, _ = handlers.gate("cancel-me")
@@ -135,7 +144,8 @@ WORKER_SCRIPT = textwrap.dedent("""
         raise orcastra.Cancelled("the worker stops")
 
     if sys.argv[1] == "main":
-        sys.exit(pyt_orca.main(["pyt-worker", "--backend", sys.argv[2], "--grace", "200ms"]))
+        sys.exit(pyt_orca.main(["pyt-worker", "--backend", sys.argv[2], "--grace", "200ms",
+                                "--no-schedules"]))
     w = orcastra.Worker(sys.argv[2], concurrency=1, grace=0.2)
     pyt_orca.register(w)
     w.run()
