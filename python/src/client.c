@@ -397,15 +397,15 @@ static PyObject *client_inspect(PyObject *self, PyObject *arg) {
     pyorca_raise(rc, &err);
   else
     out = Py_BuildValue(
-        "{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:i,s:N,s:N,s:N,s:N,s:N,s:s,s:y#,s:y#}", "id", info->id,
+        "{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:i,s:N,s:N,s:N,s:N,s:N,s:N,s:y#,s:y#}", "id", info->id,
         "task", info->task, "queue", info->queue, "worker", info->worker, "state",
         orca_state_name(info->state), "attempt", info->attempt, "deliveries", info->deliveries,
         "priority", info->priority, "enqueued", us_or_none(info->enqueued_us), "eta",
         us_or_none(info->eta_us), "started", us_or_none(info->started_us), "finished",
         us_or_none(info->finished_us), "expires", us_or_none(info->expires_us), "error",
-        info->error, "result", info->result.data ? (const char *)info->result.data : "",
-        (Py_ssize_t)info->result.len, "args", info->args.data ? (const char *)info->args.data : "",
-        (Py_ssize_t)info->args.len);
+        pyorca_text(info->error), "result",
+        info->result.data ? (const char *)info->result.data : "", (Py_ssize_t)info->result.len,
+        "args", info->args.data ? (const char *)info->args.data : "", (Py_ssize_t)info->args.len);
   orca_buf_free(&info->result);
   orca_buf_free(&info->args);
   PyMem_Free(info);

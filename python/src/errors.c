@@ -8,6 +8,8 @@
  * ("ORCA_EDUPLICATE"). */
 #include "pyorca.h"
 
+#include <string.h>
+
 typedef struct err_class {
   int code;
   const char *name; /* attribute of the module */
@@ -72,7 +74,9 @@ PyObject *pyorca_error_new(int code, const char *msg) {
   for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
     if (classes[i].code == code)
       type = classes[i].type;
-  PyObject *exc = PyObject_CallFunction(type, "s", msg && *msg ? msg : orca_strerror(code));
+  PyObject *text = pyorca_text(msg && *msg ? msg : orca_strerror(code));
+  PyObject *exc = text ? PyObject_CallOneArg(type, text) : NULL;
+  Py_XDECREF(text);
   if (!exc)
     return NULL;
   PyObject *pcode = PyLong_FromLong(code);
@@ -86,6 +90,10 @@ PyObject *pyorca_error_new(int code, const char *msg) {
     return NULL;
   }
   return exc;
+}
+
+PyObject *pyorca_text(const char *s) {
+  return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
 }
 
 PyObject *pyorca_raise(int code, const orca_err *err) {

@@ -39,6 +39,11 @@ PyObject *pyorca_raise(int code, const orca_err *err);
  * reference, or NULL with an exception set). */
 PyObject *pyorca_error_new(int code, const char *msg);
 
+/* A str of liborca's text s, which may end inside a UTF-8 sequence where a
+ * message was truncated to its buffer: bad bytes become U+FFFD. A new
+ * reference, or NULL with an exception set. */
+PyObject *pyorca_text(const char *s);
+
 /* ---- schemas (schema.c) ---- */
 
 /* One struct of a Schema. The liborca descriptor comes first, so the

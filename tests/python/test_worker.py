@@ -34,6 +34,20 @@ def test_handler_exceptions_retry_then_fail_with_the_traceback(backend, run_work
     assert "RuntimeError: attempt 3 fails on purpose" in str(e.value)
 
 
+def test_error_texts_cut_inside_a_character_still_read(sqlite_backend, run_worker):
+    """liborca truncates error texts by bytes; a cut through a UTF-8
+    sequence must not turn into a UnicodeDecodeError."""
+    def fail(args):
+        raise ValueError("x" + "\u2603" * 400)
+
+    run_worker(sqlite_backend, lambda w: w.handle(pyt_orca.add, fail))
+    with orcastra.Client(sqlite_backend) as c:
+        t = pyt_orca.add.enqueue(c, AddArgs(a=1, b=2))
+        with pytest.raises(orcastra.TaskFailed, match="ValueError: x\u2603\u2603"):
+            pyt_orca.add.result(c, t, timeout=30)
+        assert c.inspect(t).error.startswith("ValueError: x\u2603\u2603")
+
+
 def test_wrong_result_fails_the_attempt_not_the_worker(sqlite_backend, run_worker):
     def register(w):
         w.handle(pyt_orca.add, lambda args: "not an int")
