@@ -73,6 +73,35 @@ def test_c_producer_python_worker(backend, run_worker):
     assert order.hold == datetime.timedelta(seconds=5)
 
 
+@pytest.mark.skipif(not SHOP_WORKER, reason="the shop example is not built")
+def test_mixed_c_and_python_workers_on_one_queue(backend, run_worker):
+    """A C worker and a Python worker take shop.charge from the same queue;
+    every run ends with a receipt from one of them."""
+    @shop_orca.charge.handler
+    def charge(args: ChargeArgs) -> Receipt:
+        return Receipt(order_id=args.order.id, cents=-1)  # marks a Python run
+
+    n = 40
+    worker = subprocess.Popen([SHOP_WORKER, "--backend", backend, "--no-schedules",
+                               "--concurrency", "1"], stderr=subprocess.PIPE, text=True)
+    try:
+        run_worker(backend, shop_orca.register, concurrency=1)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        with orcastra.Client(backend) as c:
+            ids = shop_orca.charge.enqueue_many(
+                c, [ChargeArgs(order=Order(id=f"m{i}", items=[Item(sku="x", price=1.0)],
+                                           placed_at=now)) for i in range(n)])
+            got = [shop_orca.charge.result(c, t, timeout=60) for t in ids]
+            workers = {c.inspect(t).worker for t in ids}
+    finally:
+        shop_orca.charge._handler = None
+        worker.terminate()
+        worker.communicate(timeout=60)
+    assert [r.order_id for r in got] == [f"m{i}" for i in range(n)]
+    assert all(r.cents in (100, -1) for r in got)
+    assert len(workers) in (1, 2) and "" not in workers
+
+
 def test_schema_evolution_both_ways(backend, run_worker):
     """v2 adds a defaulted parameter: a v1 worker skips it, a v2 worker gives
     v1's tasks the default."""
