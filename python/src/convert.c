@@ -13,6 +13,7 @@
 #include <datetime.h>
 #include <float.h>
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 static PyObject *epoch;       /* 1970-01-01T00:00:00+00:00 */
@@ -35,13 +36,22 @@ typedef struct path {
   size_t len;
 } path;
 
-static size_t path_push(path *p, const char *fmt, const void *arg, Py_ssize_t index) {
-  size_t old = p->len;
-  if (p->len < sizeof p->buf) {
-    int n = arg ? snprintf(p->buf + p->len, sizeof p->buf - p->len, fmt, (const char *)arg)
-                : snprintf(p->buf + p->len, sizeof p->buf - p->len, fmt, index);
+/* Append a printf-formatted segment (truncated to the buffer); returns the
+ * length to give path_pop to remove it. */
+static size_t path_push(path *p, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static size_t path_push(path *p, const char *fmt, ...) {
+  size_t old = p->len, room = sizeof p->buf - p->len;
+  if (room > 1) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(p->buf + p->len, room, fmt, ap);
+    va_end(ap);
     if (n > 0)
-      p->len += (size_t)n < sizeof p->buf - p->len ? (size_t)n : sizeof p->buf - p->len - 1;
+      p->len += (size_t)n < room ? (size_t)n : room - 1;
   }
   return old;
 }
@@ -220,7 +230,7 @@ static int struct_to_c(const orca_type *t, PyObject *o, void *dst, const orca_al
     } else if (!(v = PyObject_GetAttr(o, st->attrs[i]))) {
       return fail_wrap(p, PyExc_TypeError);
     }
-    size_t old = path_push(p, p->len ? ".%s" : "%s", f->name, 0);
+    size_t old = path_push(p, "%s%s", p->len ? "." : "", f->name);
     char *at = (char *)dst + f->offset;
     int rc = 0;
     if ((f->flags & ORCA_FIELD_OPTIONAL) && v == Py_None) {
@@ -271,7 +281,7 @@ static int list_to_c(const orca_type *t, PyObject *o, void *dst, const orca_allo
   for (Py_ssize_t i = 0; i < n; i++) {
     void *item = (char *)l->items + (size_t)i * t->elem->size;
     orca_value_init(t->elem, item);
-    size_t old = path_push(p, "[%zd]", NULL, i);
+    size_t old = path_push(p, "[%zd]", i);
     /* The list may shrink under a __index__ or __eq__ run by conversion. */
     PyObject *v = i < PySequence_Fast_GET_SIZE(o) ? PySequence_Fast_GET_ITEM(o, i) : Py_None;
     Py_INCREF(v);
@@ -305,14 +315,15 @@ static int map_to_c(const orca_type *t, PyObject *o, void *dst, const orca_alloc
     void *v = (char *)m->values + (size_t)i * t->elem->size;
     orca_value_init(t->key, k);
     orca_value_init(t->elem, v);
-    size_t old = path_push(p, "{key}", "", 0);
-    rc = value_to_c(t->key, PyTuple_GET_ITEM(kv, 0), k, a, p);
+    PyObject *key = PyTuple_GET_ITEM(kv, 0);
+    size_t old = path_push(p, "{key}");
+    rc = value_to_c(t->key, key, k, a, p);
     path_pop(p, old);
     if (rc == 0) {
-      PyObject *ks = PyObject_Repr(PyTuple_GET_ITEM(kv, 0));
-      old = path_push(p, "[%s]", ks ? PyUnicode_AsUTF8(ks) : "?", 0);
-      Py_XDECREF(ks);
-      PyErr_Clear();
+      /* The key is valid now: a str or an int. */
+      const char *ks = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key) : NULL;
+      old = ks ? path_push(p, "['%s']", ks) : path_push(p, "[%lld]", PyLong_AsLongLong(key));
+      PyErr_Clear(); /* a u64 key past LLONG_MAX shows as -1 */
       rc = value_to_c(t->elem, PyTuple_GET_ITEM(kv, 1), v, a, p);
       path_pop(p, old);
     }
@@ -412,7 +423,7 @@ int pyorca_to_c(const orca_type *t, PyObject *obj, void *dst, const orca_alloc *
   path p;
   p.len = 0;
   p.buf[0] = '\0';
-  path_push(&p, "%s", what ? what : "", 0);
+  path_push(&p, "%s", what ? what : "");
   orca_value_init(t, dst);
   return value_to_c(t, obj, dst, alloc, &p);
 }
@@ -591,7 +602,7 @@ int pyorca_time_arg(PyObject *obj, const char *what, int64_t *us) {
     path p;
     p.len = 0;
     p.buf[0] = '\0';
-    path_push(&p, "%s", what, 0);
+    path_push(&p, "%s", what);
     return datetime_us(obj, us, &p);
   }
   return pyorca_duration_arg(obj, what, us);
