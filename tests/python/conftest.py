@@ -89,6 +89,7 @@ def run_worker():
 
     def start(url, register, **opts):
         opts.setdefault("concurrency", 2)
+        opts.setdefault("install_signals", False)  # several may run at once
         opts.setdefault("grace", 5)
         w = orcastra.Worker(url, **opts)
         register(w)
