@@ -2,6 +2,7 @@
 retries, cancellation, graceful stops by signal, the GIL, and memory."""
 
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -134,6 +135,7 @@ def test_no_leaks_over_many_tasks(redis_server):
         batch(1000)  # warm up caches, interned names, the allocator
         refs = (sys.getrefcount(value), sys.getrefcount(pyt_orca.Point),
                 sys.getrefcount(value.value.s), sys.getrefcount(pyt_orca.echo))
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB; C memory too
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
         for _ in range(batches):
@@ -142,8 +144,10 @@ def test_no_leaks_over_many_tasks(redis_server):
         tracemalloc.stop()
         assert (sys.getrefcount(value), sys.getrefcount(pyt_orca.Point),
                 sys.getrefcount(value.value.s), sys.getrefcount(pyt_orca.echo)) == refs
-    print(f"traced memory growth over {batches * 1000} tasks: {grown} bytes")
+    rss_grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss
+    print(f"over {batches * 1000} tasks: traced memory +{grown} B, peak RSS +{rss_grown} KiB")
     assert grown < 64 * 1024
+    assert rss_grown < 16 * 1024  # a C leak of 2 KiB a task would pass 20 MiB
 
 
 WORKER_SCRIPT = textwrap.dedent("""
