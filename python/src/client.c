@@ -38,9 +38,8 @@ static int client_init(PyObject *self, PyObject *args, PyObject *kw) {
   }
   orca_client_opts o = {.backend = backend, .hooks_file = hooks};
   orca_err err = {0};
-  int rc;
   PyThreadState *ts = PyEval_SaveThread();
-  rc = orca_client_open(&o, &c->c, &err);
+  int rc = orca_client_open(&o, &c->c, &err);
   PyEval_RestoreThread(ts);
   if (rc != 0) {
     c->c = NULL;
@@ -50,14 +49,15 @@ static int client_init(PyObject *self, PyObject *args, PyObject *kw) {
   return 0;
 }
 
+/* c->c is read and written under the lock only (but in init, before the
+ * object is shared): a call in another thread finishes before close. */
 static void client_close_impl(pyclient *c) {
-  if (!c->c)
+  if (!c->lock)
     return;
-  orca_client *oc = c->c;
-  c->c = NULL;
   PyThreadState *ts = PyEval_SaveThread();
   PyThread_acquire_lock(c->lock, WAIT_LOCK);
-  orca_client_close(oc);
+  orca_client_close(c->c);
+  c->c = NULL;
   PyThread_release_lock(c->lock);
   PyEval_RestoreThread(ts);
 }
@@ -70,30 +70,27 @@ static void client_dealloc(PyObject *self) {
   Py_TYPE(self)->tp_free(self);
 }
 
-/* Take the client's lock with the GIL released; NULL with orcastra.Closed
- * when the client is closed. Call unlock() after the backend call. */
-static orca_client *lock(pyclient *c) {
-  if (!c->c) {
-    orca_err e = {ORCA_ECLOSED, "Client: closed"};
-    pyorca_raise(ORCA_ECLOSED, &e);
-    return NULL;
-  }
-  if (!PyThread_acquire_lock(c->lock, NOWAIT_LOCK)) {
-    PyThreadState *ts = PyEval_SaveThread();
+/* Start a backend call: take the client's lock and release the GIL (*ts is
+ * for end()). Returns the client, or NULL with orcastra.Closed raised (and
+ * the GIL held) when the client is closed. */
+static orca_client *begin(pyclient *c, PyThreadState **ts) {
+  if (c->lock) { /* NULL: __init__ never ran */
+    *ts = PyEval_SaveThread();
     PyThread_acquire_lock(c->lock, WAIT_LOCK);
-    PyEval_RestoreThread(ts);
-  }
-  if (!c->c) { /* closed while we waited */
+    if (c->c)
+      return c->c;
     PyThread_release_lock(c->lock);
-    orca_err e = {ORCA_ECLOSED, "Client: closed"};
-    pyorca_raise(ORCA_ECLOSED, &e);
-    return NULL;
+    PyEval_RestoreThread(*ts);
   }
-  return c->c;
+  orca_err e = {ORCA_ECLOSED, "Client: closed"};
+  pyorca_raise(ORCA_ECLOSED, &e);
+  return NULL;
 }
 
-static void unlock(pyclient *c) {
+/* End a backend call begin() started: release the lock, take the GIL. */
+static void end(pyclient *c, PyThreadState *ts) {
   PyThread_release_lock(c->lock);
+  PyEval_RestoreThread(ts);
 }
 
 /* ---- enqueue options ---- */
@@ -215,15 +212,13 @@ static PyObject *client_enqueue(PyObject *self, PyObject *args, PyObject *kw) {
   void *cargs;
   if (parse_opts(&eo, queue, id, eta, delay, prio, deadline, headers) == 0 &&
       (cargs = args_to_c(t->desc, value, &arena, t->desc->name))) {
-    orca_client *c = lock((pyclient *)self);
+    PyThreadState *ts;
+    orca_client *c = begin((pyclient *)self, &ts);
     if (c) {
       char idbuf[ORCA_ID_MAX] = "";
       orca_err err = {0};
-      int rc;
-      PyThreadState *ts = PyEval_SaveThread();
-      rc = orca_enqueue(c, t->desc, cargs, &eo.o, idbuf, &err);
-      PyEval_RestoreThread(ts);
-      unlock((pyclient *)self);
+      int rc = orca_enqueue(c, t->desc, cargs, &eo.o, idbuf, &err);
+      end((pyclient *)self, ts);
       if (rc == 0) {
         out = PyUnicode_FromString(idbuf);
       } else {
@@ -277,16 +272,15 @@ static PyObject *client_enqueue_many(PyObject *self, PyObject *args, PyObject *k
     out = PyList_New(0);
     goto done;
   }
-  orca_client *c = lock((pyclient *)self);
+  PyThreadState *ts;
+  orca_client *c = begin((pyclient *)self, &ts);
   if (!c)
     goto done;
   orca_err err = {0};
   int rc;
   memset(ids, 0, (size_t)n * ORCA_ID_MAX);
-  PyThreadState *ts = PyEval_SaveThread();
   rc = orca_enqueue_many(c, t->desc, cargs, (size_t)n, &eo.o, ids, status, &err);
-  PyEval_RestoreThread(ts);
-  unlock((pyclient *)self);
+  end((pyclient *)self, ts);
   if (rc != 0) {
     pyorca_raise(rc, &err);
     goto done;
@@ -314,14 +308,12 @@ static int wait_sliced(pyclient *self, const orca_task_desc *t, const char *id, 
                        void *result, const orca_alloc *alloc, orca_err *err) {
   for (;;) {
     int64_t slice = timeout_us < WAIT_SLICE_US ? timeout_us : WAIT_SLICE_US;
-    orca_client *c = lock(self);
+    PyThreadState *ts;
+    orca_client *c = begin(self, &ts);
     if (!c)
       return -INT_MAX;
-    int rc;
-    PyThreadState *ts = PyEval_SaveThread();
-    rc = orca_wait_result(c, t, id, slice, result, alloc, err);
-    PyEval_RestoreThread(ts);
-    unlock(self);
+    int rc = orca_wait_result(c, t, id, slice, result, alloc, err);
+    end(self, ts);
     timeout_us -= slice;
     if (rc != ORCA_ETIMEDOUT || timeout_us <= 0)
       return rc;
@@ -378,20 +370,18 @@ static PyObject *client_inspect(PyObject *self, PyObject *arg) {
   const char *id = PyUnicode_AsUTF8(arg);
   if (!id)
     return NULL;
-  orca_client *c = lock((pyclient *)self);
-  if (!c)
-    return NULL;
   orca_task_info *info = PyMem_Calloc(1, sizeof *info);
-  if (!info) {
-    unlock((pyclient *)self);
+  if (!info)
     return PyErr_NoMemory();
+  PyThreadState *ts;
+  orca_client *c = begin((pyclient *)self, &ts);
+  if (!c) {
+    PyMem_Free(info);
+    return NULL;
   }
   orca_err err = {0};
-  int rc;
-  PyThreadState *ts = PyEval_SaveThread();
-  rc = orca_inspect(c, id, info, &err);
-  PyEval_RestoreThread(ts);
-  unlock((pyclient *)self);
+  int rc = orca_inspect(c, id, info, &err);
+  end((pyclient *)self, ts);
   PyObject *out = NULL;
   if (rc != 0)
     pyorca_raise(rc, &err);
@@ -416,15 +406,13 @@ static PyObject *client_cancel(PyObject *self, PyObject *arg) {
   const char *id = PyUnicode_AsUTF8(arg);
   if (!id)
     return NULL;
-  orca_client *c = lock((pyclient *)self);
+  PyThreadState *ts;
+  orca_client *c = begin((pyclient *)self, &ts);
   if (!c)
     return NULL;
   orca_err err = {0};
-  int rc;
-  PyThreadState *ts = PyEval_SaveThread();
-  rc = orca_cancel(c, id, &err);
-  PyEval_RestoreThread(ts);
-  unlock((pyclient *)self);
+  int rc = orca_cancel(c, id, &err);
+  end((pyclient *)self, ts);
   return rc ? pyorca_raise(rc, &err) : Py_NewRef(Py_None);
 }
 
@@ -451,16 +439,14 @@ static int collect_queue(void *ud, const orca_queue_stats *q) {
 
 static PyObject *client_queues(PyObject *self, PyObject *noargs) {
   (void)noargs;
-  orca_client *c = lock((pyclient *)self);
+  PyThreadState *ts;
+  orca_client *c = begin((pyclient *)self, &ts);
   if (!c)
     return NULL;
   qlist l = {0};
   orca_err err = {0};
-  int rc;
-  PyThreadState *ts = PyEval_SaveThread();
-  rc = orca_queue_list(c, collect_queue, &l, &err);
-  PyEval_RestoreThread(ts);
-  unlock((pyclient *)self);
+  int rc = orca_queue_list(c, collect_queue, &l, &err);
+  end((pyclient *)self, ts);
   PyObject *out = rc ? pyorca_raise(rc, &err) : PyList_New((Py_ssize_t)l.len);
   for (size_t i = 0; out && i < l.len; i++) {
     const orca_queue_stats *q = &l.items[i];
