@@ -1,4 +1,5 @@
-/* codegen.c — orcac_codegen(): model, render, write.
+/* codegen.c — orcac_codegen() and orcac_codegen_python(): model, render,
+ * write.
  *
  * The only file of the generator that touches the file system: it finds the
  * templates (embedded into orcac at build time, or a --templates directory
@@ -84,15 +85,33 @@ static int write_file(cg_pool *p, const char *path, const cg_sb *data) {
   return 0;
 }
 
-int orcac_codegen(const orca_ast_file *file, const char *outdir, const char *templates_dir) {
-  /* A mistyped --templates would otherwise fall back to the embedded
-   * templates without a word. */
+/* A mistyped --templates would otherwise fall back to the embedded
+ * templates without a word. Returns 0 or -1 (reported). */
+static int check_templates_dir(const char *templates_dir) {
   struct stat st;
   if (templates_dir && (stat(templates_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
     fprintf(stderr, "orcac: --templates %s: %s\n", templates_dir,
             errno && errno != ENOTDIR ? strerror(errno) : "not a directory");
     return -1;
   }
+  return 0;
+}
+
+/* One generated file: the template that renders it and its name. */
+typedef struct output {
+  const char *tmpl; /* "header.h" */
+  const char *fmt;  /* "%s/%s.orca.h": the output directory, then the name */
+  const char *name; /* the file's basename, or its Python module name */
+} output;
+
+/* Render every output against the model `build` makes of `file`, then write
+ * them all (none is written when one fails to render). Returns 0 or -1
+ * (reported). */
+static int generate(const orca_ast_file *file, const char *outdir, const char *templates_dir,
+                    cg_val *(*build)(cg_pool *, const orca_ast_file *), output *outs,
+                    size_t nouts) {
+  if (check_templates_dir(templates_dir) != 0)
+    return -1;
   cg_pool *p = cg_pool_new();
   if (!p) {
     fputs("orcac: out of memory\n", stderr);
@@ -100,19 +119,34 @@ int orcac_codegen(const orca_ast_file *file, const char *outdir, const char *tem
   }
   tsrc ts = {p, templates_dir, false};
   cg_template_src src = {load, &ts};
-  cg_val *model = orcac__codegen_model(p, file);
-  cg_sb h = {0}, c = {0};
-  int rc = -1;
-  if (cg_render(p, &src, "header.h", model, &h) == 0 &&
-      cg_render(p, &src, "source.c", model, &c) == 0) {
-    const char *dir = outdir && *outdir ? outdir : ".";
-    char *hpath = cg_printf(p, "%s/%s.orca.h", dir, file->basename);
-    char *cpath = cg_printf(p, "%s/%s.orca.c", dir, file->basename);
-    if (write_file(p, hpath, &h) == 0 && write_file(p, cpath, &c) == 0)
-      rc = 0;
+  cg_val *model = build(p, file);
+  cg_sb text[2] = {{0}, {0}};
+  int rc = nouts <= 2 ? 0 : -1;
+  for (size_t i = 0; rc == 0 && i < nouts; i++)
+    rc = cg_render(p, &src, outs[i].tmpl, model, &text[i]);
+  const char *dir = outdir && *outdir ? outdir : ".";
+  for (size_t i = 0; rc == 0 && i < nouts; i++)
+    rc = write_file(p, cg_printf(p, outs[i].fmt, dir, outs[i].name), &text[i]);
+  for (size_t i = 0; i < 2; i++)
+    cg_sb_free(&text[i]);
+  cg_pool_free(p);
+  return rc;
+}
+
+int orcac_codegen(const orca_ast_file *file, const char *outdir, const char *templates_dir) {
+  output outs[] = {{"header.h", "%s/%s.orca.h", file->basename},
+                   {"source.c", "%s/%s.orca.c", file->basename}};
+  return generate(file, outdir, templates_dir, orcac__codegen_model, outs, 2);
+}
+
+int orcac_codegen_python(const orca_ast_file *file, const char *outdir, const char *templates_dir) {
+  cg_pool *p = cg_pool_new();
+  if (!p) {
+    fputs("orcac: out of memory\n", stderr);
+    return -1;
   }
-  cg_sb_free(&h);
-  cg_sb_free(&c);
+  output outs[] = {{"module.py", "%s/%s.py", cg_py_module(p, file->basename)}};
+  int rc = generate(file, outdir, templates_dir, orcac__codegen_py_model, outs, 1);
   cg_pool_free(p);
   return rc;
 }

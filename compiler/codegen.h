@@ -24,6 +24,12 @@ extern "C" {
  * exist. */
 int orcac_codegen(const orca_ast_file *file, const char *outdir, const char *templates_dir);
 
+/* Write OUTDIR/NAME_orca.py for `file` (orcac --lang python): the typed
+ * Python module over the orcastra package (docs/python.md), rendered from
+ * the embedded templates/module.py.mustache or TEMPLATES_DIR's. Same
+ * preconditions, atomic write and failure reporting as orcac_codegen(). */
+int orcac_codegen_python(const orca_ast_file *file, const char *outdir, const char *templates_dir);
+
 #ifdef __cplusplus
 }
 #endif

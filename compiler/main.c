@@ -1,8 +1,8 @@
 /* compiler/main.c — the orcac driver: options, loading each input, code
  * generation and the depfile.
  *
- *   orcac [-I DIR]... [-o OUTDIR] [--depfile FILE] [--templates DIR]
- *         [--check] FILE.orca...
+ *   orcac [-I DIR]... [-o OUTDIR] [--lang c|python] [--depfile FILE]
+ *         [--templates DIR] [--check] FILE.orca...
  *
  * Exit status: 0 when every file compiled (silently), 1 after reporting
  * errors, 2 on bad usage. */
@@ -20,11 +20,13 @@
 #endif
 
 static void usage(FILE *out) {
-  fputs("usage: orcac [-I DIR]... [-o OUTDIR] [--depfile FILE] [--templates DIR] [--check]\n"
-        "             FILE.orca...\n"
-        "Compile .orca files to C: OUTDIR/NAME.orca.h and OUTDIR/NAME.orca.c.\n"
+  fputs("usage: orcac [-I DIR]... [-o OUTDIR] [--lang c|python] [--depfile FILE]\n"
+        "             [--templates DIR] [--check] FILE.orca...\n"
+        "Compile .orca files to C: OUTDIR/NAME.orca.h and OUTDIR/NAME.orca.c\n"
+        "(--lang python: the typed Python module OUTDIR/NAME_orca.py).\n"
         "  -I DIR            also look for imports in DIR (after the importing file's dir)\n"
         "  -o OUTDIR         where to write generated files (default: .)\n"
+        "  --lang LANG       c (default) or python\n"
         "  --depfile FILE    write a Makefile rule: outputs depend on every file read\n"
         "  --templates DIR   render with the templates in DIR, not the built-in ones\n"
         "  --check           check the files only; write nothing\n"
@@ -77,7 +79,7 @@ int main(int argc, char **argv) {
   const char **dirs = calloc((size_t)argc, sizeof *dirs);
   const char **inputs = calloc((size_t)argc, sizeof *inputs);
   size_t ndirs = 0, ninputs = 0;
-  const char *outdir = ".", *depfile = NULL, *templates = NULL;
+  const char *outdir = ".", *depfile = NULL, *templates = NULL, *lang = "c";
   bool check = false;
   int rc = 0;
   if (!dirs || !inputs) {
@@ -107,6 +109,8 @@ int main(int argc, char **argv) {
       slot = &depfile;
     } else if (strcmp(a, "--templates") == 0) {
       slot = &templates;
+    } else if (strcmp(a, "--lang") == 0) {
+      slot = &lang;
     } else if (a[0] == '-' && a[1]) {
       fprintf(stderr, "orcac: unknown option '%s'\n", a);
       usage(stderr);
@@ -122,6 +126,12 @@ int main(int argc, char **argv) {
       goto out;
     }
     *slot = argv[++i];
+  }
+  bool python = strcmp(lang, "python") == 0;
+  if (!python && strcmp(lang, "c") != 0) {
+    fprintf(stderr, "orcac: --lang '%s': expected c or python\n", lang);
+    rc = 2;
+    goto out;
   }
   if (!ninputs) {
     usage(stderr);
@@ -149,16 +159,19 @@ int main(int argc, char **argv) {
     if (check)
       continue;
 #ifdef ORCAC_HAVE_CODEGEN
-    if (orcac_codegen(f, outdir, templates) != 0) {
+    if ((python ? orcac_codegen_python(f, outdir, templates)
+                : orcac_codegen(f, outdir, templates)) != 0) {
       rc = 1;
       continue;
     }
 #endif
     if (outputs) {
       size_t len = strlen(outdir) + strlen(f->basename) + 16;
-      for (int k = 0; k < 2; k++) {
+      for (int k = 0; k < (python ? 1 : 2); k++) {
         outputs[nout] = malloc(len);
-        if (outputs[nout])
+        if (outputs[nout] && python)
+          snprintf(outputs[nout], len, "%s/%s_orca.py", outdir, f->basename);
+        else if (outputs[nout])
           snprintf(outputs[nout], len, "%s/%s.orca.%c", outdir, f->basename, k ? 'c' : 'h');
         nout += outputs[nout] != NULL;
       }

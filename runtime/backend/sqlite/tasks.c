@@ -24,9 +24,9 @@ int orca__sq_each_info(sqlite3_stmt *st, orca__info_cb cb, void *ud) {
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : orca__sq_map(rc);
 }
 
-int orca__sq_task_list(orca__backend *b, orca_state state, const char *queue, size_t offset,
+int orca__sq_task_list(orca__store *st_, orca_state state, const char *queue, size_t offset,
                        size_t limit, orca__info_cb cb, void *ud) {
-  orca__sqlite *s = (orca__sqlite *)b;
+  orca__sqlite *s = orca__sq_of_store(st_);
   if (!cb)
     return ORCA_EINVAL;
   orca__sq_stmt k;
