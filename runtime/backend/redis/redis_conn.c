@@ -106,6 +106,16 @@ void orca__rargs_cmd(orca__rargs *a, int script) {
   }
 }
 
+int orca__rargs_argv(orca__rargs *a) {
+  if (a->err)
+    return a->err;
+  if (grow((void **)&a->argv, &a->argvcap, a->n + 1, sizeof *a->argv))
+    return ORCA_ENOMEM;
+  for (size_t i = 0; i < a->n; i++)
+    a->argv[i] = (const char *)a->text.data + a->off[i];
+  return 0;
+}
+
 /* ---- connecting --------------------------------------------------------- */
 
 static struct timeval tv_of(int64_t us) {

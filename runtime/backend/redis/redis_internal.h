@@ -98,6 +98,9 @@ void orca__rargs_str(orca__rargs *a, const char *s);
 void orca__rargs_int(orca__rargs *a, int64_t v);
 /* Add the key prefix of queue q ("orca:{q}:") followed by suffix. */
 void orca__rargs_key(orca__rargs *a, const char *q, const char *suffix);
+/* Point a->argv[i] at argument i (argv grows as needed). Returns 0, or
+ * a->err / ORCA_ENOMEM. */
+int orca__rargs_argv(orca__rargs *a);
 /* Add the 9 script arguments of one job (id, task, priority, eta, attempt,
  * payload, unique key, unique ttl ms, state ttl ms), as the enqueue and
  * schedule-fire scripts read them. */
