@@ -17,8 +17,10 @@ static const orca__backend_ops *find(const char *scheme, size_t len, const char 
   static const struct {
     const char *name;
     const orca__backend_ops *ops;
-  } table[] = {
-      {"sqlite", &orca__sqlite_ops}, {"redis", &orca__redis_ops}, {"kafka", &orca__kafka_ops}};
+  } table[] = {{"sqlite", &orca__sqlite_ops},
+               {"redis", &orca__redis_ops},
+               {"redis+cluster", &orca__redis_ops},
+               {"kafka", &orca__kafka_ops}};
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
     if (strlen(table[i].name) == len && memcmp(table[i].name, scheme, len) == 0) {
       *name = table[i].name;

@@ -157,6 +157,13 @@ typedef struct orca__redis {
   orca__rargs args;      /* scratch pipeline */
   char **queues;         /* cache of the set orca:queues */
   size_t nqueues;
+
+  /* Redis Cluster (redis+cluster://, redis_cluster.h): NULL for one server.
+   * Then every pipeline goes through the cluster client and host/port name
+   * the first seed in messages. */
+  struct orca__rcluster *cluster;
+  char *seeds;       /* "HOST:PORT,..." from the URL (owned) */
+  int wait_replicas; /* WAIT for this many replicas after each batch (URL ?wait=N) */
 } orca__redis;
 
 /* Microseconds to milliseconds, rounded up (Redis takes ms). */
@@ -181,6 +188,18 @@ static inline int64_t orca__redis_lease_end(const orca__backend *b, int64_t now,
 /* Parse "redis://[:PASSWORD@]HOST:PORT[/DB]" into r's host, port, db and
  * password. Returns 0 or ORCA_EURL with err naming the bad part. */
 int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err);
+
+/* Parse "redis+cluster://[:PASSWORD@]HOST:PORT[,HOST:PORT...][?wait=N]"
+ * into r's password, seeds (allocated), host/port (the first seed) and
+ * wait_replicas (default 1). Returns 0, ORCA_EURL with err naming the bad
+ * part, or ORCA_ENOMEM. */
+int orca__redis_cluster_url_parse(const char *url, orca__redis *r, orca_err *err);
+/* Set up r->cluster from r->seeds and learn the slot map (used by open).
+ * Every new node connection runs the handshake and loads the library.
+ * Returns 0 or ORCA_ECONNECT / ORCA_EBACKEND / ORCA_ENOMEM with err. */
+int orca__redis_cluster_open(orca__redis *r, orca_err *err);
+/* Free r->cluster and r->seeds (NULL-safe). */
+void orca__redis_cluster_close(orca__redis *r);
 
 /* Connect now (used by open). Returns 0 or ORCA_ECONNECT / ORCA_EBACKEND
  * with err saying host:port and why. */
