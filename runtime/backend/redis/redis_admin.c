@@ -395,6 +395,8 @@ int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expect
     if (!jobs[i].id || !*jobs[i].id || strlen(jobs[i].id) >= ORCA_ID_MAX ||
         !orca__redis_queue_ok(jobs[i].queue))
       return ORCA_EINVAL;
+  if (r->cluster)
+    return orca__redis_fire_outbox(r, SCHED_NEXT, name, expected_us, next_us, jobs, njobs);
   orca__rargs *a = &r->args;
   orca__rargs_reset(a);
   orca__rargs_cmd(a, ORCA__RS_SCHED_FIRE);

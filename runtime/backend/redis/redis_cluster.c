@@ -496,6 +496,7 @@ int orca__rcluster_exec(orca__rcluster *cl, orca__rargs *a, redisReply **rep, in
       orca__rcluster_refresh(cl, NULL);
     if (blocking && take_interrupt(cl)) {
       orca__redis_free_replies(rep, a->ncmds);
+      cl->nintr++;
       return ORCA_EAGAIN;
     }
     if (blocking)
@@ -529,6 +530,7 @@ int orca__rcluster_exec(orca__rcluster *cl, orca__rargs *a, redisReply **rep, in
         }
         orca__redis_free_replies(rep, a->ncmds);
         cl->cut = true;
+        cl->nintr++;
         return ORCA_EAGAIN;
       }
     }
@@ -569,6 +571,7 @@ int orca__rcluster_exec(orca__rcluster *cl, orca__rargs *a, redisReply **rep, in
         cl->backoff_us = 200000;
       if (pause_for(cl, p) && blocking) {
         orca__redis_free_replies(rep, a->ncmds);
+        cl->nintr++;
         return ORCA_EAGAIN;
       }
     }

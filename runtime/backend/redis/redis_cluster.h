@@ -73,6 +73,7 @@ typedef struct orca__rcluster {
   bool down_logged;   /* an outage was logged and not its end */
   /* counters (tests and stats): replies followed, map refreshes */
   uint64_t nmoved, nask, nrefresh, nretry, nwait_short;
+  uint64_t nintr; /* blocking execs that returned ORCA_EAGAIN for an interrupt */
 
   pthread_mutex_t mu; /* guards node[i]->c against interrupt, and below */
   int blocking;       /* node index of an in-flight blocking command, or -1 */

@@ -43,6 +43,7 @@ enum {
   ORCA__RS_SCHED_PUT,
   ORCA__RS_SCHED_FIRE,
   ORCA__RS_BURY,
+  ORCA__RS_SCHED_OUT,
   ORCA__RS_COUNT
 };
 /* The scripts live in one Redis Functions library (Redis 7), loaded with
@@ -281,6 +282,15 @@ int orca__redis_schedule_remove(orca__backend *b, const char *name);
 int orca__redis_schedule_pause(orca__backend *b, const char *name, bool paused);
 int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expected_us,
                               int64_t next_us, const orca__job *jobs, size_t njobs);
+
+/* schedule_fire on a Redis Cluster (redis_outbox.c): re-send old outbox
+ * entries, compare-and-set next_key's field name and record the jobs in the
+ * outbox in one script, then enqueue them in their queues and delete the
+ * entries. Returns what schedule_fire returns (0, ORCA_ENOTFOUND as -4,
+ * ORCA_ECONFLICT as -14, or a connection error before the CAS). */
+int orca__redis_fire_outbox(orca__redis *r, const char *next_key, const char *name,
+                            int64_t expected_us, int64_t next_us, const orca__job *jobs,
+                            size_t njobs);
 
 /* Fill info from a state-hash reply (flat field/value array) of queue q and
  * task id, the arguments too when the hash holds the payload (field d:
