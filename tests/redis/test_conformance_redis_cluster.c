@@ -13,22 +13,9 @@
 
 static const char *make_url(void *ud) {
   orca_test_cluster *c = ud;
-  for (int i = 0; i < ORCA_TEST_CLUSTER_NODES; i++) {
-    redisContext *rc = orca_test_cluster_connect(c, i);
-    if (!rc) {
-      fprintf(stderr, "test_conformance_redis_cluster: cannot reach node %d\n", i);
-      abort();
-    }
-    redisReply *rep = redisCommand(rc, "ROLE");
-    bool primary = rep && rep->type == REDIS_REPLY_ARRAY && !strcmp(rep->element[0]->str, "master");
-    if (rep)
-      freeReplyObject(rep);
-    if (primary) {
-      rep = redisCommand(rc, "FLUSHALL");
-      if (rep)
-        freeReplyObject(rep);
-    }
-    redisFree(rc);
+  if (orca_test_cluster_flush(c)) {
+    fprintf(stderr, "test_conformance_redis_cluster: FLUSHALL failed\n");
+    abort();
   }
   return c->url;
 }

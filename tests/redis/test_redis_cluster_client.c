@@ -262,17 +262,6 @@ static void on_node(int i, const char *fmt, ...) {
   redisFree(c);
 }
 
-static bool is_primary(int i) {
-  redisContext *c = orca_test_cluster_connect(&g_cluster, i);
-  assert_non_null(c);
-  redisReply *r = redisCommand(c, "ROLE");
-  assert_int_equal(r->type, REDIS_REPLY_ARRAY);
-  bool yes = strcmp(r->element[0]->str, "master") == 0;
-  freeReplyObject(r);
-  redisFree(c);
-  return yes;
-}
-
 /* One command through the client; returns its reply (caller frees). */
 static redisReply *one(orca__rcluster *cl, const char *cmd, const char *key, const char *val) {
   orca__rargs a = {0};
@@ -324,7 +313,7 @@ static void test_migration(void **state) {
 
   /* The slot is handed over: the client's map is stale, MOVED corrects it. */
   for (int i = 0; i < ORCA_TEST_CLUSTER_NODES; i++)
-    if (is_primary(i))
+    if (orca_test_cluster_is_primary(&g_cluster, i))
       on_node(i, "CLUSTER SETSLOT %d NODE %s", slot, dst_id);
   r = one(&cl, "GET", "{mig}new", NULL);
   assert_int_equal(r->type, REDIS_REPLY_STRING);

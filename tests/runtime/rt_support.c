@@ -50,17 +50,7 @@ static void rt_cluster_env(rt_env *e) {
     rt_cluster_owner = getpid();
     atexit(rt_cluster_stop);
   }
-  for (int i = 0; i < ORCA_TEST_CLUSTER_NODES; i++) {
-    redisContext *c = orca_test_cluster_connect(&rt_cluster, i);
-    assert_non_null(c);
-    redisReply *r = redisCommand(c, "ROLE");
-    bool primary = r && r->type == REDIS_REPLY_ARRAY && !strcmp(r->element[0]->str, "master");
-    if (r)
-      freeReplyObject(r);
-    if (primary && (r = redisCommand(c, "FLUSHALL")))
-      freeReplyObject(r);
-    redisFree(c);
-  }
+  assert_int_equal(orca_test_cluster_flush(&rt_cluster), 0);
   snprintf(e->url, sizeof e->url, "%s", rt_cluster.url);
 }
 

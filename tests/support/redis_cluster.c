@@ -261,6 +261,36 @@ fail:
   return -1;
 }
 
+bool orca_test_cluster_is_primary(const orca_test_cluster *c, int i) {
+  redisContext *ctx = orca_test_cluster_connect(c, i);
+  if (!ctx)
+    return false;
+  redisReply *r = redisCommand(ctx, "ROLE");
+  bool yes = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+             r->element[0]->type == REDIS_REPLY_STRING && !strcmp(r->element[0]->str, "master");
+  if (r)
+    freeReplyObject(r);
+  redisFree(ctx);
+  return yes;
+}
+
+int orca_test_cluster_flush(const orca_test_cluster *c) {
+  for (int i = 0; i < ORCA_TEST_CLUSTER_NODES; i++) {
+    if (c->node[i].pid <= 0 || !orca_test_cluster_is_primary(c, i))
+      continue;
+    redisContext *ctx = orca_test_cluster_connect(c, i);
+    redisReply *r = ctx ? redisCommand(ctx, "FLUSHALL") : NULL;
+    bool ok = r && r->type == REDIS_REPLY_STATUS;
+    if (r)
+      freeReplyObject(r);
+    if (ctx)
+      redisFree(ctx);
+    if (!ok)
+      return -1;
+  }
+  return 0;
+}
+
 void orca_test_cluster_kill(orca_test_cluster *c, int i) {
   orca_test_redis_signal(&c->node[i], SIGKILL);
 }

@@ -9,6 +9,7 @@
 #define ORCA_TEST_REDIS_CLUSTER_H
 
 #include <hiredis/hiredis.h>
+#include <stdbool.h>
 
 #include "redis_server.h"
 
@@ -39,6 +40,12 @@ redisContext *orca_test_cluster_connect(const orca_test_cluster *c, int i);
 /* The index of the live node that is the primary for slot (asked of the
  * live nodes), or -1. */
 int orca_test_cluster_owner(const orca_test_cluster *c, int slot);
+
+/* True when live node i is a primary right now (ROLE). */
+bool orca_test_cluster_is_primary(const orca_test_cluster *c, int i);
+
+/* FLUSHALL on every live primary (the replicas follow). Returns 0 or -1. */
+int orca_test_cluster_flush(const orca_test_cluster *c);
 
 /* SIGKILL node i (a crash: its replica is promoted after the node
  * timeout). */
