@@ -1,5 +1,9 @@
-/* test_redis_cluster_failover.c — the Redis backend on a 6-node Redis
- * Cluster (redis+cluster://, WAIT for one replica) while a primary dies:
+/* test_redis_cluster_backend.c — the Redis backend on a 6-node Redis
+ * Cluster (redis+cluster://, WAIT for one replica), over three queues whose
+ * slots live on the three primaries: promote and fetch across the queues
+ * (one script call per queue); schedule fires through the outbox, exactly
+ * once, and an outbox entry left by a node that died re-sent by the next
+ * fire; and a primary that dies mid-run:
  * a producer thread enqueues N tasks over three queues whose slots live on
  * the three primaries, two consumer threads fetch from all three queues and
  * complete each task with a result derived from its id, and when a third
@@ -27,6 +31,7 @@
 
 #include "backend/backend.h"
 #include "backend/redis/redis_cluster.h"
+#include "backend/redis/redis_internal.h"
 #include "redis_cluster.h"
 
 #define N 6000
@@ -167,7 +172,7 @@ static bool all_acked_done(void) {
 }
 
 /* Three queue names whose slots are served by three different primaries. */
-static void pick_queues(void) {
+static int pick_queues(void) {
   int owners[QUEUES];
   int n = 0;
   for (int i = 0; n < QUEUES && i < 1000; i++) {
@@ -184,12 +189,146 @@ static void pick_queues(void) {
     g_queues[n] = g_queue[n];
     n++;
   }
-  assert_int_equal(n, QUEUES);
+  return n == QUEUES ? 0 : -1;
+}
+
+static void test_many_queues(void **state) {
+  (void)state;
+  orca__backend *b = open_backend();
+  int64_t now = orca_clock_now(b->clock);
+  orca__job jobs[QUEUES];
+  orca__enqueue_result res[QUEUES];
+  char ids[QUEUES][16];
+  for (int i = 0; i < QUEUES; i++) {
+    snprintf(ids[i], sizeof ids[i], "d%d", i);
+    jobs[i] = (orca__job){.id = ids[i],
+                          .task = "test.noop",
+                          .queue = g_queues[i],
+                          .eta_us = now + 3600000000LL,
+                          .payload = (const uint8_t *)"p",
+                          .payload_len = 1,
+                          .state_ttl_us = 3600000000LL};
+  }
+  assert_int_equal(b->ops->enqueue(b, jobs, QUEUES, res), 0);
+  int64_t next_due = 0;
+  /* Nothing due yet; the next due time comes from all three queues. */
+  assert_int_equal(b->ops->promote(b, now, 100, &next_due), 0);
+  assert_int_equal(next_due, now + 3600000000LL);
+  assert_int_equal(b->ops->promote(b, now + 7200000000LL, 100, &next_due), QUEUES);
+
+  static orca__lease pool[8];
+  orca__lease *slots[8];
+  for (int i = 0; i < 8; i++)
+    slots[i] = &pool[i];
+  orca__fetch_req req = {
+      .queues = g_queues, .nqueues = QUEUES, .worker = "w", .lease_us = LEASE_US, .wait_us = 0};
+  size_t got = 0;
+  assert_int_equal(b->ops->fetch(b, &req, slots, 8, &got), 0);
+  assert_int_equal(got, QUEUES);
+  /* In the request's queue order. */
+  for (int i = 0; i < QUEUES; i++)
+    assert_string_equal(slots[i]->queue, g_queues[i]);
+  orca__completion done[QUEUES];
+  for (size_t i = 0; i < got; i++)
+    done[i] = (orca__completion){.lease = slots[i],
+                                 .outcome = ORCA__ACK,
+                                 .state = ORCA_STATE_SUCCEEDED,
+                                 .worker = "w",
+                                 .attempt = 1,
+                                 .ttl_us = 3600000000LL};
+  assert_int_equal(b->ops->complete(b, done, got), 0);
+  for (int i = 0; i < 8; i++)
+    orca_buf_free(&pool[i].payload);
+  orca__backend_close(b);
+}
+
+/* A reply of node i to a command (the caller frees it). */
+static redisReply *on_node(int i, int argc, const char **argv) {
+  redisContext *c = orca_test_cluster_connect(&g_cluster, i);
+  assert_non_null(c);
+  redisReply *r = redisCommandArgv(c, argc, argv, NULL);
+  assert_non_null(r);
+  redisFree(c);
+  return r;
+}
+
+static long long outbox_len(void) {
+  int owner = orca_test_cluster_owner(&g_cluster, (int)orca__redis_key_slot("sched", 5));
+  const char *argv[] = {"HLEN", "orca:{sched}:out"};
+  redisReply *r = on_node(owner, 2, argv);
+  long long n = r->integer;
+  freeReplyObject(r);
+  return n;
+}
+
+static int fire(orca__backend *b, int64_t expected, int64_t next, const char *id) {
+  orca__job j = {.id = id,
+                 .task = "test.tick",
+                 .queue = g_queues[1],
+                 .payload = (const uint8_t *)"p",
+                 .payload_len = 1,
+                 .state_ttl_us = 3600000000LL};
+  return b->ops->schedule_fire(b, "tick", expected, next, &j, 1);
+}
+
+static void test_schedule_outbox(void **state) {
+  (void)state;
+  orca__backend *b = open_backend();
+  orca__schedule_rec rec = {.name = "tick", .next_fire_us = 1000};
+  assert_int_equal(orca_buf_append(&rec.spec, "spec", 4), 0);
+  assert_int_equal(b->ops->schedule_put(b, &rec, false), 0);
+  orca_buf_free(&rec.spec);
+
+  /* Exactly once: the second node to fire the same time loses the CAS. */
+  assert_int_equal(fire(b, 1000, 2000, "tick@1000"), 0);
+  assert_int_equal(fire(b, 1000, 2000, "tick@1000"), ORCA_ECONFLICT);
+  orca_task_info info = {0};
+  assert_int_equal(b->ops->state_get(b, "tick@1000", &info), 0);
+  assert_int_equal(info.state, ORCA_STATE_PENDING);
+  assert_int_equal(outbox_len(), 0);
+
+  /* A node that won the fire of 2000 and died before enqueueing: only the
+   * first step ran (by hand here, dated an hour back). */
+  int owner = orca_test_cluster_owner(&g_cluster, (int)orca__redis_key_slot("sched", 5));
+  const char *argv[] = {"FCALL",
+                        orca__redis_function(ORCA__RS_SCHED_OUT),
+                        "2",
+                        "orca:{sched}:next",
+                        "orca:{sched}:out",
+                        "tick",
+                        "2000",
+                        "3000",
+                        "1",
+                        g_queues[1],
+                        "tick@2000",
+                        "test.tick",
+                        "0",
+                        "0",
+                        "0",
+                        "p",
+                        "",
+                        "0",
+                        "3600000"};
+  redisReply *r = on_node(owner, 19, argv);
+  assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+  assert_int_equal(r->integer, 0);
+  freeReplyObject(r);
+  assert_int_equal(outbox_len(), 1);
+  assert_int_equal(b->ops->state_get(b, "tick@2000", &info), ORCA_ENOTFOUND);
+
+  /* The next fire re-sends it, then fires its own. */
+  assert_int_equal(fire(b, 3000, 4000, "tick@3000"), 0);
+  assert_int_equal(b->ops->state_get(b, "tick@2000", &info), 0);
+  assert_int_equal(info.state, ORCA_STATE_PENDING);
+  assert_int_equal(b->ops->state_get(b, "tick@3000", &info), 0);
+  assert_int_equal(outbox_len(), 0);
+  orca_buf_free(&info.result);
+  orca_buf_free(&info.args);
+  orca__backend_close(b);
 }
 
 static void test_primary_killed_mid_run(void **state) {
   (void)state;
-  pick_queues();
   pthread_t prod, cons[CONSUMERS];
   assert_int_equal(pthread_create(&prod, NULL, producer, NULL), 0);
   for (int c = 0; c < CONSUMERS; c++)
@@ -242,7 +381,9 @@ static void test_primary_killed_mid_run(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  return orca_test_cluster_start(&g_cluster);
+  if (orca_test_cluster_start(&g_cluster))
+    return -1;
+  return pick_queues();
 }
 
 static int teardown(void **state) {
@@ -254,6 +395,8 @@ static int teardown(void **state) {
 int main(void) {
   if (!orca__redis_ops.open)
     return 1;
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_primary_killed_mid_run)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_many_queues),
+                                     cmocka_unit_test(test_schedule_outbox),
+                                     cmocka_unit_test(test_primary_killed_mid_run)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
