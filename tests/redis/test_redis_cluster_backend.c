@@ -3,7 +3,9 @@
  * slots live on the three primaries: promote and fetch across the queues
  * (one script call per queue); schedule fires through the outbox, exactly
  * once, and an outbox entry left by a node that died re-sent by the next
- * fire; and a primary that dies mid-run:
+ * fire; a busy queue whose slot is migrated to another primary mid-run
+ * (every acknowledged task ends, as below); and a primary that dies
+ * mid-run:
  * a producer thread enqueues N tasks over three queues whose slots live on
  * the three primaries, two consumer threads fetch from all three queues and
  * complete each task with a result derived from its id, and when a third
@@ -44,6 +46,12 @@ static orca_test_cluster g_cluster;
 static char g_queue[QUEUES][16];
 static const char *g_queues[QUEUES];
 
+/* One run: the queues its producer spreads over and its consumers fetch
+ * from, and the prefix of its task ids. */
+static const char *g_run[QUEUES];
+static size_t g_nrun;
+static const char *g_prefix = "t";
+
 static atomic_bool g_acked[N];     /* the producer saw the enqueue succeed */
 static atomic_int g_done_count[N]; /* completions reported by consumers */
 static atomic_int g_ndone;         /* tasks completed at least once */
@@ -74,10 +82,10 @@ static void *producer(void *arg) {
   for (int k = 0; k < N;) {
     int n = 0;
     for (; n < BATCH && k + n < N; n++) {
-      snprintf(ids[n], sizeof ids[n], "t%d", k + n);
+      snprintf(ids[n], sizeof ids[n], "%s%d", g_prefix, k + n);
       jobs[n] = (orca__job){.id = ids[n],
                             .task = "test.noop",
-                            .queue = g_queues[(k + n) % QUEUES],
+                            .queue = g_run[(size_t)(k + n) % g_nrun],
                             .payload = (const uint8_t *)payload,
                             .payload_len = 64,
                             .state_ttl_us = 3600000000LL};
@@ -106,8 +114,8 @@ static void *consumer(void *arg) {
     slots[i] = &pool[c][i];
   char worker[32];
   snprintf(worker, sizeof worker, "consumer-%d", c);
-  orca__fetch_req req = {.queues = g_queues,
-                         .nqueues = QUEUES,
+  orca__fetch_req req = {.queues = g_run,
+                         .nqueues = g_nrun,
                          .worker = worker,
                          .lease_us = LEASE_US,
                          .wait_us = 100000};
@@ -116,7 +124,7 @@ static void *consumer(void *arg) {
     if (b->ops->fetch(b, &req, slots, BATCH, &got) || got == 0)
       continue;
     for (size_t i = 0; i < got; i++) {
-      int k = atoi(slots[i]->id + 1);
+      int k = atoi(slots[i]->id + strlen(g_prefix));
       done[i] = (orca__completion){.lease = slots[i],
                                    .outcome = ORCA__ACK,
                                    .state = ORCA_STATE_SUCCEEDED,
@@ -131,7 +139,7 @@ static void *consumer(void *arg) {
     }
     pthread_mutex_lock(&g_mu);
     for (size_t i = 0; i < got; i++)
-      if (atomic_fetch_add(&g_done_count[atoi(slots[i]->id + 1)], 1) == 0)
+      if (atomic_fetch_add(&g_done_count[atoi(slots[i]->id + strlen(g_prefix))], 1) == 0)
         atomic_fetch_add(&g_ndone, 1);
     pthread_cond_broadcast(&g_cv);
     pthread_mutex_unlock(&g_mu);
@@ -327,28 +335,37 @@ static void test_schedule_outbox(void **state) {
   orca__backend_close(b);
 }
 
-static void test_primary_killed_mid_run(void **state) {
-  (void)state;
-  pthread_t prod, cons[CONSUMERS];
-  assert_int_equal(pthread_create(&prod, NULL, producer, NULL), 0);
+static pthread_t g_prod, g_cons[CONSUMERS];
+
+/* Start a run over queues qs with task ids PREFIX<k>, and wait until a
+ * third of its tasks are done. */
+static void run_start(const char *const *qs, size_t nq, const char *prefix) {
+  for (size_t i = 0; i < nq; i++)
+    g_run[i] = qs[i];
+  g_nrun = nq;
+  g_prefix = prefix;
+  for (int k = 0; k < N; k++) {
+    atomic_store(&g_acked[k], false);
+    atomic_store(&g_done_count[k], 0);
+  }
+  atomic_store(&g_ndone, 0);
+  atomic_store(&g_produced, false);
+  atomic_store(&g_stop, false);
+  assert_int_equal(pthread_create(&g_prod, NULL, producer, NULL), 0);
   for (int c = 0; c < CONSUMERS; c++)
-    assert_int_equal(pthread_create(&cons[c], NULL, consumer, (void *)(intptr_t)c), 0);
-
+    assert_int_equal(pthread_create(&g_cons[c], NULL, consumer, (void *)(intptr_t)c), 0);
   assert_true(wait_until(third_done, 60));
-  int victim = orca_test_cluster_owner(&g_cluster,
-                                       (int)orca__redis_key_slot(g_queue[0], strlen(g_queue[0])));
-  assert_true(victim >= 0);
-  orca_test_cluster_kill(&g_cluster, victim);
+}
 
+/* Wait for every acknowledged task of the run to be completed, stop the
+ * threads, and check each reads back SUCCEEDED with its own result. */
+static void run_finish(const char *what) {
   bool finished = wait_until(all_acked_done, 90);
   atomic_store(&g_stop, true);
-  pthread_join(prod, NULL);
+  pthread_join(g_prod, NULL);
   for (int c = 0; c < CONSUMERS; c++)
-    pthread_join(cons[c], NULL);
+    pthread_join(g_cons[c], NULL);
   assert_true(finished);
-  assert_int_equal(orca_test_cluster_wait_ok(&g_cluster, 30000), 0);
-
-  /* Every acknowledged task: SUCCEEDED with its own result. */
   orca__backend *b = open_backend();
   orca_task_info info = {0};
   int bad = 0, acked = 0, twice = 0;
@@ -358,7 +375,7 @@ static void test_primary_killed_mid_run(void **state) {
     acked++;
     twice += atomic_load(&g_done_count[k]) > 1;
     char id[32], want[48];
-    snprintf(id, sizeof id, "t%d", k);
+    snprintf(id, sizeof id, "%s%d", g_prefix, k);
     size_t wlen = result_of(k, want);
     orca_buf_reset(&info.result);
     orca_buf_reset(&info.args);
@@ -373,10 +390,89 @@ static void test_primary_killed_mid_run(void **state) {
   orca_buf_free(&info.result);
   orca_buf_free(&info.args);
   orca__backend_close(b);
-  fprintf(stderr, "failover: %d tasks acknowledged, %d completed twice (in flight at the kill)\n",
-          acked, twice);
+  fprintf(stderr, "%s: %d tasks acknowledged, %d completed twice\n", what, acked, twice);
   assert_int_equal(acked, N);
   assert_int_equal(bad, 0);
+}
+
+static void node_id(int i, char *out, size_t n) {
+  const char *argv[] = {"CLUSTER", "MYID"};
+  redisReply *r = on_node(i, 2, argv);
+  assert_int_equal(r->type, REDIS_REPLY_STRING);
+  snprintf(out, n, "%s", r->str);
+  freeReplyObject(r);
+}
+
+static void ok_on_node(int i, int argc, const char **argv) {
+  redisReply *r = on_node(i, argc, argv);
+  if (r->type == REDIS_REPLY_ERROR)
+    fail_msg("node %d: %s: %s", i, argv[0], r->str);
+  freeReplyObject(r);
+}
+
+/* Move every key of slot from node src to node dst, as redis-cli --cluster
+ * reshard does: IMPORTING, MIGRATING, MIGRATE in batches, then NODE on
+ * every primary. */
+static void migrate_slot(int slot, int src, int dst) {
+  char sl[16], src_id[64], dst_id[64], port[16];
+  snprintf(sl, sizeof sl, "%d", slot);
+  snprintf(port, sizeof port, "%d", g_cluster.node[dst].port);
+  node_id(src, src_id, sizeof src_id);
+  node_id(dst, dst_id, sizeof dst_id);
+  ok_on_node(dst, 5, (const char *[]){"CLUSTER", "SETSLOT", sl, "IMPORTING", src_id});
+  ok_on_node(src, 5, (const char *[]){"CLUSTER", "SETSLOT", sl, "MIGRATING", dst_id});
+  for (;;) {
+    redisReply *keys = on_node(src, 4, (const char *[]){"CLUSTER", "GETKEYSINSLOT", sl, "50"});
+    assert_int_equal(keys->type, REDIS_REPLY_ARRAY);
+    size_t nk = keys->elements;
+    if (nk > 0) {
+      const char *argv[64];
+      int argc = 0;
+      argv[argc++] = "MIGRATE";
+      argv[argc++] = "127.0.0.1";
+      argv[argc++] = port;
+      argv[argc++] = "";
+      argv[argc++] = "0";
+      argv[argc++] = "5000";
+      argv[argc++] = "KEYS";
+      for (size_t i = 0; i < nk; i++)
+        argv[argc++] = keys->element[i]->str;
+      ok_on_node(src, argc, argv);
+    }
+    freeReplyObject(keys);
+    if (nk == 0)
+      break;
+  }
+  ok_on_node(dst, 5, (const char *[]){"CLUSTER", "SETSLOT", sl, "NODE", dst_id});
+  for (int i = 0; i < ORCA_TEST_CLUSTER_NODES; i++)
+    if (i != dst && g_cluster.node[i].pid > 0 && orca_test_cluster_is_primary(&g_cluster, i))
+      ok_on_node(i, 5, (const char *[]){"CLUSTER", "SETSLOT", sl, "NODE", dst_id});
+}
+
+static void test_busy_queue_migrated(void **state) {
+  (void)state;
+  const char *q = g_queues[2];
+  int slot = (int)orca__redis_key_slot(q, strlen(q));
+  int src = orca_test_cluster_owner(&g_cluster, slot);
+  int dst = orca_test_cluster_owner(&g_cluster,
+                                    (int)orca__redis_key_slot(g_queues[1], strlen(g_queues[1])));
+  assert_true(src >= 0 && dst >= 0 && src != dst);
+  run_start(&q, 1, "m");
+  migrate_slot(slot, src, dst);
+  run_finish("migration");
+  assert_int_equal(orca_test_cluster_owner(&g_cluster, slot), dst);
+  assert_int_equal(orca_test_cluster_wait_ok(&g_cluster, 30000), 0);
+}
+
+static void test_primary_killed_mid_run(void **state) {
+  (void)state;
+  run_start(g_queues, QUEUES, "t");
+  int victim = orca_test_cluster_owner(&g_cluster,
+                                       (int)orca__redis_key_slot(g_queue[0], strlen(g_queue[0])));
+  assert_true(victim >= 0);
+  orca_test_cluster_kill(&g_cluster, victim);
+  run_finish("failover");
+  assert_int_equal(orca_test_cluster_wait_ok(&g_cluster, 30000), 0);
 }
 
 static int setup(void **state) {
@@ -395,8 +491,8 @@ static int teardown(void **state) {
 int main(void) {
   if (!orca__redis_ops.open)
     return 1;
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_many_queues),
-                                     cmocka_unit_test(test_schedule_outbox),
-                                     cmocka_unit_test(test_primary_killed_mid_run)};
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_many_queues), cmocka_unit_test(test_schedule_outbox),
+      cmocka_unit_test(test_busy_queue_migrated), cmocka_unit_test(test_primary_killed_mid_run)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

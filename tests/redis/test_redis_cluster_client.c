@@ -311,6 +311,23 @@ static void test_migration(void **state) {
   assert_true(cl.nask >= 2);
   assert_int_equal(cl.nmoved, 0);
 
+  /* A script does not follow ASK: its declared key says nothing about
+   * where the keys it builds are, so it waits for the migration to end
+   * (here: until a 300 ms op timeout). */
+  orca__rcluster quick;
+  open_client(&quick, 300000);
+  orca__rargs a = {0};
+  orca__rargs_cmd(&a, -1);
+  orca__rargs_str(&a, "EVAL");
+  orca__rargs_str(&a, "return redis.call('GET', KEYS[1])");
+  orca__rargs_str(&a, "1");
+  orca__rargs_str(&a, key);
+  redisReply *rep[1];
+  assert_int_equal(orca__rcluster_exec(&quick, &a, rep, 0), ORCA_ECONNECT);
+  assert_true(quick.nask >= 1);
+  orca__rargs_free(&a);
+  orca__rcluster_free(&quick);
+
   /* The slot is handed over: the client's map is stale, MOVED corrects it. */
   for (int i = 0; i < ORCA_TEST_CLUSTER_NODES; i++)
     if (orca_test_cluster_is_primary(&g_cluster, i))

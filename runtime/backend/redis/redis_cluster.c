@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -354,6 +355,16 @@ typedef struct round_state {
   char why[256];
 } round_state;
 
+static bool is_script(const orca__rargs *a, size_t k) {
+  const orca__rcmd *c = &a->cmds[k];
+  const char *cmd = a->argv[c->first];
+  size_t n = a->len[c->first];
+  return (n == 5 && strncasecmp(cmd, "FCALL", 5) == 0) ||
+         (n == 8 && strncasecmp(cmd, "FCALL_RO", 8) == 0) ||
+         (n == 4 && strncasecmp(cmd, "EVAL", 4) == 0) ||
+         (n == 7 && strncasecmp(cmd, "EVALSHA", 7) == 0);
+}
+
 /* Look at reply r to command k: store it, or note why it must be resent. */
 static void classify(orca__rcluster *cl, const orca__rargs *a, size_t k, redisReply *r,
                      redisReply **rep, round_state *st, int idx) {
@@ -366,6 +377,17 @@ static void classify(orca__rcluster *cl, const orca__rargs *a, size_t k, redisRe
     cl->nmoved++;
     cl->ask[k] = -1;
     st->refresh = true;
+  } else if (starts(r, "ASK ") && is_script(a, k)) {
+    /* A script declares a key that never exists (a queue's prefix), so
+     * the migrating node says ASK whatever it still holds, and on the
+     * importing node the keys not moved yet would look absent. Wait for
+     * the migration to end (MOVED) instead. */
+    snprintf(st->why, sizeof st->why, "redis %s:%d: slot %u is migrating; scripts of its queue wait",
+             cl->node[idx]->host, cl->node[idx]->port,
+             (unsigned)atoi(r->str + 4));
+    st->pause = true;
+    cl->ask[k] = -1;
+    cl->nask++;
   } else if (starts(r, "ASK ")) {
     cl->ask[k] = redirect_target(cl, r->str);
     cl->nask++;

@@ -102,7 +102,10 @@ int orca__rcluster_refresh(orca__rcluster *cl, orca_err *err);
  * (keyless ones to any primary), all nodes are written before any reply is
  * read, and one reply per command lands in rep[] in command order (the
  * caller frees them with orca__redis_free_replies). MOVED updates the map
- * and resends; ASK resends once to the importing node after ASKING;
+ * and resends; ASK resends once to the importing node after ASKING, except
+ * for scripts (FCALL, EVAL), which wait for the migration to end as for
+ * TRYAGAIN (their declared key is a prefix that never exists, so ASK says
+ * nothing about where their keys are);
  * CLUSTERDOWN, TRYAGAIN, LOADING and broken connections refresh the map
  * and resend after a back-off pause, until the op timeout (+ block_us) has
  * passed. block_us > 0: a blocking pipeline (all its commands must go to
