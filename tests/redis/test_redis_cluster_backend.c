@@ -5,7 +5,8 @@
  * once, and an outbox entry left by a node that died re-sent by the next
  * fire; a busy queue whose slot is migrated to another primary mid-run
  * (every acknowledged task ends, as below); and a primary that dies
- * mid-run:
+ * mid-run (the one serving the schedules, which three threads keep firing
+ * meanwhile: each fire time won at most once, none lost):
  * a producer thread enqueues N tasks over three queues whose slots live on
  * the three primaries, two consumer threads fetch from all three queues and
  * complete each task with a result derived from its id, and when a third
@@ -464,15 +465,92 @@ static void test_busy_queue_migrated(void **state) {
   assert_int_equal(orca_test_cluster_wait_ok(&g_cluster, 30000), 0);
 }
 
+/* Schedule fires from three "nodes" (threads with their own handles)
+ * racing for every fire time of schedule "beat", each fire enqueueing task
+ * beat@T into queue "beats" (nobody consumes it). */
+#define FIRERS 3
+#define MAX_FIRES 200000
+static atomic_int g_wins[MAX_FIRES + 1]; /* fires of time T that returned 0 */
+static atomic_bool g_fire_stop;
+
+static void *firer(void *arg) {
+  (void)arg;
+  orca__backend *b = open_backend();
+  orca__schedule_rec rec = {0};
+  while (!atomic_load(&g_fire_stop)) {
+    if (b->ops->schedule_get(b, "beat", &rec))
+      continue; /* failing over */
+    int64_t t = rec.next_fire_us;
+    if (t > MAX_FIRES)
+      break;
+    char id[32];
+    snprintf(id, sizeof id, "beat@%lld", (long long)t);
+    orca__job j = {.id = id,
+                   .task = "test.beat",
+                   .queue = "beats",
+                   .payload = (const uint8_t *)"p",
+                   .payload_len = 1,
+                   .state_ttl_us = 3600000000LL};
+    if (b->ops->schedule_fire(b, "beat", t, t + 1, &j, 1) == 0)
+      atomic_fetch_add(&g_wins[t], 1);
+  }
+  orca_buf_free(&rec.spec);
+  orca__backend_close(b);
+  return NULL;
+}
+
 static void test_primary_killed_mid_run(void **state) {
   (void)state;
+  orca__backend *b = open_backend();
+  orca__schedule_rec rec = {.name = "beat", .next_fire_us = 1};
+  assert_int_equal(orca_buf_append(&rec.spec, "spec", 4), 0);
+  assert_int_equal(b->ops->schedule_put(b, &rec, false), 0);
+  orca_buf_free(&rec.spec);
+  pthread_t fire_th[FIRERS];
+  for (int i = 0; i < FIRERS; i++)
+    assert_int_equal(pthread_create(&fire_th[i], NULL, firer, NULL), 0);
+
+  /* The victim serves the schedules and one of the three queues. */
   run_start(g_queues, QUEUES, "t");
-  int victim = orca_test_cluster_owner(&g_cluster,
-                                       (int)orca__redis_key_slot(g_queue[0], strlen(g_queue[0])));
+  int victim = orca_test_cluster_owner(&g_cluster, (int)orca__redis_key_slot("sched", 5));
   assert_true(victim >= 0);
   orca_test_cluster_kill(&g_cluster, victim);
   run_finish("failover");
+  atomic_store(&g_fire_stop, true);
+  for (int i = 0; i < FIRERS; i++)
+    pthread_join(fire_th[i], NULL);
   assert_int_equal(orca_test_cluster_wait_ok(&g_cluster, 30000), 0);
+
+  /* Every fire time before the schedule's next: won at most once, and its
+   * task enqueued or (its winner cut off by the failover) in the outbox,
+   * where the next fire after the op timeout re-sends it. */
+  assert_int_equal(b->ops->schedule_get(b, "beat", &rec), 0);
+  int64_t last = rec.next_fire_us;
+  orca_buf_free(&rec.spec);
+  assert_true(last > 1);
+  int twice = 0, lost = 0, pending = 0;
+  orca_task_info info = {0};
+  for (int64_t t = 1; t < last && t <= MAX_FIRES; t++) {
+    twice += atomic_load(&g_wins[t]) > 1;
+    char id[32];
+    snprintf(id, sizeof id, "beat@%lld", (long long)t);
+    if (b->ops->state_get(b, id, &info) == 0)
+      continue;
+    int owner = orca_test_cluster_owner(&g_cluster, (int)orca__redis_key_slot("sched", 5));
+    redisReply *r = on_node(owner, 3, (const char *[]){"HEXISTS", "orca:{sched}:out", id});
+    if (r->integer == 1)
+      pending++;
+    else if (lost++ < 5)
+      fprintf(stderr, "fire %s: no task and no outbox entry\n", id);
+    freeReplyObject(r);
+  }
+  orca_buf_free(&info.result);
+  orca_buf_free(&info.args);
+  orca__backend_close(b);
+  fprintf(stderr, "fires: %lld times fired by %d nodes, %d still in the outbox\n",
+          (long long)(last - 1), FIRERS, pending);
+  assert_int_equal(twice, 0);
+  assert_int_equal(lost, 0);
 }
 
 static int setup(void **state) {
