@@ -185,13 +185,7 @@ static int create(const orca_test_cluster *c) {
   if (pid < 0)
     return -1;
   if (pid == 0) {
-    for (int i = 3; i < 1024; i++)
-      close(i);
-    int devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) {
-      dup2(devnull, 1);
-      dup2(devnull, 2);
-    }
+    orca_test_child_quiet();
     execvp("redis-cli", (char *const *)argv);
     _exit(127);
   }

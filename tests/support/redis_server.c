@@ -42,6 +42,16 @@ static int64_t mono_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void orca_test_child_quiet(void) {
+  for (int i = 3; i < 1024; i++)
+    close(i);
+  int devnull = open("/dev/null", O_WRONLY);
+  if (devnull >= 0) {
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+  }
+}
+
 int orca_test_redis_spawn(orca_test_redis *r) {
   char sock[128];
   snprintf(sock, sizeof sock, "%s/notify.sock", r->dir);
@@ -73,15 +83,7 @@ int orca_test_redis_spawn(orca_test_redis *r) {
     if (getppid() != parent)
       _exit(1);
     setenv("NOTIFY_SOCKET", sock, 1);
-    /* Hold none of the test's descriptors: a pipe end kept open by the
-     * server would hide an EOF the test waits for. */
-    for (int i = 3; i < 1024; i++)
-      close(i);
-    int devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) {
-      dup2(devnull, 1);
-      dup2(devnull, 2);
-    }
+    orca_test_child_quiet();
     char timeout[16];
     snprintf(timeout, sizeof timeout, "%d",
              r->cluster_timeout_ms > 0 ? r->cluster_timeout_ms : 1000);

@@ -47,6 +47,11 @@ void orca_test_redis_stop(orca_test_redis *r);
 /* "redis://127.0.0.1:PORT/DB" in r->url; returns r->url. */
 const char *orca_test_redis_url(orca_test_redis *r, int db);
 
+/* In a forked child about to exec a server or tool: close every
+ * descriptor above stderr (a pipe end kept open by the child would hide an
+ * EOF the test waits for) and send stdout and stderr to /dev/null. */
+void orca_test_child_quiet(void);
+
 /* A TCP port on 127.0.0.1 that nothing listens on right now. */
 int orca_test_free_port(void);
 

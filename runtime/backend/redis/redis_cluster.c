@@ -352,7 +352,7 @@ typedef struct round_state {
   bool refresh; /* the map changed or a node failed: ask for it again */
   bool pause;   /* back off before the next round */
   bool broken;  /* a connection broke */
-  char why[256];
+  char why[512];
 } round_state;
 
 static bool is_script(const orca__rargs *a, size_t k) {
@@ -382,9 +382,9 @@ static void classify(orca__rcluster *cl, const orca__rargs *a, size_t k, redisRe
      * the migrating node says ASK whatever it still holds, and on the
      * importing node the keys not moved yet would look absent. Wait for
      * the migration to end (MOVED) instead. */
-    snprintf(st->why, sizeof st->why, "redis %s:%d: slot %u is migrating; scripts of its queue wait",
-             cl->node[idx]->host, cl->node[idx]->port,
-             (unsigned)atoi(r->str + 4));
+    snprintf(st->why, sizeof st->why,
+             "redis %s:%d: slot %u is migrating; scripts of its queue wait", cl->node[idx]->host,
+             cl->node[idx]->port, (unsigned)atoi(r->str + 4));
     st->pause = true;
     cl->ask[k] = -1;
     cl->nask++;
