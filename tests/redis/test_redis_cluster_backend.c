@@ -280,6 +280,36 @@ static int fire(orca__backend *b, int64_t expected, int64_t next, const char *id
   return b->ops->schedule_fire(b, "tick", expected, next, &j, 1);
 }
 
+/* The first step of a fire of "tick" (expected -> next, task id), run by
+ * hand as a node that died right after it would leave it: the CAS and the
+ * outbox entry, dated an hour back. */
+static void left_behind(const char *expected, const char *next, const char *id) {
+  int owner = orca_test_cluster_owner(&g_cluster, (int)orca__redis_key_slot("sched", 5));
+  const char *argv[] = {"FCALL",
+                        orca__redis_function(ORCA__RS_SCHED_OUT),
+                        "2",
+                        "orca:{sched}:next",
+                        "orca:{sched}:out",
+                        "tick",
+                        expected,
+                        next,
+                        "1",
+                        g_queues[1],
+                        id,
+                        "test.tick",
+                        "0",
+                        "0",
+                        "0",
+                        "p",
+                        "",
+                        "0",
+                        "3600000"};
+  redisReply *r = on_node(owner, 19, argv);
+  assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+  assert_int_equal(r->integer, 0);
+  freeReplyObject(r);
+}
+
 static void test_schedule_outbox(void **state) {
   (void)state;
   orca__backend *b = open_backend();
@@ -298,30 +328,7 @@ static void test_schedule_outbox(void **state) {
 
   /* A node that won the fire of 2000 and died before enqueueing: only the
    * first step ran (by hand here, dated an hour back). */
-  int owner = orca_test_cluster_owner(&g_cluster, (int)orca__redis_key_slot("sched", 5));
-  const char *argv[] = {"FCALL",
-                        orca__redis_function(ORCA__RS_SCHED_OUT),
-                        "2",
-                        "orca:{sched}:next",
-                        "orca:{sched}:out",
-                        "tick",
-                        "2000",
-                        "3000",
-                        "1",
-                        g_queues[1],
-                        "tick@2000",
-                        "test.tick",
-                        "0",
-                        "0",
-                        "0",
-                        "p",
-                        "",
-                        "0",
-                        "3600000"};
-  redisReply *r = on_node(owner, 19, argv);
-  assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-  assert_int_equal(r->integer, 0);
-  freeReplyObject(r);
+  left_behind("2000", "3000", "tick@2000");
   assert_int_equal(outbox_len(), 1);
   assert_int_equal(b->ops->state_get(b, "tick@2000", &info), ORCA_ENOTFOUND);
 
@@ -330,6 +337,13 @@ static void test_schedule_outbox(void **state) {
   assert_int_equal(b->ops->state_get(b, "tick@2000", &info), 0);
   assert_int_equal(info.state, ORCA_STATE_PENDING);
   assert_int_equal(b->ops->state_get(b, "tick@3000", &info), 0);
+  assert_int_equal(outbox_len(), 0);
+
+  /* With no fire to follow, the TimeKeeper's promote re-sends it. */
+  left_behind("4000", "5000", "tick@4000");
+  int64_t next_due;
+  assert_true(b->ops->promote(b, orca_clock_now(b->clock), 100, &next_due) >= 0);
+  assert_int_equal(b->ops->state_get(b, "tick@4000", &info), 0);
   assert_int_equal(outbox_len(), 0);
   orca_buf_free(&info.result);
   orca_buf_free(&info.args);

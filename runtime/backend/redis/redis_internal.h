@@ -292,6 +292,11 @@ int orca__redis_fire_outbox(orca__redis *r, const char *next_key, const char *na
                             int64_t expected_us, int64_t next_us, const orca__job *jobs,
                             size_t njobs);
 
+/* Re-send the outbox entries older than the op timeout (by now, backend
+ * clock µs) and delete them (redis_outbox.c). Returns 0 or an error; a
+ * malformed entry is logged and deleted. */
+int orca__redis_outbox_drain(orca__redis *r, int64_t now);
+
 /* Fill info from a state-hash reply (flat field/value array) of queue q and
  * task id, the arguments too when the hash holds the payload (field d:
  * deferred and dead tasks). Used by state_get and dlq_list. */

@@ -9,10 +9,10 @@
  *      is SCHEDULE@FIRE_TIME and enqueue refuses an id that exists;
  *   3. delete the outbox entries.
  *
- * A node that dies between 1 and 3 leaves entries behind; every fire first
- * re-sends entries older than the op timeout (their writer had its chance)
- * and deletes them. So a won fire is enqueued at least once and, by its id,
- * at most once, as long as the task's state record outlives the re-send
+ * A node that dies between 1 and 3 leaves entries behind; every fire, and
+ * every promote (the TimeKeeper's tick), first re-sends entries older than
+ * the op timeout (their writer had its chance) and deletes them. So a won fire is enqueued at least
+ * once and, by its id, at most once, as long as the task's state record outlives the re-send
  * (seconds against the state TTL). */
 #include <msgpack.h>
 #include <stdio.h>
@@ -117,8 +117,7 @@ static int forget(orca__redis *r, const char *const *ids, size_t n) {
   return rc;
 }
 
-/* Re-send the entries older than the op timeout, then delete them. */
-static int drain_old(orca__redis *r, int64_t now) {
+int orca__redis_outbox_drain(orca__redis *r, int64_t now) {
   orca__rargs *a = &r->args;
   orca__rargs_reset(a);
   orca__rargs_cmd(a, -1);
@@ -156,7 +155,7 @@ int orca__redis_fire_outbox(orca__redis *r, const char *next_key, const char *na
                             int64_t expected_us, int64_t next_us, const orca__job *jobs,
                             size_t njobs) {
   int64_t now = orca_clock_now(r->base.clock);
-  int rc = drain_old(r, now);
+  int rc = orca__redis_outbox_drain(r, now);
   if (rc)
     return rc;
   orca__rargs *a = &r->args;

@@ -340,6 +340,11 @@ int orca__redis_promote(orca__backend *b, int64_t now_us, size_t max, int64_t *n
   int rc = orca__redis_load_queues(r);
   if (rc)
     return rc;
+  /* On a Redis Cluster the TimeKeeper's tick also re-sends schedule fires a
+   * dead node left in the outbox (redis_outbox.c); a failure there is
+   * logged by it and does not stop the promotion. */
+  if (r->cluster)
+    orca__redis_outbox_drain(r, now_us);
   if (r->nqueues == 0)
     return 0;
   /* One call for all queues; on a Redis Cluster one per queue (a script
