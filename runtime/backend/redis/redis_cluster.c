@@ -351,7 +351,6 @@ static int flush(orca__rcluster *cl, int idx, bool blocking) {
 typedef struct round_state {
   bool refresh; /* the map changed or a node failed: ask for it again */
   bool pause;   /* back off before the next round */
-  bool broken;  /* a connection broke */
   char why[512];
 } round_state;
 
@@ -400,7 +399,7 @@ static void classify(orca__rcluster *cl, const orca__rargs *a, size_t k, redisRe
     cl->ask[k] = -1;
   } else if (r && r->type == REDIS_REPLY_ERROR && strstr(r->str, "Function not found") &&
              cl->hooks.reload && cl->hooks.reload(cl->hooks.ud, cl->node[idx]) == 0) {
-    /* resent as it is */
+    st->pause = true; /* resent as it is, after a pause should the reload not hold */
   } else {
     rep[k] = r;
     return;
@@ -429,12 +428,12 @@ static int round_trip(orca__rcluster *cl, orca__rargs *a, redisReply **rep, bool
     orca_err e = {0};
     if (ensure(cl, n, &e)) {
       snprintf(st->why, sizeof st->why, "%s", e.msg);
-      st->refresh = st->pause = st->broken = true;
+      st->refresh = st->pause = true;
       continue;
     }
     if (append(cl, a, k, n)) {
       disconnect(cl, n);
-      st->refresh = st->pause = st->broken = true;
+      st->refresh = st->pause = true;
       continue;
     }
     cl->dest[k] = idx;
@@ -451,7 +450,7 @@ static int round_trip(orca__rcluster *cl, orca__rargs *a, redisReply **rep, bool
   for (size_t i = 0; i < cl->nnodes; i++)
     if (cl->node[i]->nsent && cl->node[i]->c && flush(cl, (int)i, blocking)) {
       disconnect(cl, cl->node[i]);
-      st->refresh = st->pause = st->broken = true;
+      st->refresh = st->pause = true;
     }
   for (size_t k = 0; k < a->ncmds; k++) {
     int idx = cl->dest[k];
@@ -469,7 +468,7 @@ static int round_trip(orca__rcluster *cl, orca__rargs *a, redisReply **rep, bool
       snprintf(st->why, sizeof st->why, "redis %s:%d: connection lost (%s)", n->host, n->port,
                n->c->errstr[0] ? n->c->errstr : "I/O error");
       disconnect(cl, n);
-      st->refresh = st->pause = st->broken = true;
+      st->refresh = st->pause = true;
       continue;
     }
     classify(cl, a, k, p, rep, st, idx);
