@@ -80,6 +80,7 @@ static void *producer(void *arg) {
   orca__job jobs[BATCH];
   orca__enqueue_result res[BATCH];
   const char *payload = "0123456789012345678901234567890123456789012345678901234567890123";
+  int nfail = 0;
   for (int k = 0; k < N;) {
     int n = 0;
     for (; n < BATCH && k + n < N; n++) {
@@ -91,8 +92,14 @@ static void *producer(void *arg) {
                             .payload_len = 64,
                             .state_ttl_us = 3600000000LL};
     }
-    if (b->ops->enqueue(b, jobs, (size_t)n, res))
+    int rc = b->ops->enqueue(b, jobs, (size_t)n, res);
+    if (rc && atomic_load(&g_stop))
+      break; /* the run gave up on us */
+    if (rc) {
+      if (nfail++ < 3)
+        fprintf(stderr, "producer: enqueue: %s; resending\n", orca_strerror(rc));
       continue; /* not acknowledged: resend the same batch */
+    }
     for (int i = 0; i < n; i++)
       if (res[i].status == 0 ||
           (res[i].status == ORCA_EDUPLICATE && strcmp(res[i].existing_id, ids[i]) == 0))

@@ -107,6 +107,10 @@ int orca__rargs_argv(orca__rargs *a);
  * schedule-fire scripts read them. */
 struct orca__job;
 void orca__redis_add_job(orca__rargs *a, const struct orca__job *j);
+/* Add the ARGV of a schedule fire (sched_fire.lua, sched_out.lua): name,
+ * expected, next, now, then per job its queue and its 9 values. */
+void orca__redis_add_fire(orca__rargs *a, const char *name, int64_t expected_us, int64_t next_us,
+                          int64_t now_us, const struct orca__job *jobs, size_t njobs);
 
 /* Deliveries handed out by a handle and not completed yet (redis_held.c):
  * hashes of their lease refs. Used only to recover entries whose delivery

@@ -164,14 +164,7 @@ int orca__redis_fire_outbox(orca__redis *r, const char *next_key, const char *na
   orca__rargs_int(a, 2);
   orca__rargs_str(a, next_key);
   orca__rargs_str(a, OUTBOX);
-  orca__rargs_str(a, name);
-  orca__rargs_int(a, expected_us);
-  orca__rargs_int(a, next_us);
-  orca__rargs_int(a, now);
-  for (size_t i = 0; i < njobs; i++) {
-    orca__rargs_str(a, jobs[i].queue);
-    orca__redis_add_job(a, &jobs[i]);
-  }
+  orca__redis_add_fire(a, name, expected_us, next_us, now, jobs, njobs);
   redisReply *rep[1];
   if ((rc = orca__redis_exec(r, a, rep, 0)))
     return rc;

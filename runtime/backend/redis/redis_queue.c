@@ -31,6 +31,18 @@ void orca__redis_add_job(orca__rargs *a, const orca__job *j) {
   orca__rargs_int(a, orca__redis_ms_up(j->state_ttl_us));
 }
 
+void orca__redis_add_fire(orca__rargs *a, const char *name, int64_t expected_us, int64_t next_us,
+                          int64_t now_us, const orca__job *jobs, size_t njobs) {
+  orca__rargs_str(a, name);
+  orca__rargs_int(a, expected_us);
+  orca__rargs_int(a, next_us);
+  orca__rargs_int(a, now_us);
+  for (size_t i = 0; i < njobs; i++) {
+    orca__rargs_str(a, jobs[i].queue);
+    orca__redis_add_job(a, &jobs[i]);
+  }
+}
+
 int orca__redis_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
                         orca__enqueue_result *res) {
   orca__redis *r = (orca__redis *)b;
