@@ -3,7 +3,11 @@
 //
 //   node bench/peers/bullmq.js --port P --n N [--mode enqueue|process|latency|delayed]
 //                              [--concurrency C] [--rate R] [--secs S]
+//                              [--cluster P1,P2,... --tag T]
 //
+// --cluster: a Redis Cluster on those loopback ports (an ioredis Cluster
+// connection); the queue's keys then carry the hash tag {T} (BullMQ's prefix),
+// so one queue lives in one slot, as BullMQ requires.
 // enqueue: addBulk in chunks of 1000. process (default, includes enqueue):
 // pre-fill N jobs, then one Worker (concurrency C, default 100) runs them; the
 // time is to the last completion. Retention: removeOnComplete {age: 3600}
@@ -25,7 +29,15 @@ const n = Number(arg('n', 100000));
 const mode = arg('mode', 'process');
 const concurrency = Number(arg('concurrency', 100));
 const secs = Number(arg('secs', 3));
-const connection = { host: '127.0.0.1', port };
+const clusterPorts = arg('cluster', '');
+let connection = { host: '127.0.0.1', port };
+if (clusterPorts) {
+  const IORedis = require(path.join(__dirname, 'node_modules', 'ioredis'));
+  connection = new IORedis.Cluster(
+    clusterPorts.split(',').map((p) => ({ host: '127.0.0.1', port: Number(p) })),
+    { redisOptions: { maxRetriesPerRequest: null } });
+}
+const queueOpts = clusterPorts ? { connection, prefix: '{' + arg('tag', 'bull') + '}' } : { connection };
 const data = { p: 'x'.repeat(64) };
 const jobOpts = { removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } };
 const nowMs = () => performance.timeOrigin + performance.now();
@@ -50,7 +62,7 @@ function runWorker(name, total, onJob) {
   return new Promise((resolve) => {
     let done = 0;
     const t0 = nowMs();
-    const w = new Worker(name, async (job) => { if (onJob) onJob(job); }, { connection, concurrency });
+    const w = new Worker(name, async (job) => { if (onJob) onJob(job); }, { ...queueOpts, concurrency });
     w.on('completed', () => {
       if (++done === total) {
         const el = (nowMs() - t0) / 1000;
@@ -62,7 +74,7 @@ function runWorker(name, total, onJob) {
 
 async function main() {
   const name = 'bench-' + process.pid;
-  const q = new Queue(name, { connection });
+  const q = new Queue(name, queueOpts);
   await q.waitUntilReady();
   if (mode === 'enqueue' || mode === 'process') {
     const enq = await fill(q, n);
@@ -110,6 +122,7 @@ async function main() {
   }
   await q.obliterate({ force: true }).catch(() => {});
   await q.close();
+  if (clusterPorts) await connection.quit();
 }
 
 main().catch((e) => {

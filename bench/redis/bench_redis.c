@@ -6,6 +6,10 @@
  *
  * Usage: bench_redis --url URL [--n N] [--batch B] [--workers W]
  *                    [--rate R] [--secs S] [--mode all|throughput|latency|fill|drain]
+ *                    [--queues Q1,Q2,...]
+ * (--queues: batches go round-robin to these queues, default "bench", and
+ * worker w serves queue w modulo their number: on a Redis Cluster, queues
+ * whose slots live on different primaries spread the load over them)
  * (fill and drain run only the enqueue or only the processing half, to
  * profile each with INFO commandstats or perf)
  * Prints a table and `RESULT orca_redis_<what> <value>` lines. */
@@ -24,6 +28,9 @@ static const char *url;
 static long n_tasks = 100000, batch = 256, workers = 2, rate = 0;
 static double secs = 3;
 static const char *mode = "all";
+#define MAX_QUEUES 16
+static const char *queues[MAX_QUEUES] = {"bench"};
+static size_t nqueues = 1;
 /* Consumers that have connected and loaded their scripts. The latency run
  * starts its stream only once all are up, so connection setup (tens of ms)
  * is not counted as enqueue->start latency of the first tasks. */
@@ -61,13 +68,14 @@ static void enqueue_range(orca__backend *b, const char *prefix, long from, long 
   for (long k = from; k < from + n;) {
     long m = 0;
     int64_t t = wall_ns();
+    const char *queue = queues[(size_t)(k / bsz) % nqueues]; /* one queue per batch */
     for (; m < bsz && k < from + n; m++, k++) {
       snprintf(ids[m], sizeof ids[m], "%s%ld", prefix, k);
       memset(pay[m], 'x', 64);
       memcpy(pay[m], &t, sizeof t);
       jobs[m] = (orca__job){.id = ids[m],
                             .task = "bench.noop",
-                            .queue = "bench",
+                            .queue = queue,
                             .payload = pay[m],
                             .payload_len = 64,
                             .state_ttl_us = 3600000000LL};
@@ -104,7 +112,7 @@ static void *consume(void *arg) {
     slots[i] = &pool[i];
   char worker[32];
   snprintf(worker, sizeof worker, "bench-%d", c->id);
-  const char *qs[1] = {"bench"};
+  const char *qs[1] = {queues[(size_t)c->id % nqueues]};
   orca__fetch_req req = {
       .queues = qs, .nqueues = 1, .worker = worker, .lease_us = 30000000, .wait_us = 50000};
   while (atomic_load(c->done) < c->target) {
@@ -172,10 +180,16 @@ int main(int argc, char **argv) {
       secs = atof(argv[i + 1]);
     else if (!strcmp(argv[i], "--mode"))
       mode = argv[i + 1];
+    else if (!strcmp(argv[i], "--queues")) {
+      nqueues = 0;
+      for (char *q = strtok(argv[i + 1], ","); q && nqueues < MAX_QUEUES; q = strtok(NULL, ","))
+        queues[nqueues++] = q;
+    }
   }
-  if (!url || n_tasks <= 0 || batch <= 0 || workers <= 0 || workers > 64) {
+  if (!url || n_tasks <= 0 || batch <= 0 || workers <= 0 || workers > 64 || nqueues == 0) {
     fprintf(stderr, "usage: bench_redis --url URL [--n N] [--batch B] [--workers W] "
-                    "[--rate R] [--secs S] [--mode all|throughput|latency|fill|drain]\n");
+                    "[--rate R] [--secs S] [--mode all|throughput|latency|fill|drain] "
+                    "[--queues Q1,Q2,...]\n");
     return 2;
   }
   if (!orca__redis_ops.open)

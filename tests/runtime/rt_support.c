@@ -1,6 +1,7 @@
 /* rt_support.c — shared fixtures of the runtime tests (see rt_support.h). */
 #include "rt_support.h"
 
+#include "redis_cluster.h"
 #include "redis_server.h"
 
 #include <setjmp.h>
@@ -33,10 +34,35 @@ static void rt_redis_stop(void) {
     orca_test_redis_stop(&rt_redis);
 }
 
+/* ORCA_RT_BACKEND=redis-cluster: a private 6-node Redis Cluster (started
+ * on first use, stopped at exit); each environment starts on empty
+ * primaries (FLUSHALL), so environments must not overlap in time. */
+static orca_test_cluster rt_cluster;
+static pid_t rt_cluster_owner;
+
+static void rt_cluster_stop(void) {
+  if (getpid() == rt_cluster_owner)
+    orca_test_cluster_stop(&rt_cluster);
+}
+
+static void rt_cluster_env(rt_env *e) {
+  if (!rt_cluster_owner) {
+    assert_int_equal(orca_test_cluster_start(&rt_cluster), 0);
+    rt_cluster_owner = getpid();
+    atexit(rt_cluster_stop);
+  }
+  assert_int_equal(orca_test_cluster_flush(&rt_cluster), 0);
+  snprintf(e->url, sizeof e->url, "%s", rt_cluster.url);
+}
+
 void rt_env_init(rt_env *e) {
   snprintf(e->dir, sizeof e->dir, "/tmp/orca-rt-XXXXXX");
   assert_non_null(mkdtemp(e->dir));
   const char *be = getenv("ORCA_RT_BACKEND");
+  if (be && !strcmp(be, "redis-cluster")) {
+    rt_cluster_env(e);
+    return;
+  }
   if (be && !strcmp(be, "redis")) {
     if (!rt_redis_owner) {
       assert_int_equal(orca_test_redis_start(&rt_redis, false), 0);

@@ -42,7 +42,17 @@ static int64_t mono_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int spawn(orca_test_redis *r) {
+void orca_test_child_quiet(void) {
+  for (int i = 3; i < 1024; i++)
+    close(i);
+  int devnull = open("/dev/null", O_WRONLY);
+  if (devnull >= 0) {
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+  }
+}
+
+int orca_test_redis_spawn(orca_test_redis *r) {
   char sock[128];
   snprintf(sock, sizeof sock, "%s/notify.sock", r->dir);
   unlink(sock);
@@ -73,18 +83,20 @@ static int spawn(orca_test_redis *r) {
     if (getppid() != parent)
       _exit(1);
     setenv("NOTIFY_SOCKET", sock, 1);
-    /* Hold none of the test's descriptors: a pipe end kept open by the
-     * server would hide an EOF the test waits for. */
-    for (int i = 3; i < 1024; i++)
-      close(i);
-    int devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) {
-      dup2(devnull, 1);
-      dup2(devnull, 2);
-    }
-    execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", r->dir,
-           "--save", "", "--appendonly", r->aof ? "yes" : "no", "--appendfsync", "everysec",
-           "--supervised", "systemd", "--daemonize", "no", (char *)NULL);
+    orca_test_child_quiet();
+    char timeout[16];
+    snprintf(timeout, sizeof timeout, "%d",
+             r->cluster_timeout_ms > 0 ? r->cluster_timeout_ms : 1000);
+    if (r->cluster)
+      execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", r->dir,
+             "--save", "", "--appendonly", r->aof ? "yes" : "no", "--appendfsync", "everysec",
+             "--supervised", "systemd", "--daemonize", "no", "--cluster-enabled", "yes",
+             "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", timeout,
+             (char *)NULL);
+    else
+      execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", r->dir,
+             "--save", "", "--appendonly", r->aof ? "yes" : "no", "--appendfsync", "everysec",
+             "--supervised", "systemd", "--daemonize", "no", (char *)NULL);
     _exit(127);
   }
   r->pid = pid;
@@ -127,13 +139,17 @@ int orca_test_redis_start(orca_test_redis *r, bool aof) {
   if (r->port <= 0)
     return -1;
   orca_test_redis_url(r, 0);
-  return spawn(r);
+  return orca_test_redis_spawn(r);
 }
 
 void orca_test_redis_kill(orca_test_redis *r) {
+  orca_test_redis_signal(r, SIGTERM);
+}
+
+void orca_test_redis_signal(orca_test_redis *r, int sig) {
   if (r->pid <= 0)
     return;
-  kill(r->pid, SIGTERM);
+  kill(r->pid, sig);
   int st;
   while (waitpid(r->pid, &st, 0) < 0 && errno == EINTR) {
   }
@@ -142,7 +158,7 @@ void orca_test_redis_kill(orca_test_redis *r) {
 
 int orca_test_redis_restart(orca_test_redis *r) {
   orca_test_redis_kill(r);
-  return spawn(r);
+  return orca_test_redis_spawn(r);
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {

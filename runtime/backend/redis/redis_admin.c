@@ -483,19 +483,14 @@ int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expect
     if (!jobs[i].id || !*jobs[i].id || strlen(jobs[i].id) >= ORCA_ID_MAX ||
         !orca__redis_queue_ok(jobs[i].queue))
       return ORCA_EINVAL;
+  if (r->cluster)
+    return orca__redis_fire_outbox(r, SCHED_NEXT, name, expected_us, next_us, jobs, njobs);
   orca__rargs *a = &r->args;
   orca__rargs_reset(a);
   orca__rargs_cmd(a, ORCA__RS_SCHED_FIRE);
   orca__rargs_int(a, 1);
   orca__rargs_str(a, SCHED_NEXT);
-  orca__rargs_str(a, name);
-  orca__rargs_int(a, expected_us);
-  orca__rargs_int(a, next_us);
-  orca__rargs_int(a, orca_clock_now(b->clock));
-  for (size_t i = 0; i < njobs; i++) {
-    orca__rargs_str(a, jobs[i].queue);
-    orca__redis_add_job(a, &jobs[i]);
-  }
+  orca__redis_add_fire(a, name, expected_us, next_us, orca_clock_now(b->clock), jobs, njobs);
   redisReply *rep[1];
   int rc = orca__redis_exec(r, a, rep, 0);
   if (rc)

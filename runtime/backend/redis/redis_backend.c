@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "backend/redis/redis_cluster.h"
 #include "backend/redis/redis_internal.h"
 #include "orca/log.h"
 
@@ -43,8 +44,11 @@ static int redis_open(const char *url, const orca__backend_opts *opts, orca__bac
   orca__redis *r = calloc(1, sizeof *r);
   if (!r)
     return orca_err_set(err, ORCA_ENOMEM, "redis backend: out of memory");
-  int rc = orca__redis_url_parse(url, r, err);
+  bool cluster = strncmp(url, "redis+cluster://", 16) == 0;
+  int rc =
+      cluster ? orca__redis_cluster_url_parse(url, r, err) : orca__redis_url_parse(url, r, err);
   if (rc) {
+    free(r->seeds);
     free(r);
     return rc;
   }
@@ -59,7 +63,7 @@ static int redis_open(const char *url, const orca__backend_opts *opts, orca__bac
   }
   for (int i = 0; i < 2; i++)
     fcntl(r->wake[i], F_SETFL, fcntl(r->wake[i], F_GETFL) | O_NONBLOCK);
-  rc = orca__redis_connect(r, err);
+  rc = cluster ? orca__redis_cluster_open(r, err) : orca__redis_connect(r, err);
   if (rc) {
     orca__redis_ops.close(&r->base);
     return rc;
@@ -81,6 +85,7 @@ static void redis_close(orca__backend *b) {
   if (!r)
     return;
   orca__redis_disconnect(r);
+  orca__redis_cluster_close(r);
   orca__rargs_free(&r->args);
   free_queues(r);
   close(r->wake[0]);
@@ -95,6 +100,10 @@ static void redis_close(orca__backend *b) {
  * blocking call returns at once. A back-off pause is woken through the pipe. */
 static void redis_interrupt(orca__backend *b) {
   orca__redis *r = (orca__redis *)b;
+  if (r->cluster) {
+    orca__rcluster_interrupt(r->cluster);
+    return;
+  }
   pthread_mutex_lock(&r->mu);
   r->interrupted = true;
   if (r->blocking && r->c && !r->shut) {

@@ -17,6 +17,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "backend/redis/redis_cluster.h"
 #include "backend/redis/redis_internal.h"
 #include "orca/log.h"
 
@@ -104,6 +105,16 @@ void orca__rargs_cmd(orca__rargs *a, int script) {
     orca__rargs_str(a, "FCALL");
     orca__rargs_str(a, orca__redis_function(script));
   }
+}
+
+int orca__rargs_argv(orca__rargs *a) {
+  if (a->err)
+    return a->err;
+  if (grow((void **)&a->argv, &a->argvcap, a->n + 1, sizeof *a->argv))
+    return ORCA_ENOMEM;
+  for (size_t i = 0; i < a->n; i++)
+    a->argv[i] = (const char *)a->text.data + a->off[i];
+  return 0;
 }
 
 /* ---- connecting --------------------------------------------------------- */
@@ -306,9 +317,77 @@ static int attempt(orca__redis *r, orca__rargs *a, redisReply **rep, bool blocki
   return 0;
 }
 
+/* ---- Redis Cluster ------------------------------------------------------ */
+
+/* The handshake and the library on a new node connection: the node's
+ * context is lent to r for the duration (hello and load_library speak
+ * through r->c and name r->host:r->port), then given back. Runs on the
+ * handle's own thread; interrupt() does not look at r->c in cluster mode. */
+static int cluster_node_connect(void *ud, orca__rcnode *n, orca_err *err) {
+  orca__redis *r = ud;
+  char host[sizeof r->host];
+  int port = r->port;
+  memcpy(host, r->host, sizeof host);
+  snprintf(r->host, sizeof r->host, "%s", n->host);
+  r->port = n->port;
+  r->c = n->c;
+  int rc = orca__redis_hello(r, err);
+  if (!rc)
+    rc = load_library(r, err);
+  r->c = NULL;
+  memcpy(r->host, host, sizeof host);
+  r->port = port;
+  return rc;
+}
+
+static int cluster_node_reload(void *ud, orca__rcnode *n) {
+  orca_err e = {0};
+  int rc = cluster_node_connect(ud, n, &e);
+  if (rc)
+    orca_log(ORCA_LOG_ERROR, "%s", e.msg);
+  return rc;
+}
+
+int orca__redis_cluster_open(orca__redis *r, orca_err *err) {
+  orca__rcluster *cl = calloc(1, sizeof *cl);
+  if (!cl)
+    return orca_err_set(err, ORCA_ENOMEM, "redis cluster: out of memory");
+  orca__rcluster_hooks hooks = {cluster_node_connect, cluster_node_reload, r};
+  int rc = orca__rcluster_init(cl, r->seeds, r->op_timeout_us, &hooks, err);
+  if (rc) {
+    free(cl);
+    return rc;
+  }
+  r->cluster = cl;
+  cl->wait_replicas = r->wait_replicas;
+  cl->wait_ms = orca__redis_ms_up(r->op_timeout_us < 1000000 ? r->op_timeout_us : 1000000);
+  return orca__rcluster_refresh(cl, err);
+}
+
+void orca__redis_cluster_close(orca__redis *r) {
+  if (r->cluster) {
+    orca__rcluster_free(r->cluster);
+    free(r->cluster);
+    r->cluster = NULL;
+  }
+  free(r->seeds);
+  r->seeds = NULL;
+}
+
+/* exec through the cluster client: the same contract as for one server. */
+static int cluster_exec(orca__redis *r, orca__rargs *a, redisReply **rep, int64_t block_us) {
+  uint64_t retries = r->cluster->nretry;
+  int rc = orca__rcluster_exec(r->cluster, a, rep, block_us);
+  r->retried = r->cluster->nretry != retries;
+  r->cut = r->cluster->cut;
+  return rc;
+}
+
 int orca__redis_exec(orca__redis *r, orca__rargs *a, redisReply **rep, int64_t block_us) {
   if (a->err)
     return a->err;
+  if (r->cluster)
+    return cluster_exec(r, a, rep, block_us);
   if (grow((void **)&a->argv, &a->argvcap, a->n + 1, sizeof *a->argv))
     return ORCA_ENOMEM;
   for (size_t k = 0; k < a->ncmds; k++)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/redis/redis_cluster.h"
 #include "backend/redis/redis_internal.h"
 #include "orca/log.h"
 
@@ -333,6 +334,43 @@ static void fast_learn(orca__redis *r, const orca__backend *b, const orca__fetch
   r->fast_until_us = until;
 }
 
+/* Longest wait on one queue while a cluster fetch serves several. */
+#define CLUSTER_SLICE_US 100000
+
+/* Several queues on a Redis Cluster: their keys live in different slots,
+ * and a script may touch one slot only, so each queue gets its own fetch
+ * (in the request's order, until max). Waiting blocks on one queue at a
+ * time, in turns of at most 100 ms, and every turn first looks at all
+ * queues again: a task in another queue waits at most one turn. An
+ * interrupt ends the wait. */
+static int cluster_fetch_each(orca__backend *b, const orca__fetch_req *req,
+                              orca__lease *const *slots, size_t max, size_t *got) {
+  orca__redis *r = (orca__redis *)b;
+  int64_t deadline = orca_monotonic_us() + (req->wait_us > 0 ? req->wait_us : 0);
+  orca__fetch_req one = *req;
+  one.nqueues = 1;
+  for (size_t turn = 0;; turn++) {
+    for (size_t i = 0; i < req->nqueues && *got < max; i++) {
+      one.queues = &req->queues[i];
+      one.wait_us = 0;
+      size_t n = 0;
+      int rc = orca__redis_fetch(b, &one, slots + *got, max - *got, &n);
+      *got += n;
+      if (rc)
+        return *got > 0 ? 0 : rc;
+    }
+    int64_t left = deadline - orca_monotonic_us();
+    if (*got > 0 || left <= 0)
+      return 0;
+    one.queues = &req->queues[turn % req->nqueues];
+    one.wait_us = left < CLUSTER_SLICE_US ? left : CLUSTER_SLICE_US;
+    uint64_t intr = r->cluster->nintr;
+    int rc = orca__redis_fetch(b, &one, slots, max, got);
+    if (rc || *got > 0 || r->cluster->nintr != intr)
+      return rc;
+  }
+}
+
 int orca__redis_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease *const *slots,
                       size_t max, size_t *got) {
   orca__redis *r = (orca__redis *)b;
@@ -346,6 +384,8 @@ int orca__redis_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease 
     return ORCA_EINVAL;
   if (max > 4096)
     max = 4096;
+  if (r->cluster && req->nqueues > 1)
+    return cluster_fetch_each(b, req, slots, max, got);
   int64_t lease_us = req->lease_us > 0 ? req->lease_us : 30000000;
   int64_t interval = claim_interval(lease_us);
   int64_t deadline = orca_monotonic_us() + (req->wait_us > 0 ? req->wait_us : 0);

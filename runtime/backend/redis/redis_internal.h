@@ -44,6 +44,7 @@ enum {
   ORCA__RS_SCHED_FIRE,
   ORCA__RS_BURY,
   ORCA__RS_TASK_LIST,
+  ORCA__RS_SCHED_OUT,
   ORCA__RS_COUNT
 };
 /* The scripts live in one Redis Functions library (Redis 7), loaded with
@@ -99,11 +100,18 @@ void orca__rargs_str(orca__rargs *a, const char *s);
 void orca__rargs_int(orca__rargs *a, int64_t v);
 /* Add the key prefix of queue q ("orca:{q}:") followed by suffix. */
 void orca__rargs_key(orca__rargs *a, const char *q, const char *suffix);
+/* Point a->argv[i] at argument i (argv grows as needed). Returns 0, or
+ * a->err / ORCA_ENOMEM. */
+int orca__rargs_argv(orca__rargs *a);
 /* Add the 9 script arguments of one job (id, task, priority, eta, attempt,
  * payload, unique key, unique ttl ms, state ttl ms), as the enqueue and
  * schedule-fire scripts read them. */
 struct orca__job;
 void orca__redis_add_job(orca__rargs *a, const struct orca__job *j);
+/* Add the ARGV of a schedule fire (sched_fire.lua, sched_out.lua): name,
+ * expected, next, now, then per job its queue and its 9 values. */
+void orca__redis_add_fire(orca__rargs *a, const char *name, int64_t expected_us, int64_t next_us,
+                          int64_t now_us, const struct orca__job *jobs, size_t njobs);
 
 /* Deliveries handed out by a handle and not completed yet (redis_held.c):
  * hashes of their lease refs. Used only to recover entries whose delivery
@@ -155,6 +163,13 @@ typedef struct orca__redis {
   orca__rargs args;      /* scratch pipeline */
   char **queues;         /* cache of the set orca:queues */
   size_t nqueues;
+
+  /* Redis Cluster (redis+cluster://, redis_cluster.h): NULL for one server.
+   * Then every pipeline goes through the cluster client and host/port name
+   * the first seed in messages. */
+  struct orca__rcluster *cluster;
+  char *seeds;       /* "HOST:PORT,..." from the URL (owned) */
+  int wait_replicas; /* WAIT for this many replicas after each batch (URL ?wait=N) */
 } orca__redis;
 
 /* Microseconds to milliseconds, rounded up (Redis takes ms). */
@@ -179,6 +194,18 @@ static inline int64_t orca__redis_lease_end(const orca__backend *b, int64_t now,
 /* Parse "redis://[:PASSWORD@]HOST:PORT[/DB]" into r's host, port, db and
  * password. Returns 0 or ORCA_EURL with err naming the bad part. */
 int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err);
+
+/* Parse "redis+cluster://[:PASSWORD@]HOST:PORT[,HOST:PORT...][?wait=N]"
+ * into r's password, seeds (allocated), host/port (the first seed) and
+ * wait_replicas (default 1). Returns 0, ORCA_EURL with err naming the bad
+ * part, or ORCA_ENOMEM. */
+int orca__redis_cluster_url_parse(const char *url, orca__redis *r, orca_err *err);
+/* Set up r->cluster from r->seeds and learn the slot map (used by open).
+ * Every new node connection runs the handshake and loads the library.
+ * Returns 0 or ORCA_ECONNECT / ORCA_EBACKEND / ORCA_ENOMEM with err. */
+int orca__redis_cluster_open(orca__redis *r, orca_err *err);
+/* Free r->cluster and r->seeds (NULL-safe). */
+void orca__redis_cluster_close(orca__redis *r);
 
 /* Connect now (used by open). Returns 0 or ORCA_ECONNECT / ORCA_EBACKEND
  * with err saying host:port and why. */
@@ -262,6 +289,20 @@ int orca__redis_schedule_remove(orca__backend *b, const char *name);
 int orca__redis_schedule_pause(orca__backend *b, const char *name, bool paused);
 int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expected_us,
                               int64_t next_us, const orca__job *jobs, size_t njobs);
+
+/* schedule_fire on a Redis Cluster (redis_outbox.c): re-send old outbox
+ * entries, compare-and-set next_key's field name and record the jobs in the
+ * outbox in one script, then enqueue them in their queues and delete the
+ * entries. Returns what schedule_fire returns (0, ORCA_ENOTFOUND as -4,
+ * ORCA_ECONFLICT as -14, or a connection error before the CAS). */
+int orca__redis_fire_outbox(orca__redis *r, const char *next_key, const char *name,
+                            int64_t expected_us, int64_t next_us, const orca__job *jobs,
+                            size_t njobs);
+
+/* Re-send the outbox entries older than the op timeout (by now, backend
+ * clock µs) and delete them (redis_outbox.c). Returns 0 or an error; a
+ * malformed entry is logged and deleted. */
+int orca__redis_outbox_drain(orca__redis *r, int64_t now);
 
 /* Fill info from a state-hash reply (flat field/value array) of queue q and
  * task id, the arguments too when the hash holds the payload (field d:

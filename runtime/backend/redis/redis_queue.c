@@ -31,6 +31,18 @@ void orca__redis_add_job(orca__rargs *a, const orca__job *j) {
   orca__rargs_int(a, orca__redis_ms_up(j->state_ttl_us));
 }
 
+void orca__redis_add_fire(orca__rargs *a, const char *name, int64_t expected_us, int64_t next_us,
+                          int64_t now_us, const orca__job *jobs, size_t njobs) {
+  orca__rargs_str(a, name);
+  orca__rargs_int(a, expected_us);
+  orca__rargs_int(a, next_us);
+  orca__rargs_int(a, now_us);
+  for (size_t i = 0; i < njobs; i++) {
+    orca__rargs_str(a, jobs[i].queue);
+    orca__redis_add_job(a, &jobs[i]);
+  }
+}
+
 int orca__redis_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
                         orca__enqueue_result *res) {
   orca__redis *r = (orca__redis *)b;
@@ -340,28 +352,45 @@ int orca__redis_promote(orca__backend *b, int64_t now_us, size_t max, int64_t *n
   int rc = orca__redis_load_queues(r);
   if (rc)
     return rc;
+  /* On a Redis Cluster the TimeKeeper's tick also re-sends schedule fires a
+   * dead node left in the outbox (redis_outbox.c); a failure there is
+   * logged by it and does not stop the promotion. */
+  if (r->cluster)
+    orca__redis_outbox_drain(r, now_us);
   if (r->nqueues == 0)
     return 0;
+  /* One call for all queues; on a Redis Cluster one per queue (a script
+   * touches one slot), all in one pipeline, each moving at most max. */
+  size_t ncalls = r->cluster ? r->nqueues : 1, per = r->cluster ? 1 : r->nqueues;
   orca__rargs *a = &r->args;
   orca__rargs_reset(a);
-  orca__rargs_cmd(a, ORCA__RS_PROMOTE);
-  orca__rargs_int(a, (int64_t)r->nqueues);
-  for (size_t i = 0; i < r->nqueues; i++)
-    orca__rargs_key(a, r->queues[i], "");
-  orca__rargs_int(a, now_us);
-  orca__rargs_int(a, (int64_t)(max ? max : 1000));
-  redisReply *rep[1];
-  rc = orca__redis_exec(r, a, rep, 0);
-  if (rc)
-    return rc;
-  rc = orca__redis_reply_error(r, rep[0], "promote script");
-  int moved = 0;
-  if (!rc && rep[0]->elements == 2) {
-    moved = (int)orca__redis_int(rep[0]->element[0]);
-    int64_t nd = orca__redis_int(rep[0]->element[1]);
-    if (nd >= 0)
-      *next_due_us = nd;
+  for (size_t c = 0; c < ncalls; c++) {
+    orca__rargs_cmd(a, ORCA__RS_PROMOTE);
+    orca__rargs_int(a, (int64_t)per);
+    for (size_t i = c * per; i < (c + 1) * per; i++)
+      orca__rargs_key(a, r->queues[i], "");
+    orca__rargs_int(a, now_us);
+    orca__rargs_int(a, (int64_t)(max ? max : 1000));
   }
-  orca__redis_free_replies(rep, 1);
+  redisReply **rep = calloc(ncalls, sizeof *rep);
+  if (!rep)
+    return ORCA_ENOMEM;
+  rc = orca__redis_exec(r, a, rep, 0);
+  if (rc) {
+    free(rep);
+    return rc;
+  }
+  int moved = 0;
+  for (size_t c = 0; !rc && c < ncalls; c++) {
+    rc = orca__redis_reply_error(r, rep[c], "promote script");
+    if (!rc && rep[c]->elements == 2) {
+      moved += (int)orca__redis_int(rep[c]->element[0]);
+      int64_t nd = orca__redis_int(rep[c]->element[1]);
+      if (nd >= 0 && nd < *next_due_us)
+        *next_due_us = nd;
+    }
+  }
+  orca__redis_free_replies(rep, ncalls);
+  free(rep);
   return rc ? rc : moved;
 }

@@ -70,6 +70,7 @@ static const char *const short_names[ORCA__RS_COUNT] = {
     [ORCA__RS_DLQ_PURGE] = "dlq_purge", [ORCA__RS_STATS] = "stats",
     [ORCA__RS_SCHED_PUT] = "sched_put", [ORCA__RS_SCHED_FIRE] = "sched_fire",
     [ORCA__RS_BURY] = "bury",           [ORCA__RS_TASK_LIST] = "task_list",
+    [ORCA__RS_SCHED_OUT] = "sched_out",
 };
 
 /* The library is built once per process: "#!lua name=orca_HASH", the

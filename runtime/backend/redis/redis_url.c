@@ -1,6 +1,8 @@
-/* redis_url.c — parse the Redis backend URL
- * "redis://[:PASSWORD@]HOST:PORT[/DB]". Every malformed part gets its own
- * message, so a typo in a deployment's environment is found at once. */
+/* redis_url.c — parse the Redis backend URLs
+ * "redis://[:PASSWORD@]HOST:PORT[/DB]" and
+ * "redis+cluster://[:PASSWORD@]HOST:PORT[,HOST:PORT...][?wait=N]". Every
+ * malformed part gets its own message, so a typo in a deployment's
+ * environment is found at once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,25 @@ static int parse_uint(const char *s, size_t n, long max, long *out) {
   return 0;
 }
 
+/* Take ":PASSWORD@" from the start of *p (the part after the scheme) into
+ * r->password, moving *p past it. Returns 0 or ORCA_EURL. */
+static int take_password(const char **p, orca__redis *r, const char *shown, orca_err *err) {
+  const char *at = strrchr(*p, '@');
+  r->password[0] = '\0';
+  if (!at)
+    return 0;
+  if (**p != ':')
+    return orca_err_set(err, ORCA_EURL, "redis URL '%s': the part before '@' must be ':PASSWORD'",
+                        shown);
+  size_t n = (size_t)(at - *p - 1);
+  if (n == 0 || n >= sizeof r->password)
+    return orca_err_set(err, ORCA_EURL, "redis URL '%s': password is empty or too long", shown);
+  memcpy(r->password, *p + 1, n);
+  r->password[n] = '\0';
+  *p = at + 1;
+  return 0;
+}
+
 int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err) {
   static const char scheme[] = "redis://";
   char shown[512]; /* url as messages show it: the password hidden */
@@ -33,19 +54,9 @@ int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err) {
                         "(redis://[:PASSWORD@]HOST:PORT[/DB])",
                         shown);
   const char *p = url + sizeof scheme - 1;
-  const char *at = strrchr(p, '@');
-  r->password[0] = '\0';
-  if (at) {
-    if (*p != ':')
-      return orca_err_set(err, ORCA_EURL, "redis URL '%s': the part before '@' must be ':PASSWORD'",
-                          shown);
-    size_t n = (size_t)(at - p - 1);
-    if (n == 0 || n >= sizeof r->password)
-      return orca_err_set(err, ORCA_EURL, "redis URL '%s': password is empty or too long", shown);
-    memcpy(r->password, p + 1, n);
-    r->password[n] = '\0';
-    p = at + 1;
-  }
+  int rc = take_password(&p, r, shown, err);
+  if (rc)
+    return rc;
   const char *slash = strchr(p, '/');
   const char *end = slash ? slash : p + strlen(p);
   const char *colon = memchr(p, ':', (size_t)(end - p));
@@ -69,5 +80,51 @@ int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err) {
                           slash + 1);
     r->db = (int)db;
   }
+  return 0;
+}
+
+int orca__redis_cluster_url_parse(const char *url, orca__redis *r, orca_err *err) {
+  static const char scheme[] = "redis+cluster://";
+  char shown[512];
+  orca_url_redact(url, shown, sizeof shown);
+  if (strncmp(url, scheme, sizeof scheme - 1) != 0)
+    return orca_err_set(err, ORCA_EURL,
+                        "redis URL '%s' must start with redis+cluster:// "
+                        "(redis+cluster://[:PASSWORD@]HOST:PORT[,HOST:PORT...][?wait=N])",
+                        shown);
+  const char *p = url + sizeof scheme - 1;
+  int rc = take_password(&p, r, shown, err);
+  if (rc)
+    return rc;
+  size_t n = strcspn(p, "/?");
+  if (p[n] == '/')
+    return orca_err_set(err, ORCA_EURL,
+                        "redis URL '%s': a Redis Cluster has one database; drop '%s'", shown,
+                        p + n);
+  r->wait_replicas = 1;
+  if (p[n] == '?') {
+    const char *q = p + n + 1;
+    long v;
+    if (strncmp(q, "wait=", 5) != 0 || parse_uint(q + 5, strlen(q + 5), 16, &v))
+      return orca_err_set(err, ORCA_EURL,
+                          "redis URL '%s': option '%s' is not wait=N (replicas to wait for, 0..16)",
+                          shown, q);
+    r->wait_replicas = (int)v;
+  }
+  if (n == 0)
+    return orca_err_set(err, ORCA_EURL, "redis URL '%s': no HOST:PORT given", shown);
+  free(r->seeds);
+  r->seeds = strndup(p, n);
+  if (!r->seeds)
+    return orca_err_set(err, ORCA_ENOMEM, "redis URL: out of memory");
+  /* host and port of the first seed, for messages; the list itself is
+   * checked by the cluster client. */
+  size_t first = strcspn(r->seeds, ",");
+  const char *colon = memchr(r->seeds, ':', first);
+  size_t hl = colon ? (size_t)(colon - r->seeds) : first;
+  snprintf(r->host, sizeof r->host, "%.*s", (int)(hl < sizeof r->host ? hl : sizeof r->host - 1),
+           r->seeds);
+  r->port = colon ? atoi(colon + 1) : 0;
+  r->db = 0;
   return 0;
 }
