@@ -1,10 +1,9 @@
 /* test_peer_loss.c — 50 members on a lossy simulated network (the loss rate
- * is the argument: 10 or 30 %): no member is ever declared dead over 10,000
- * protocol periods, then members are crashed one by one and every live
- * member declares each dead within the documented bound
- * (orca__peer_detection_bound with the highest local health score seen
- * meanwhile). Datagrams are also duplicated (1 %) and reordered (jitter 2 ms
- * against 0.3 ms of delay); streams lose time to retransmissions. */
+ * is the first argument: 10 or 30 %): no member is ever declared dead over
+ * 10,000 protocol periods (or the second argument's count), then members are crashed one by one and
+ * every live member declares each dead within the documented bound (orca__peer_detection_bound with
+ * the highest local health score seen meanwhile). Datagrams are also duplicated (1 %) and reordered
+ * (jitter 2 ms against 0.3 ms of delay); streams lose time to retransmissions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,10 +18,10 @@
 
 #define S 1000000LL
 #define N 50
-#define PERIODS 10000
 #define CRASHES 5
 
 static double loss;
+static int periods = 10000;
 
 static void test_no_false_death_and_bound(void **state) {
   (void)state;
@@ -36,7 +35,7 @@ static void test_no_false_death_and_bound(void **state) {
 
   /* 10,000 probe intervals, sampling the health scores as we go. */
   int aware = 0;
-  for (int i = 0; i < PERIODS / 10; i++) {
+  for (int i = 0; i < periods / 10; i++) {
     sc_run(c, 10 * p.probe_interval_us);
     int a = sc_max_awareness(c);
     if (a > aware)
@@ -48,7 +47,7 @@ static void test_no_false_death_and_bound(void **state) {
   orca__peer_stats_get(sc_peer(c, 0), &st);
   printf("# %d members, %.0f %% loss, %d periods: no false death; n0: %llu probes, %llu failed, "
          "%llu suspicions, %llu refutations; highest health score %d\n",
-         N, loss * 100, PERIODS, (unsigned long long)st.probes,
+         N, loss * 100, periods, (unsigned long long)st.probes,
          (unsigned long long)st.probes_failed, (unsigned long long)st.suspicions,
          (unsigned long long)st.refutations, aware);
 
@@ -85,6 +84,8 @@ static void test_no_false_death_and_bound(void **state) {
 
 int main(int argc, char **argv) {
   loss = argc > 1 ? atof(argv[1]) / 100 : 0.1;
+  if (argc > 2)
+    periods = atoi(argv[2]) > 0 ? atoi(argv[2]) : periods;
   orca_log_set(NULL, NULL, ORCA_LOG_ERROR);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_no_false_death_and_bound),
