@@ -23,6 +23,9 @@
  *                  worker starts on an empty queue; its rate is then end to
  *                  end); default 0: enqueue everything first
  *   --stall        watchdog: seconds without a finished task (default 30)
+ *   --hold 1       after enqueueing print "# held" and wait for a line on
+ *                  stdin before the worker starts (lets a script reset and
+ *                  read the backend's statistics for the processing half)
  * Prints `# ...` detail lines, then `RESULT worker_<backend>_enqueue_per_s X`
  * and `RESULT worker_<backend>_process_per_s Y` (backend from the URL
  * scheme). Exit 0, 1 when a check failed, 2 on usage errors. */
@@ -45,6 +48,7 @@ static long prefetch;
 static long batch = 1000;
 static long stall_s = 30;
 static long live; /* 1: enqueue beside the running worker */
+static long hold; /* 1: wait for a line on stdin between enqueue and worker */
 
 static int64_t mono_ns(void) {
   struct timespec ts;
@@ -208,7 +212,7 @@ static int report_enqueue(const producer_state *p, const char *backend) {
 
 static int usage(void) {
   fprintf(stderr, "usage: bench_worker --url URL [--n N] [--concurrency C] [--prefetch P] "
-                  "[--batch B] [--live 0|1] [--stall SECS]\n");
+                  "[--batch B] [--live 0|1] [--stall SECS] [--hold 0|1]\n");
   return 2;
 }
 
@@ -242,6 +246,8 @@ int main(int argc, char **argv) {
       ok = parse_long(v, 1, &batch) && batch <= 100000;
     else if (!strcmp(a, "--live"))
       ok = parse_long(v, 0, &live) && live <= 1;
+    else if (!strcmp(a, "--hold"))
+      ok = parse_long(v, 0, &hold) && hold <= 1;
     else if (!strcmp(a, "--stall"))
       ok = parse_long(v, 1, &stall_s);
     else
@@ -278,6 +284,13 @@ int main(int argc, char **argv) {
     producer(&pr);
     if (report_enqueue(&pr, backend))
       return 1;
+    if (hold) {
+      printf("# held\n");
+      fflush(stdout);
+      char line[16];
+      if (!fgets(line, sizeof line, stdin))
+        return 1;
+    }
   }
 
   /* 2. One worker runs them all and stops itself after N. */

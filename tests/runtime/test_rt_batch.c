@@ -1,0 +1,200 @@
+/* test_rt_batch.c — the worker's adaptive prefetch window (worker/batch.h):
+ * the sizing rule on its own (short tasks get the cap, slow ones none, a
+ * given prefetch stays), and fairness end to end: four workers (one thread
+ * each, default settings) share a queue of slow tasks, and no worker may
+ * hoard tasks it cannot start. "Hoarded" is measured from the backend's own
+ * count of leased tasks (orca_queue_list's running), sampled inside every
+ * handler: with four threads in all, more than eight leased at once means
+ * some worker holds tasks behind its busy thread. The same measure with a
+ * fixed prefetch of 16 must see the hoarding (so the check can fail).
+ * About 0.4 s + 0.8 s per backend (SQLite, and Redis as test_rt_batch_redis). */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "rt_support.h"
+#include "worker/batch.h"
+
+/* ---- the sizing rule ------------------------------------------------------ */
+
+static void test_window_rule(void **st) {
+  (void)st;
+  orca__batch b;
+  orca__batch_init(&b, 4, 0);
+  assert_int_equal(orca__batch_slots(4, 0), 4 + ORCA__BATCH_CAP);
+  assert_int_equal(orca__batch_slots(4, 16), 20);
+  assert_int_equal(orca__batch_slots(100, 0), 500);
+  assert_int_equal(b.window, 0); /* nothing known yet: lease only for free threads */
+  assert_int_equal(orca__batch_fetch_want(&b, 0, 260, true), 4);
+
+  /* Short tasks (3 µs) against a 200 µs round trip: the whole cap. */
+  orca__batch_rtt(&b, 200);
+  for (int i = 0; i < 8; i++)
+    orca__batch_task(&b, 3);
+  assert_int_equal(b.window, ORCA__BATCH_CAP);
+  assert_int_equal(orca__batch_fetch_want(&b, 0, 260, true), 260);
+  /* Refill when half the target is free, or when the threads run dry. */
+  assert_int_equal(orca__batch_fetch_want(&b, 200, 60, false), 0);
+  assert_int_equal(orca__batch_fetch_want(&b, 200, 60, true), 60);
+  assert_int_equal(orca__batch_fetch_want(&b, 100, 160, false), 160);
+
+  /* The tasks turn slow (50 ms): the window closes as the average follows. */
+  for (int i = 0; i < 64; i++)
+    orca__batch_task(&b, 50000);
+  assert_int_equal(b.window, 0);
+  assert_int_equal(orca__batch_fetch_want(&b, 4, 256, true), 0);
+  assert_int_equal(orca__batch_fetch_want(&b, 3, 257, true), 1);
+  /* 1 ms tasks: 4 * 4 * 200 / 1000 = 3.2 -> 3 ahead. */
+  for (int i = 0; i < 64; i++)
+    orca__batch_task(&b, 1000);
+  assert_int_equal(b.window, 3);
+  assert_int_equal(b.peak, ORCA__BATCH_CAP);
+
+  /* A given prefetch is kept whatever is observed. */
+  orca__batch_init(&b, 4, 16);
+  orca__batch_rtt(&b, 200);
+  orca__batch_task(&b, 1);
+  orca__batch_task(&b, 1000000);
+  assert_int_equal(b.window, 16);
+  assert_int_equal(orca__batch_fetch_want(&b, 0, 20, true), 20);
+}
+
+/* ---- fairness end to end --------------------------------------------------- */
+
+enum { WORKERS = 4, TASKS = 24, TASK_MS = 40 };
+
+static const orca_task_desc slow_task = {.name = "t.slow",
+                                         .queue = "slowq",
+                                         .args = &rt_args_desc,
+                                         .args_type = &rt_args_type,
+                                         .result = &orca_type_i64,
+                                         .invoke = NULL, /* set below */
+                                         .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false}};
+
+typedef struct share {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  orca_client *c;   /* for the leased count; used under mu */
+  int done;         /* handler calls finished */
+  int max_leased;   /* largest leased count seen inside a handler */
+  int ran[WORKERS]; /* tasks per worker */
+} share;
+
+static share sh;
+
+static int count_slowq(void *ud, const orca_queue_stats *q) {
+  if (!strcmp(q->queue, "slowq"))
+    *(int *)ud = (int)q->running;
+  return 0;
+}
+
+/* t.slow: sample the queue's leased count, then work for TASK_MS (the
+ * workload, not a synchronisation). Result n. */
+static int h_slow(orca_ctx *ctx, const rt_args *a, int64_t *r) {
+  int leased = -1;
+  pthread_mutex_lock(&sh.mu);
+  assert_int_equal(orca_queue_list(sh.c, count_slowq, &leased, NULL), 0);
+  if (leased > sh.max_leased)
+    sh.max_leased = leased;
+  pthread_mutex_unlock(&sh.mu);
+  struct timespec ts = {0, TASK_MS * 1000000L};
+  nanosleep(&ts, NULL);
+  pthread_mutex_lock(&sh.mu);
+  sh.ran[*(int *)orca_ctx_user(ctx)]++;
+  sh.done++;
+  pthread_cond_broadcast(&sh.cv);
+  pthread_mutex_unlock(&sh.mu);
+  *r = a->n;
+  return 0;
+}
+
+typedef int (*slow_fn)(orca_ctx *, const rt_args *, int64_t *);
+static int slow_invoke(orca_fn fn, orca_ctx *ctx, const void *args, void *result) {
+  return ((slow_fn)fn)(ctx, args, result);
+}
+
+/* Run TASKS slow tasks on WORKERS workers with the given prefetch; returns
+ * the largest number of tasks leased at once. */
+static int share_run(const rt_env *e, unsigned prefetch) {
+  static orca_task_desc t;
+  t = slow_task;
+  t.invoke = slow_invoke;
+  memset(&sh, 0, sizeof sh);
+  pthread_mutex_init(&sh.mu, NULL);
+  pthread_cond_init(&sh.cv, NULL);
+  sh.c = rt_client(e, NULL);
+  static int idx[WORKERS];
+  rt_worker rw[WORKERS];
+  for (int i = 0; i < WORKERS; i++) {
+    idx[i] = i;
+    char wid[32];
+    snprintf(wid, sizeof wid, "w%d", i);
+    orca_worker_opts o = {.backend = e->url,
+                          .concurrency = 1,
+                          .prefetch = prefetch,
+                          .lease_us = 20 * SEC,
+                          .grace_us = 5 * SEC,
+                          .worker_id = wid,
+                          .user = &idx[i]};
+    orca_err err = {0};
+    assert_int_equal(orca_worker_open(&o, &rw[i].w, &err), 0);
+    assert_int_equal(orca_worker_handle(rw[i].w, &t, (orca_fn)h_slow, &err), 0);
+    rt_worker_run_async(&rw[i]);
+  }
+  orca_client *p = rt_client(e, NULL);
+  rt_args args[TASKS];
+  const void *argp[TASKS];
+  char ids[TASKS][ORCA_ID_MAX];
+  int status[TASKS];
+  for (int i = 0; i < TASKS; i++) {
+    args[i] = (rt_args){i, "x"};
+    argp[i] = &args[i];
+  }
+  assert_int_equal(orca_enqueue_many(p, &t, argp, TASKS, NULL, &ids[0][0], status, NULL), 0);
+  pthread_mutex_lock(&sh.mu);
+  while (sh.done < TASKS)
+    pthread_cond_wait(&sh.cv, &sh.mu);
+  pthread_mutex_unlock(&sh.mu);
+  for (int i = 0; i < WORKERS; i++)
+    orca_worker_stop(rw[i].w);
+  for (int i = 0; i < WORKERS; i++)
+    assert_int_equal(rt_worker_join(&rw[i]), 0);
+  for (int i = 0; i < TASKS; i++) {
+    orca_task_info info;
+    rt_inspect(p, ids[i], &info);
+    assert_int_equal(info.state, ORCA_STATE_SUCCEEDED);
+  }
+  printf("# prefetch %u: at most %d of %d tasks leased at once (%d threads); tasks per worker "
+         "%d %d %d %d\n",
+         prefetch, sh.max_leased, TASKS, WORKERS, sh.ran[0], sh.ran[1], sh.ran[2], sh.ran[3]);
+  orca_client_close(p);
+  orca_client_close(sh.c);
+  return sh.max_leased;
+}
+
+static void test_slow_tasks_shared(void **st) {
+  /* Each worker leases at most one task beyond its thread (the window
+   * stays 0 while a task takes far longer than a round trip). */
+  assert_in_range(share_run(*st, 0), 1, 2 * WORKERS);
+}
+
+static void test_fixed_prefetch_hoards(void **st) {
+  /* The measure sees hoarding: prefetch 16 lets one worker lease most of
+   * the queue. */
+  assert_true(share_run(*st, 16) > 2 * WORKERS);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_window_rule),
+      cmocka_unit_test_setup_teardown(test_slow_tasks_shared, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_fixed_prefetch_hoards, rt_setup, rt_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
