@@ -59,6 +59,15 @@ void orca__batch_rtt(orca__batch *b, int64_t call_us) {
   resize(b);
 }
 
+size_t orca__batch_excess(const orca__batch *b, size_t ready) {
+  size_t keep = (size_t)b->conc + b->window;
+  if (b->fixed || ready <= keep || b->task_us <= 0)
+    return 0;
+  if ((double)ready * b->task_us / (double)b->conc <= ORCA__BATCH_HOARD_US)
+    return 0;
+  return ready - keep;
+}
+
 size_t orca__batch_fetch_want(const orca__batch *b, size_t held, size_t nfree, bool ready_empty) {
   size_t target = (size_t)b->conc + b->window;
   if (held >= target)

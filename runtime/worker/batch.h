@@ -26,6 +26,11 @@
  * through the fetches themselves: a fetch takes what the queue has, up to
  * the window, and an empty queue is waited on with a blocking fetch.
  *
+ * When the window shrinks under tasks already leased (short tasks were
+ * followed by slow ones), the tasks that would now wait long behind the
+ * busy threads are handed back to the queue (orca__batch_excess), so other
+ * workers can run them.
+ *
  * One orca__batch belongs to one worker and is used by its pump thread
  * only (no locking); pool.c stores each run time in the slot. */
 #ifndef ORCA__WORKER_BATCH_H
@@ -39,6 +44,9 @@
  * threads when the prefetch is not given (max(256, 4 * concurrency)).
  * 256 is also the Redis backend's batch per script call. */
 #define ORCA__BATCH_CAP 256
+/* Leased tasks that would wait longer than this for a thread (by the
+ * average task time) are handed back when they exceed the window. */
+#define ORCA__BATCH_HOARD_US 20000
 
 typedef struct orca__batch {
   bool fixed;       /* the user gave the prefetch: window stays at it */
@@ -71,5 +79,10 @@ void orca__batch_rtt(orca__batch *b, int64_t call_us);
  * Returns 0 when no fetch is due: the threads still have enough ready
  * work (more than half the window is still leased ahead of them). */
 size_t orca__batch_fetch_want(const orca__batch *b, size_t held, size_t nfree, bool ready_empty);
+
+/* Of `ready` tasks leased and waiting for a thread, how many to hand back
+ * (release) now: those beyond concurrency + window, when the last of them
+ * would wait longer than ORCA__BATCH_HOARD_US. 0 with a fixed prefetch. */
+size_t orca__batch_excess(const orca__batch *b, size_t ready);
 
 #endif

@@ -178,6 +178,38 @@ static void extend_leases(orca_worker *w) {
   pthread_mutex_unlock(&w->mu);
 }
 
+/* Hand back the ready (leased, not started) slots the window no longer
+ * covers (orca__batch_excess): the last ones of the ready list go into the
+ * batch as releases. Called with mu held; returns the new batch size. */
+static size_t release_excess(orca_worker *w, bool *release, size_t nb) {
+  size_t nready = 0;
+  for (orca__slot *s = w->ready_head; s; s = s->next)
+    nready++;
+  size_t excess = orca__batch_excess(&w->bat, nready);
+  if (excess == 0)
+    return nb;
+  size_t keep = nready - excess;
+  orca__slot *last = NULL, *s = w->ready_head;
+  for (size_t i = 0; i < keep; i++) {
+    last = s;
+    s = s->next;
+  }
+  if (last)
+    last->next = NULL;
+  else
+    w->ready_head = NULL;
+  w->ready_tail = last;
+  for (; s; s = s->next) {
+    release[nb] = true;
+    w->batch[nb++] = s;
+  }
+  orca_log(ORCA_LOG_DEBUG,
+           "worker %s: handing back %zu leased task(s) that would wait for a thread (%.1f ms "
+           "per task)",
+           w->id, excess, w->bat.task_us / 1000.0);
+  return nb;
+}
+
 /* Fetch into up to `want` free slots; *got_out = tasks fetched. Called
  * without mu. */
 static int fetch(orca_worker *w, size_t want, bool wait, size_t *got_out) {
@@ -266,6 +298,8 @@ void *orca__pump_main(void *arg) {
         w->batch[nb++] = s;
       }
       w->ready_tail = NULL;
+    } else {
+      nb = release_excess(w, release, nb); /* the window shrank under them */
     }
     if (w->grace_over) {
       for (unsigned t = 0; t < w->concurrency; t++) {

@@ -7,7 +7,9 @@
  * handler: with four threads in all, more than eight leased at once means
  * some worker holds tasks behind its busy thread. The same measure with a
  * fixed prefetch of 16 must see the hoarding (so the check can fail).
- * About 0.4 s + 0.8 s per backend (SQLite, and Redis as test_rt_batch_redis). */
+ * And when short tasks are followed by slow ones, a worker that leased a
+ * full window hands back what its thread will not reach soon.
+ * About 1.6 s per backend (SQLite, and Redis as test_rt_batch_redis). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -56,6 +58,19 @@ static void test_window_rule(void **st) {
   assert_int_equal(b.window, 3);
   assert_int_equal(b.peak, ORCA__BATCH_CAP);
 
+  /* Leased tasks beyond the window are handed back only when they would
+   * wait long: of 1 ms tasks (3 ahead) 70 ready (18 ms of work) are kept,
+   * 100 (25 ms) are cut to 7 ... */
+  assert_int_equal(orca__batch_excess(&b, 7), 0);
+  assert_int_equal(orca__batch_excess(&b, 70), 0);
+  assert_int_equal(orca__batch_excess(&b, 100), 93);
+  /* ... and none of a full window of short tasks. */
+  orca__batch fast;
+  orca__batch_init(&fast, 4, 0);
+  orca__batch_rtt(&fast, 200);
+  orca__batch_task(&fast, 3);
+  assert_int_equal(orca__batch_excess(&fast, 256), 0);
+
   /* A given prefetch is kept whatever is observed. */
   orca__batch_init(&b, 4, 16);
   orca__batch_rtt(&b, 200);
@@ -63,6 +78,7 @@ static void test_window_rule(void **st) {
   orca__batch_task(&b, 1000000);
   assert_int_equal(b.window, 16);
   assert_int_equal(orca__batch_fetch_want(&b, 0, 20, true), 20);
+  assert_int_equal(orca__batch_excess(&b, 16), 0);
 }
 
 /* ---- fairness end to end --------------------------------------------------- */
@@ -83,6 +99,7 @@ typedef struct share {
   orca_client *c;   /* for the leased count; used under mu */
   int done;         /* handler calls finished */
   int max_leased;   /* largest leased count seen inside a handler */
+  int late_leased;  /* the same from the 5th slow task on */
   int ran[WORKERS]; /* tasks per worker */
 } share;
 
@@ -102,6 +119,8 @@ static int h_slow(orca_ctx *ctx, const rt_args *a, int64_t *r) {
   assert_int_equal(orca_queue_list(sh.c, count_slowq, &leased, NULL), 0);
   if (leased > sh.max_leased)
     sh.max_leased = leased;
+  if (sh.done >= 4 && leased > sh.late_leased)
+    sh.late_leased = leased;
   pthread_mutex_unlock(&sh.mu);
   struct timespec ts = {0, TASK_MS * 1000000L};
   nanosleep(&ts, NULL);
@@ -178,6 +197,69 @@ static int share_run(const rt_env *e, unsigned prefetch) {
   return sh.max_leased;
 }
 
+/* t.quick on the same queue: nothing. */
+static int h_quick(orca_ctx *ctx, const rt_args *a, int64_t *r) {
+  (void)ctx;
+  *r = a->n;
+  return 0;
+}
+
+enum { QUICK = 40, SLOW = 12 };
+
+/* One worker with one thread: QUICK short tasks, then SLOW slow ones, all
+ * queued before it starts. Its window opens on the short ones and it
+ * leases the slow ones with them; returns the most tasks leased at once
+ * from the 5th slow task on (1 running, at most 1 ready and 1 finished
+ * but not yet recorded once the rest went back). */
+static int burst_run(const rt_env *e) {
+  static orca_task_desc slow, quick;
+  slow = slow_task;
+  slow.invoke = slow_invoke;
+  quick = slow;
+  quick.name = "t.quick";
+  memset(&sh, 0, sizeof sh);
+  pthread_mutex_init(&sh.mu, NULL);
+  pthread_cond_init(&sh.cv, NULL);
+  sh.c = rt_client(e, NULL);
+  orca_client *p = rt_client(e, NULL);
+  rt_args args[QUICK];
+  const void *argp[QUICK];
+  char ids[QUICK][ORCA_ID_MAX];
+  int status[QUICK];
+  for (int i = 0; i < QUICK; i++) {
+    args[i] = (rt_args){i, "x"};
+    argp[i] = &args[i];
+  }
+  assert_int_equal(orca_enqueue_many(p, &quick, argp, QUICK, NULL, &ids[0][0], status, NULL), 0);
+  assert_int_equal(orca_enqueue_many(p, &slow, argp, SLOW, NULL, &ids[0][0], status, NULL), 0);
+  static int idx0 = 0;
+  orca_worker_opts o = {.backend = e->url,
+                        .concurrency = 1,
+                        .lease_us = 20 * SEC,
+                        .grace_us = 5 * SEC,
+                        .worker_id = "w-burst",
+                        .max_tasks = QUICK + SLOW,
+                        .user = &idx0};
+  rt_worker rw;
+  orca_err err = {0};
+  assert_int_equal(orca_worker_open(&o, &rw.w, &err), 0);
+  assert_int_equal(orca_worker_handle(rw.w, &slow, (orca_fn)h_slow, &err), 0);
+  assert_int_equal(orca_worker_handle(rw.w, &quick, (orca_fn)h_quick, &err), 0);
+  rt_worker_run_async(&rw);
+  assert_int_equal(rt_worker_join(&rw), 0);
+  assert_int_equal(sh.done, SLOW);
+  printf("# %d short then %d slow tasks, one thread: %d leased at most, %d from the 5th slow task "
+         "on\n",
+         QUICK, SLOW, sh.max_leased, sh.late_leased);
+  orca_client_close(p);
+  orca_client_close(sh.c);
+  return sh.late_leased;
+}
+
+static void test_burst_hands_back(void **st) {
+  assert_in_range(burst_run(*st), 1, 3);
+}
+
 static void test_slow_tasks_shared(void **st) {
   /* Each worker leases at most one task beyond its thread (the window
    * stays 0 while a task takes far longer than a round trip). */
@@ -195,6 +277,7 @@ int main(void) {
       cmocka_unit_test(test_window_rule),
       cmocka_unit_test_setup_teardown(test_slow_tasks_shared, rt_setup, rt_teardown),
       cmocka_unit_test_setup_teardown(test_fixed_prefetch_hoards, rt_setup, rt_teardown),
+      cmocka_unit_test_setup_teardown(test_burst_hands_back, rt_setup, rt_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
