@@ -138,16 +138,38 @@ static int slow_invoke(orca_fn fn, orca_ctx *ctx, const void *args, void *result
   return ((slow_fn)fn)(ctx, args, result);
 }
 
+/* Reset the shared counters and open their client. */
+static void share_begin(const rt_env *e) {
+  memset(&sh, 0, sizeof sh);
+  pthread_mutex_init(&sh.mu, NULL);
+  pthread_cond_init(&sh.cv, NULL);
+  sh.c = rt_client(e, NULL);
+}
+
+/* Enqueue n (at most 64) tasks of t with arguments n = 0..n-1 in one call;
+ * their ids go to ids when not NULL. */
+static void enqueue_n(orca_client *p, const orca_task_desc *t, int n, char (*ids)[ORCA_ID_MAX]) {
+  rt_args args[64];
+  const void *argp[64];
+  char own[64][ORCA_ID_MAX];
+  int status[64];
+  assert_in_range(n, 1, 64);
+  for (int i = 0; i < n; i++) {
+    args[i] = (rt_args){i, "x"};
+    argp[i] = &args[i];
+  }
+  assert_int_equal(
+      orca_enqueue_many(p, t, argp, (size_t)n, NULL, ids ? &ids[0][0] : &own[0][0], status, NULL),
+      0);
+}
+
 /* Run TASKS slow tasks on WORKERS workers with the given prefetch; returns
  * the largest number of tasks leased at once. */
 static int share_run(const rt_env *e, unsigned prefetch) {
   static orca_task_desc t;
   t = slow_task;
   t.invoke = slow_invoke;
-  memset(&sh, 0, sizeof sh);
-  pthread_mutex_init(&sh.mu, NULL);
-  pthread_cond_init(&sh.cv, NULL);
-  sh.c = rt_client(e, NULL);
+  share_begin(e);
   static int idx[WORKERS];
   rt_worker rw[WORKERS];
   for (int i = 0; i < WORKERS; i++) {
@@ -167,15 +189,8 @@ static int share_run(const rt_env *e, unsigned prefetch) {
     rt_worker_run_async(&rw[i]);
   }
   orca_client *p = rt_client(e, NULL);
-  rt_args args[TASKS];
-  const void *argp[TASKS];
   char ids[TASKS][ORCA_ID_MAX];
-  int status[TASKS];
-  for (int i = 0; i < TASKS; i++) {
-    args[i] = (rt_args){i, "x"};
-    argp[i] = &args[i];
-  }
-  assert_int_equal(orca_enqueue_many(p, &t, argp, TASKS, NULL, &ids[0][0], status, NULL), 0);
+  enqueue_n(p, &t, TASKS, ids);
   pthread_mutex_lock(&sh.mu);
   while (sh.done < TASKS)
     pthread_cond_wait(&sh.cv, &sh.mu);
@@ -217,21 +232,10 @@ static int burst_run(const rt_env *e) {
   slow.invoke = slow_invoke;
   quick = slow;
   quick.name = "t.quick";
-  memset(&sh, 0, sizeof sh);
-  pthread_mutex_init(&sh.mu, NULL);
-  pthread_cond_init(&sh.cv, NULL);
-  sh.c = rt_client(e, NULL);
+  share_begin(e);
   orca_client *p = rt_client(e, NULL);
-  rt_args args[QUICK];
-  const void *argp[QUICK];
-  char ids[QUICK][ORCA_ID_MAX];
-  int status[QUICK];
-  for (int i = 0; i < QUICK; i++) {
-    args[i] = (rt_args){i, "x"};
-    argp[i] = &args[i];
-  }
-  assert_int_equal(orca_enqueue_many(p, &quick, argp, QUICK, NULL, &ids[0][0], status, NULL), 0);
-  assert_int_equal(orca_enqueue_many(p, &slow, argp, SLOW, NULL, &ids[0][0], status, NULL), 0);
+  enqueue_n(p, &quick, QUICK, NULL);
+  enqueue_n(p, &slow, SLOW, NULL);
   static int idx0 = 0;
   orca_worker_opts o = {.backend = e->url,
                         .concurrency = 1,
