@@ -9,7 +9,8 @@
  * fixed prefetch of 16 must see the hoarding (so the check can fail).
  * And when short tasks are followed by slow ones, a worker that leased a
  * full window hands back what its thread will not reach soon.
- * About 1.6 s per backend (SQLite, and Redis as test_rt_batch_redis). */
+ * About 2 s per backend (SQLite; Redis and a composed SQLite log + store as
+ * test_rt_batch_redis and test_rt_batch_split). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
