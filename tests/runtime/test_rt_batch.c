@@ -5,7 +5,7 @@
  * hoard tasks it cannot start. "Hoarded" is measured from the backend's own
  * count of leased tasks (orca_queue_list's running), sampled inside every
  * handler: with four threads in all, more than eight leased at once means
- * some worker holds tasks behind its busy thread. The same measure with a
+ * some worker holds tasks behind its busy thread (16 tasks of 100 ms). The same measure with a
  * fixed prefetch of 16 must see the hoarding (so the check can fail).
  * And when short tasks are followed by slow ones, a worker that leased a
  * full window hands back what its thread will not reach soon.
@@ -84,7 +84,10 @@ static void test_window_rule(void **st) {
 
 /* ---- fairness end to end --------------------------------------------------- */
 
-enum { WORKERS = 4, TASKS = 24, TASK_MS = 40 };
+/* Slow enough that a round trip of the loaded test machine (ASan, other
+ * builds: tens of ms) keeps the window at 0 or 1: window >= 2 would need
+ * round trips of 3/8 of a task. */
+enum { WORKERS = 4, TASKS = 16, SHARE_MS = 100, BURST_MS = 40 };
 
 static const orca_task_desc slow_task = {.name = "t.slow",
                                          .queue = "slowq",
@@ -101,6 +104,7 @@ typedef struct share {
   int done;         /* handler calls finished */
   int max_leased;   /* largest leased count seen inside a handler */
   int late_leased;  /* the same from the 5th slow task on */
+  long task_ms;     /* how long t.slow works */
   int ran[WORKERS]; /* tasks per worker */
 } share;
 
@@ -112,7 +116,7 @@ static int count_slowq(void *ud, const orca_queue_stats *q) {
   return 0;
 }
 
-/* t.slow: sample the queue's leased count, then work for TASK_MS (the
+/* t.slow: sample the queue's leased count, then work for task_ms (the
  * workload, not a synchronisation). Result n. */
 static int h_slow(orca_ctx *ctx, const rt_args *a, int64_t *r) {
   int leased = -1;
@@ -123,7 +127,7 @@ static int h_slow(orca_ctx *ctx, const rt_args *a, int64_t *r) {
   if (sh.done >= 4 && leased > sh.late_leased)
     sh.late_leased = leased;
   pthread_mutex_unlock(&sh.mu);
-  struct timespec ts = {0, TASK_MS * 1000000L};
+  struct timespec ts = {sh.task_ms / 1000, sh.task_ms % 1000 * 1000000L};
   nanosleep(&ts, NULL);
   pthread_mutex_lock(&sh.mu);
   sh.ran[*(int *)orca_ctx_user(ctx)]++;
@@ -139,9 +143,10 @@ static int slow_invoke(orca_fn fn, orca_ctx *ctx, const void *args, void *result
   return ((slow_fn)fn)(ctx, args, result);
 }
 
-/* Reset the shared counters and open their client. */
-static void share_begin(const rt_env *e) {
+/* Reset the shared counters and open their client; t.slow works task_ms. */
+static void share_begin(const rt_env *e, long task_ms) {
   memset(&sh, 0, sizeof sh);
+  sh.task_ms = task_ms;
   pthread_mutex_init(&sh.mu, NULL);
   pthread_cond_init(&sh.cv, NULL);
   sh.c = rt_client(e, NULL);
@@ -165,12 +170,14 @@ static void enqueue_n(orca_client *p, const orca_task_desc *t, int n, char (*ids
 }
 
 /* Run TASKS slow tasks on WORKERS workers with the given prefetch; returns
- * the largest number of tasks leased at once. */
-static int share_run(const rt_env *e, unsigned prefetch) {
+ * the largest number of tasks leased at once. With `until` > 0 the workers
+ * are stopped once that many tasks ran (the rest is released), else all
+ * must run and succeed. */
+static int share_run(const rt_env *e, unsigned prefetch, int until) {
   static orca_task_desc t;
   t = slow_task;
   t.invoke = slow_invoke;
-  share_begin(e);
+  share_begin(e, SHARE_MS);
   static int idx[WORKERS];
   rt_worker rw[WORKERS];
   for (int i = 0; i < WORKERS; i++) {
@@ -193,14 +200,14 @@ static int share_run(const rt_env *e, unsigned prefetch) {
   char ids[TASKS][ORCA_ID_MAX];
   enqueue_n(p, &t, TASKS, ids);
   pthread_mutex_lock(&sh.mu);
-  while (sh.done < TASKS)
+  while (sh.done < (until > 0 ? until : TASKS))
     pthread_cond_wait(&sh.cv, &sh.mu);
   pthread_mutex_unlock(&sh.mu);
   for (int i = 0; i < WORKERS; i++)
     orca_worker_stop(rw[i].w);
   for (int i = 0; i < WORKERS; i++)
     assert_int_equal(rt_worker_join(&rw[i]), 0);
-  for (int i = 0; i < TASKS; i++) {
+  for (int i = 0; until == 0 && i < TASKS; i++) {
     orca_task_info info;
     rt_inspect(p, ids[i], &info);
     assert_int_equal(info.state, ORCA_STATE_SUCCEEDED);
@@ -233,7 +240,7 @@ static int burst_run(const rt_env *e) {
   slow.invoke = slow_invoke;
   quick = slow;
   quick.name = "t.quick";
-  share_begin(e);
+  share_begin(e, BURST_MS);
   orca_client *p = rt_client(e, NULL);
   enqueue_n(p, &quick, QUICK, NULL);
   enqueue_n(p, &slow, SLOW, NULL);
@@ -268,13 +275,13 @@ static void test_burst_hands_back(void **st) {
 static void test_slow_tasks_shared(void **st) {
   /* Each worker leases at most one task beyond its thread (the window
    * stays 0 while a task takes far longer than a round trip). */
-  assert_in_range(share_run(*st, 0), 1, 2 * WORKERS);
+  assert_in_range(share_run(*st, 0, 0), 1, 2 * WORKERS);
 }
 
 static void test_fixed_prefetch_hoards(void **st) {
   /* The measure sees hoarding: prefetch 16 lets one worker lease most of
-   * the queue. */
-  assert_true(share_run(*st, 16) > 2 * WORKERS);
+   * the queue (seen by the second task it starts; then all stop). */
+  assert_true(share_run(*st, 16, 3) > 2 * WORKERS);
 }
 
 int main(void) {
