@@ -2,7 +2,7 @@
 // benchmarks, with the same workload: no-op jobs with 64-byte data.
 //
 //   node bench/peers/bullmq.js --port P --n N [--mode enqueue|process|latency|delayed]
-//                              [--concurrency C] [--rate R] [--secs S]
+//                              [--concurrency C] [--rate R] [--secs S] [--retention age|remove]
 //                              [--cluster P1,P2,... --tag T]
 //
 // --cluster: a Redis Cluster on those loopback ports (an ioredis Cluster
@@ -11,7 +11,9 @@
 // enqueue: addBulk in chunks of 1000. process (default, includes enqueue):
 // pre-fill N jobs, then one Worker (concurrency C, default 100) runs them; the
 // time is to the last completion. Retention: removeOnComplete {age: 3600}
-// (state kept an hour, like Orcastra's state records). latency: a steady
+// (state kept an hour, like Orcastra's state records), or with --retention
+// remove removeOnComplete: true (BullMQ's fastest documented setting: the
+// job is deleted when it completes). latency: a steady
 // stream at R jobs/s for S seconds; enqueue->start p50/p99/max. delayed: N
 // jobs due over S seconds; lateness (start - due) p50/p99/max.
 // Prints `RESULT bullmq_<what> <value>` lines. Install: npm install --prefix
@@ -29,6 +31,7 @@ const n = Number(arg('n', 100000));
 const mode = arg('mode', 'process');
 const concurrency = Number(arg('concurrency', 100));
 const secs = Number(arg('secs', 3));
+const retention = arg('retention', 'age');
 const clusterPorts = arg('cluster', '');
 let connection = { host: '127.0.0.1', port };
 if (clusterPorts) {
@@ -39,7 +42,11 @@ if (clusterPorts) {
 }
 const queueOpts = clusterPorts ? { connection, prefix: '{' + arg('tag', 'bull') + '}' } : { connection };
 const data = { p: 'x'.repeat(64) };
-const jobOpts = { removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } };
+const jobOpts = {
+  removeOnComplete: retention === 'remove' ? true : { age: 3600 },
+  removeOnFail: { age: 3600 },
+};
+const retentionText = retention === 'remove' ? 'removeOnComplete true' : 'removeOnComplete age 3600';
 const nowMs = () => performance.timeOrigin + performance.now();
 
 function pct(a, p) {
@@ -82,7 +89,7 @@ async function main() {
     console.log(`RESULT bullmq_enqueue_per_s ${enq.toFixed(0)}`);
     if (mode === 'process') {
       const proc = await runWorker(name, n);
-      console.log(`bullmq: processed ${n} (concurrency ${concurrency}, removeOnComplete age 3600): ${proc.toFixed(0)}/s`);
+      console.log(`bullmq: processed ${n} (concurrency ${concurrency}, ${retentionText}): ${proc.toFixed(0)}/s`);
       console.log(`RESULT bullmq_process_per_s ${proc.toFixed(0)}`);
     }
   } else if (mode === 'latency') {

@@ -23,7 +23,9 @@ void *orca__handler_main(void *arg) {
     ht->cur = s;
     pthread_mutex_unlock(&w->mu);
 
+    int64_t t0 = orca_monotonic_us();
     orca__task_run(ht, s);
+    s->run_us = orca_monotonic_us() - t0;
 
     pthread_mutex_lock(&w->mu);
     ht->cur = NULL;

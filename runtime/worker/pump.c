@@ -7,10 +7,12 @@
  *   - extend(): the leases of every delivery the worker holds, in one call,
  *     when the loop's renewal timer says so; a cancel request for a running
  *     task comes back here (ECANCELLED) and flags its context;
- *   - fetch(): up to as many tasks as there are free slots (threads plus
- *     prefetch), queues in weighted random order, blocking a while when
- *     nothing is ready. Handler threads interrupt that wait when they finish
- *     so completions never sit behind an idle fetch.
+ *   - fetch(): enough tasks to fill the free threads and the prefetch window
+ *     (batch.h sizes it from task time and round trip), queues in weighted
+ *     random order. While tasks are in flight a fetch does not wait; only
+ *     when it finds nothing does the next one block a while, and handler
+ *     threads interrupt that wait when they finish, so completions never sit
+ *     behind an idle fetch (and a fetch that is bringing tasks is not cut).
  * At shutdown it stops fetching, releases what no thread has started, and
  * after the grace period releases what is still running. */
 #include <errno.h>
@@ -78,10 +80,11 @@ static void complete_batch(orca_worker *w, size_t nb, const bool *release) {
     fill_completion(w, w->batch[i], release[i], &w->comps[i]);
   bool logged = false;
   for (;;) {
-    int64_t t0 = orca__seam_call_start(w);
+    int64_t t0 = orca_monotonic_us();
     int rc = w->b->ops->complete(w->b, w->comps, nb);
     orca__seam_backend_call(w, ORCA__OP_COMPLETE, t0, rc);
     if (rc == 0) {
+      orca__batch_rtt(&w->bat, orca_monotonic_us() - t0);
       w->n_complete_calls++;
       w->n_completed += nb;
       break;
@@ -122,6 +125,8 @@ static void complete_batch(orca_worker *w, size_t nb, const bool *release) {
     /* max_tasks counts tasks that ended for good, not retried attempts. */
     if (!release[i] && (s->outcome == ORCA__ACK || s->outcome == ORCA__DEAD))
       ended++;
+    if (!release[i])
+      orca__batch_task(&w->bat, s->run_us);
     if (s->abandoned)
       continue; /* its handler still runs; it returns the slot */
     s->next = w->free_list;
@@ -178,8 +183,41 @@ static void extend_leases(orca_worker *w) {
   pthread_mutex_unlock(&w->mu);
 }
 
-/* Fetch into up to `want` free slots. Called without mu. */
-static int fetch(orca_worker *w, size_t want, bool wait) {
+/* Hand back the ready (leased, not started) slots the window no longer
+ * covers (orca__batch_excess): the last ones of the ready list go into the
+ * batch as releases. Called with mu held; returns the new batch size. */
+static size_t release_excess(orca_worker *w, bool *release, size_t nb) {
+  size_t nready = 0;
+  for (orca__slot *s = w->ready_head; s; s = s->next)
+    nready++;
+  size_t excess = orca__batch_excess(&w->bat, nready);
+  if (excess == 0)
+    return nb;
+  size_t keep = nready - excess;
+  orca__slot *last = NULL, *s = w->ready_head;
+  for (size_t i = 0; i < keep; i++) {
+    last = s;
+    s = s->next;
+  }
+  if (last)
+    last->next = NULL;
+  else
+    w->ready_head = NULL;
+  w->ready_tail = last;
+  for (; s; s = s->next) {
+    release[nb] = true;
+    w->batch[nb++] = s;
+  }
+  orca_log(ORCA_LOG_DEBUG,
+           "worker %s: handing back %zu leased task(s) that would wait for a thread (%.1f ms "
+           "per task)",
+           w->id, excess, w->bat.task_us / 1000.0);
+  return nb;
+}
+
+/* Fetch into up to `want` free slots; *got_out = tasks fetched. Called
+ * without mu. */
+static int fetch(orca_worker *w, size_t want, bool wait, size_t *got_out) {
   pthread_mutex_lock(&w->mu);
   size_t k = 0;
   while (k < want && w->free_list) {
@@ -191,6 +229,9 @@ static int fetch(orca_worker *w, size_t want, bool wait) {
     w->lease_ptrs[k] = &s->lease;
     k++;
   }
+  /* Work that arrived since the pump looked is done first: do not wait. */
+  if (w->done_head || w->extend_due || w->stopping)
+    wait = false;
   w->pump_in_fetch = wait;
   pthread_mutex_unlock(&w->mu);
 
@@ -201,13 +242,16 @@ static int fetch(orca_worker *w, size_t want, bool wait) {
                          .lease_us = w->lease_us,
                          .wait_us = wait ? FETCH_WAIT_US : 0};
   size_t got = 0;
-  int64_t t0 = orca__seam_call_start(w);
+  int64_t t0 = orca_monotonic_us();
   int rc = w->b->ops->fetch(w->b, &req, w->lease_ptrs, k, &got);
   orca__seam_backend_call(w, ORCA__OP_FETCH, t0, rc);
   if (rc)
     got = 0;
+  else if (!wait)
+    orca__batch_rtt(&w->bat, orca_monotonic_us() - t0); /* a blocking one may have waited */
   w->n_fetch_calls++;
   w->n_fetched += got;
+  *got_out = got;
 
   pthread_mutex_lock(&w->mu);
   w->pump_in_fetch = false;
@@ -243,6 +287,7 @@ void *orca__pump_main(void *arg) {
   bool *release = w->release;
   int64_t backoff_until = 0;
   bool fetch_failing = false;
+  bool found_none = false; /* the last fetch did not wait and found nothing */
   pthread_mutex_lock(&w->mu);
   for (;;) {
     size_t nb = 0;
@@ -260,6 +305,8 @@ void *orca__pump_main(void *arg) {
         w->batch[nb++] = s;
       }
       w->ready_tail = NULL;
+    } else {
+      nb = release_excess(w, release, nb); /* the window shrank under them */
     }
     if (w->grace_over) {
       for (unsigned t = 0; t < w->concurrency; t++) {
@@ -281,6 +328,7 @@ void *orca__pump_main(void *arg) {
     size_t nheld = 0;
     for (size_t i = 0; i < w->nslots; i++)
       nheld += w->slots[i].held;
+    bool ready_empty = !w->ready_head;
 
     if (nb || ext) {
       pthread_mutex_unlock(&w->mu);
@@ -299,13 +347,17 @@ void *orca__pump_main(void *arg) {
     if (stopping && nheld == 0)
       break;
     int64_t now = orca_monotonic_us();
-    /* Refill when handlers are about to run dry, or when half the slots
-     * are free: while tasks still wait in `ready`, fetching one slot at a
-     * time would only cost transactions. */
-    bool want = !stopping && nfree > 0 && (!w->ready_head || nfree * 2 >= w->nslots);
+    size_t nwant =
+        stopping ? 0 : orca__batch_fetch_want(&w->bat, w->nslots - nfree, nfree, ready_empty);
+    bool want = nwant > 0;
     if (want && now >= backoff_until) {
       pthread_mutex_unlock(&w->mu);
-      int rc = fetch(w, nfree, true);
+      /* With tasks in flight, completions are due soon: look without
+       * waiting first, and block only when the queue had nothing. */
+      size_t got = 0;
+      bool busy = nfree < w->nslots;
+      int rc = fetch(w, nwant, !busy || found_none, &got);
+      found_none = rc == 0 && got == 0 && busy && !found_none;
       if (rc) {
         if (!fetch_failing)
           orca_log(ORCA_LOG_ERROR, "worker %s: fetch failed: %s; retrying", w->id,
@@ -328,9 +380,10 @@ void *orca__pump_main(void *arg) {
   pthread_mutex_unlock(&w->mu);
   orca_log(ORCA_LOG_DEBUG,
            "worker %s: pump done: %llu task(s) in %llu fetch call(s), %llu completion(s) in %llu "
-           "complete call(s)",
+           "complete call(s); prefetch window %u (largest %u), task %.1f us, round trip %.1f us",
            w->id, (unsigned long long)w->n_fetched, (unsigned long long)w->n_fetch_calls,
-           (unsigned long long)w->n_completed, (unsigned long long)w->n_complete_calls);
+           (unsigned long long)w->n_completed, (unsigned long long)w->n_complete_calls,
+           w->bat.window, w->bat.peak, w->bat.task_us, w->bat.rtt_us);
   orca__worker_wake_loop(w);
   return NULL;
 }

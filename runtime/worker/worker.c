@@ -4,7 +4,8 @@
  *
  * orca_worker_open checks the options, opens the backend (so a bad URL fails
  * before anything starts) and sizes everything: slots = concurrency +
- * prefetch, one arena per handler thread. */
+ * prefetch (+ the adaptive window's cap when no prefetch is given;
+ * batch.h), one arena per handler thread. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,11 +48,9 @@ int orca_worker_open(const orca_worker_opts *opts, orca_worker **out, orca_err *
   }
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   w->concurrency = o.concurrency ? o.concurrency : (unsigned)(ncpu > 0 ? ncpu : 1);
-  /* Like Celery's prefetch multiplier (4): enough tasks per backend round trip
-   * that fast tasks are not bound by fetch latency, few enough that one
-   * worker does not hoard a queue of slow tasks. Prefetched leases are
-   * renewed with the running ones. */
-  w->prefetch = o.prefetch ? o.prefetch : (w->concurrency * 4 > 16 ? w->concurrency * 4 : 16);
+  /* 0: the window adapts to task time and round trip (batch.h). Prefetched
+   * leases are renewed with the running ones. */
+  w->prefetch = o.prefetch;
   if (w->concurrency > ORCA_WORKER_MAX_CONCURRENCY || w->prefetch > ORCA_WORKER_MAX_PREFETCH) {
     orca_worker_close(w);
     return orca_err_set(err, ORCA_EINVAL, "worker: concurrency %u or prefetch %u too large",
@@ -77,7 +76,8 @@ int orca_worker_open(const orca_worker_opts *opts, orca_worker **out, orca_err *
   w->backend_url = dup_or_null(o.backend);
   w->hooks_file = dup_or_null(o.hooks_file);
   w->metrics_listen = dup_or_null(o.metrics);
-  w->nslots = (size_t)w->concurrency + w->prefetch;
+  w->nslots = orca__batch_slots(w->concurrency, w->prefetch);
+  orca__batch_init(&w->bat, w->concurrency, w->prefetch);
   w->slots = calloc(w->nslots, sizeof *w->slots);
   w->threads = calloc(w->concurrency, sizeof *w->threads);
   w->comps = calloc(w->nslots, sizeof *w->comps);

@@ -24,6 +24,7 @@
 #include "client/policy.h"
 #include "codec/envelope.h"
 #include "orca/worker.h"
+#include "worker/batch.h"
 #include "worker/queues.h"
 
 /* Why a context was cancelled (orca_ctx.cancelled). */
@@ -44,6 +45,7 @@ typedef struct orca__slot {
   orca_state state;
   uint32_t attempt;
   int64_t started_us;
+  int64_t run_us; /* monotonic µs the handler thread spent on it (batch.h) */
   int64_t ttl_us;
   int64_t retry_at_us;
   bool has_error;
@@ -106,7 +108,7 @@ struct orca_worker {
   struct orca__wmetrics *wm; /* the metrics (seam_metrics.c), NULL = off */
   char id[ORCA_NAME_MAX];
   const orca_clock *clock;
-  unsigned concurrency, prefetch, max_tasks;
+  unsigned concurrency, prefetch, max_tasks; /* prefetch 0 = adaptive */
   int64_t lease_us, grace_us;
   int64_t schedule_grace_us; /* TimeKeeper catch-up grace; 0 = its default */
   bool install_signals, run_schedules;
@@ -141,6 +143,7 @@ struct orca_worker {
   bool pump_exited;       /* (mu) */
   unsigned finished;      /* (pump) tasks ended, for max_tasks */
   uint64_t n_fetch_calls, n_fetched, n_complete_calls, n_completed; /* (pump) stats */
+  orca__batch bat;                                                  /* (pump) the prefetch window */
   atomic_bool stop_requested;
   bool running;  /* orca_worker_run in progress */
   bool prepared; /* orca__worker_prepare done */

@@ -35,7 +35,7 @@ static const char usage_text[] =
     "  --queues Q:W,...   queues to serve with weights, e.g. payments:3,default:1\n"
     "                     (env ORCA_QUEUES; default: the queues of the registered tasks)\n"
     "  --prefetch N       tasks leased ahead of free threads, 1..%d\n"
-    "                     (default: 4 x concurrency, at least 16)\n"
+    "                     (default: adapts to task time and round trip, 0..256)\n"
     "  --lease DUR        lease length, renewed while a task runs (default 15s)\n"
     "  --grace DUR        shutdown grace for running tasks (default 10s)\n"
     "  --hooks FILE       global Lua hooks file\n"

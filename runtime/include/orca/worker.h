@@ -29,7 +29,7 @@ typedef struct orca_worker_opts {
                            sqlite:./.orca/orca.db; "" is an error */
   const char *queues;   /* "payments:3,default:1"; NULL = every registered task's queue, weight 1 */
   unsigned concurrency; /* handler threads; 0 = number of CPUs */
-  unsigned prefetch;    /* tasks leased ahead of free threads; 0 = max(4 * concurrency, 16) */
+  unsigned prefetch;    /* tasks leased ahead of free threads; 0 = adaptive (0..256) */
   int64_t lease_us;     /* 0 = 15 s; renewed while a handler runs */
   int64_t grace_us;     /* shutdown grace for in-flight tasks; 0 = 10 s */
   const char *worker_id;     /* NULL = host:pid:random */
