@@ -127,6 +127,20 @@ typedef struct orca__schedule_rec {
   orca_buf spec; /* encoded schedule definition (timekeeper/schedule_codec) */
 } orca__schedule_rec;
 
+/* The peer network's discovery record (docs/peers.md, "Discovery"): where a
+ * worker's peer network listens, kept in the backend with a TTL so that
+ * workers sharing a backend find each other without --join. */
+#define ORCA__CLUSTER_ID_MAX 33 /* the backend's cluster id: 32 hex digits and a NUL */
+#define ORCA__AD_ADDR_MAX 64    /* "ip:port" or "[ipv6]:port", with its NUL */
+typedef struct orca__peer_ad {
+  char id[ORCA_NAME_MAX];       /* worker (member) id */
+  char addr[ORCA__AD_ADDR_MAX]; /* address its peer network listens on */
+  char host[ORCA_NAME_MAX];     /* host name: a loopback addr is only for this host */
+  bool sealed;                  /* it seals its frames with a cluster key */
+  int64_t expires_us;           /* (lists) when the record goes away */
+} orca__peer_ad;
+
+typedef int (*orca__peer_ad_cb)(void *ud, const orca__peer_ad *ad); /* non-zero stops */
 typedef int (*orca__info_cb)(void *ud, const orca_task_info *info); /* non-zero stops */
 typedef int (*orca__schedule_cb)(void *ud, const orca__schedule_rec *rec);
 
@@ -210,6 +224,27 @@ struct orca__backend_ops {
   int (*schedule_pause)(orca__backend *b, const char *name, bool paused);
   int (*schedule_fire)(orca__backend *b, const char *name, int64_t expected_us, int64_t next_us,
                        const orca__job *jobs, size_t njobs);
+
+  /* Failover (the peer network declared `worker` dead): give every task
+   * whose lease `worker` holds back to its queue at once, as an expired
+   * lease would be (the delivery counts; a task whose cancel was requested
+   * is cancelled instead), in one transaction / round trip, and wake
+   * blocked fetches. Later completions and renewals by `worker` of those
+   * deliveries are refused like those of an expired lease, so releasing a
+   * worker that was in fact alive only makes its tasks run again
+   * (at-least-once). *count (may be NULL) gets the number released.
+   * Returns 0 or an error (nothing released). NULL: not supported (the
+   * leases then run out as usual). */
+  int (*release_worker)(orca__backend *b, const char *worker, size_t *count);
+
+  /* Discovery, in one transaction / round trip: get the backend's cluster
+   * id (created at random on first use) into cluster[ORCA__CLUSTER_ID_MAX];
+   * drop expired advertisements; store `mine` until now + ttl_us (ttl_us 0
+   * removes it; mine NULL stores nothing); call cb for every other
+   * unexpired advertisement. Returns 0, cb's non-zero value, or an error.
+   * NULL: not supported (only --join seeds then). */
+  int (*peer_ads)(orca__backend *b, const orca__peer_ad *mine, int64_t ttl_us, char *cluster,
+                  orca__peer_ad_cb cb, void *ud);
 };
 
 /* Open a backend from a URL ("sqlite:PATH", "redis://HOST:PORT/DB",

@@ -74,5 +74,7 @@ extern const struct CMUnitTest cf_queue_cases[];
 extern const size_t cf_queue_ncases;
 extern const struct CMUnitTest cf_state_cases[];
 extern const size_t cf_state_ncases;
+extern const struct CMUnitTest cf_cluster_cases[];
+extern const size_t cf_cluster_ncases;
 
 #endif

@@ -69,7 +69,8 @@ static const char *const short_names[ORCA__RS_COUNT] = {
     [ORCA__RS_CANCEL] = "cancel",       [ORCA__RS_DLQ_REQUEUE] = "dlq_requeue",
     [ORCA__RS_DLQ_PURGE] = "dlq_purge", [ORCA__RS_STATS] = "stats",
     [ORCA__RS_SCHED_PUT] = "sched_put", [ORCA__RS_SCHED_FIRE] = "sched_fire",
-    [ORCA__RS_BURY] = "bury",
+    [ORCA__RS_BURY] = "bury",           [ORCA__RS_RELEASE_WORKER] = "release_worker",
+    [ORCA__RS_PEERS] = "peers",
 };
 
 /* The library is built once per process: "#!lua name=orca_HASH", the

@@ -213,4 +213,6 @@ const orca__backend_ops orca__sqlite_ops = {
     .schedule_remove = orca__sq_schedule_remove,
     .schedule_pause = orca__sq_schedule_pause,
     .schedule_fire = orca__sq_schedule_fire,
+    .release_worker = orca__sq_release_worker,
+    .peer_ads = orca__sq_peer_ads,
 };

@@ -67,6 +67,7 @@ typedef enum orca__sq_stmt {
   SQ_SCHED_REMOVE,
   SQ_SCHED_PAUSE,
   SQ_SCHED_FIRE,
+  SQ_RELEASE_WORKER,
   SQ__COUNT
 } orca__sq_stmt;
 
@@ -184,6 +185,9 @@ int orca__sq_schedule_remove(orca__backend *b, const char *name);
 int orca__sq_schedule_pause(orca__backend *b, const char *name, bool paused);
 int orca__sq_schedule_fire(orca__backend *b, const char *name, int64_t expected_us, int64_t next_us,
                            const orca__job *jobs, size_t njobs);
+int orca__sq_release_worker(orca__backend *b, const char *worker, size_t *count);
+int orca__sq_peer_ads(orca__backend *b, const orca__peer_ad *mine, int64_t ttl_us, char *cluster,
+                      orca__peer_ad_cb cb, void *ud);
 
 /* Create or check the schema (schema.c). Returns 0 or ORCA_EIO with err. */
 int orca__sq_schema_init(orca__sqlite *s, orca_err *err);

@@ -133,6 +133,10 @@ static const char *const sql[SQ__COUNT] = {
     [SQ_SCHED_PAUSE] = "UPDATE schedules SET paused = ?2 WHERE name = ?1",
     [SQ_SCHED_FIRE] = "UPDATE schedules SET next_fire = ?3"
                       " WHERE name = ?1 AND next_fire = ?2 AND paused = 0",
+    /* tasks_timer, q = 3: every lease of a worker the peer network declared
+     * dead goes back as if it had expired (cluster.c). */
+    [SQ_RELEASE_WORKER] = "UPDATE OR FAIL tasks SET" BACK_TO_QUEUE("?2")
+                          " WHERE " TIMER(3) " AND lease_owner = ?1",
 };
 
 /* clang-format on */
