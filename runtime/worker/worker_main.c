@@ -18,6 +18,7 @@
 #include "orca/client.h"
 #include "orca/log.h"
 #include "worker/queues.h"
+#include "worker/seams.h"
 #include "worker/worker_internal.h"
 
 static const char usage_text[] =
@@ -43,6 +44,14 @@ static const char usage_text[] =
     "                     a schedule's fire up to this late is on time; later ones follow\n"
     "                     its catch-up policy (env ORCA_SCHEDULE_GRACE; default 2s)\n"
     "  --max-tasks N      stop after N tasks finished\n"
+    "  --peer ADDR        the peer network's IP:PORT (UDP and TCP; default 127.0.0.1:0,\n"
+    "                     a free loopback port); workers sharing a backend find each other\n"
+    "  --join ADDR,...    peers to join besides those the backend lists\n"
+    "  --cluster-key-file FILE\n"
+    "                     the cluster key every peer frame is sealed with; required off\n"
+    "                     loopback (env ORCA_CLUSTER_KEY_FILE)\n"
+    "  --no-peer          do not run the peer network (dead workers' tasks then wait for\n"
+    "                     their lease)\n"
     "  --help             show this help and exit\n"
     "\n"
     "Durations: 500ms, 15s, 2m, 1h30m. SIGINT/SIGTERM stop gracefully (twice: at once);\n"
@@ -97,7 +106,15 @@ static int take(const char *prog, flags *f, const char *name, const char *val) {
     f->backend = val;
   else if (strcmp(name, "--backend-file") == 0)
     f->backend_file = val;
-  else if (strcmp(name, "--queues") == 0) {
+  else if (strcmp(name, "--peer") == 0)
+    f->o.peer_addr = val;
+  else if (strcmp(name, "--join") == 0)
+    f->o.peer_join = val;
+  else if (strcmp(name, "--cluster-key-file") == 0) {
+    f->o.cluster_key_file = val;
+    if (!*val)
+      return bad(prog, name, val, "is empty (no file name)");
+  } else if (strcmp(name, "--queues") == 0) {
     f->o.queues = val;
     return check_queues(prog, name, val);
   } else if (strcmp(name, "--hooks") == 0) {
@@ -140,9 +157,10 @@ static int take(const char *prog, flags *f, const char *name, const char *val) {
  * 2 after printing one line naming the bad flag or value. */
 static int parse_args(const char *prog, int argc, char **argv, flags *f) {
   static const char *const known[] = {
-      "--help",  "--no-schedules", "--backend",       "--backend-file", "--queues",
-      "--hooks", "--id",           "--concurrency",   "--prefetch",     "--max-tasks",
-      "--lease", "--grace",        "--schedule-grace"};
+      "--help",      "--no-schedules",    "--no-peer", "--backend",        "--backend-file",
+      "--queues",    "--hooks",           "--id",      "--concurrency",    "--prefetch",
+      "--max-tasks", "--lease",           "--grace",   "--schedule-grace", "--peer",
+      "--join",      "--cluster-key-file"};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strncmp(a, "--", 2) != 0) {
@@ -159,15 +177,17 @@ static int parse_args(const char *prog, int argc, char **argv, flags *f) {
       return 2;
     }
     const char *name = known[k];
-    if (k < 2) { /* --help and --no-schedules take no value */
+    if (k < 3) { /* --help, --no-schedules and --no-peer take no value */
       if (eq) {
         fprintf(stderr, "%s: option %s takes no value\n", prog, name);
         return 2;
       }
       if (k == 0)
         f->help = true;
-      else
+      else if (k == 1)
         f->o.run_schedules = false;
+      else
+        f->o.run_peer = false;
       continue;
     }
     const char *val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
@@ -188,6 +208,7 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
   memset(&f, 0, sizeof f);
   f.o.install_signals = true;
   f.o.run_schedules = true;
+  f.o.run_peer = true;
   const char *env;
   if ((env = getenv("ORCA_CONCURRENCY")) && *env &&
       parse_count(prog, "ORCA_CONCURRENCY", env, ORCA_WORKER_MAX_CONCURRENCY, &f.o.concurrency))
@@ -205,6 +226,12 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
   if (f.help) {
     printf(usage_text, prog, ORCA_WORKER_MAX_CONCURRENCY, ORCA_WORKER_MAX_PREFETCH);
     return 0;
+  }
+  orca_err perr = {0};
+  if (f.o.run_peer &&
+      orca__seam_peer_check(f.o.peer_addr, f.o.peer_join, f.o.cluster_key_file, &perr)) {
+    fprintf(stderr, "%s: %s\n", prog, perr.msg);
+    return 2;
   }
   /* The URL of --backend or --backend-file; with neither, NULL lets the
    * library read ORCA_BACKEND or ORCA_BACKEND_FILE. */
