@@ -41,6 +41,7 @@ typedef struct speer {
   uv_work_t work;
   bool busy, stopping, tick_open;
   bool sealed;
+  bool advertised; /* the first advertisement was stored (logged once) */
   char cluster[ORCA__CLUSTER_ID_MAX];
   int64_t ad_at; /* monotonic µs of the last advertisement */
   orca__peer_ad mine;
@@ -151,6 +152,11 @@ static void after_work(uv_work_t *req, int status) {
   if (s->ad_rc)
     orca_log(ORCA_LOG_WARN, "worker %s: peer discovery through the backend failed: %s", s->w->id,
              orca_strerror(s->ad_rc));
+  else if (s->jad && !s->jremove && !s->advertised) {
+    s->advertised = true;
+    orca_log(ORCA_LOG_INFO, "worker %s: peer address %s advertised in the backend", s->w->id,
+             s->mine.addr);
+  }
   if (s->p && !s->stopping && s->nfound > 0) {
     const char *seeds[MAX_SEEDS];
     size_t n = 0;
@@ -214,9 +220,11 @@ static void on_member(void *ud, const orca__peer_member *m, orca__peer_state bef
   speer *s = ud;
   if (m->self)
     return;
-  if (m->state != before) {
+  if (m->state != before) { /* transient members (orca cluster, orca cancel): debug only */
     char addr[ORCA__PEER_ADDR_STRLEN];
-    orca_log(m->state == ORCA__PEER_DEAD ? ORCA_LOG_WARN : ORCA_LOG_INFO,
+    orca_log(!is_worker(m)                 ? ORCA_LOG_DEBUG
+             : m->state == ORCA__PEER_DEAD ? ORCA_LOG_WARN
+                                           : ORCA_LOG_INFO,
              "worker %s: peer %s at %s is %s", s->w->id, m->id,
              orca__peer_addr_format(&m->addr, addr), orca__peer_state_name(m->state));
   }

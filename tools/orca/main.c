@@ -3,6 +3,7 @@
  *   orca enqueue --schema shop.orca shop.charge '{"order": {"id": "A1"}}'
  *   orca wait ID | inspect ID | cancel ID | stats | dlq list|requeue|purge
  *   orca schedules add|list|pause|resume|remove
+ *   orca cluster
  *
  * Every subcommand takes --backend URL or --backend-file FILE (or
  * ORCA_BACKEND / ORCA_BACKEND_FILE). */
@@ -22,6 +23,7 @@ static const struct {
     {"stats", cmd_stats, "per-queue counts: pending, running, scheduled, dead, done/s"},
     {"dlq", cmd_dlq, "dead-letter queue: list, requeue, purge"},
     {"schedules", cmd_schedules, "run-time schedules: add, list, pause, resume, remove, next"},
+    {"cluster", cmd_cluster, "the workers of the peer network: state, address, queues, load"},
 };
 
 static void usage(FILE *out) {

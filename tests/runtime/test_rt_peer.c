@@ -1,9 +1,17 @@
-/* test_rt_failover.c — the peer network's failover with real processes:
+/* test_rt_peer.c — the worker's peer network.
+ *
+ * Failover with real processes:
  * five workers (forked, each with its own peer network on loopback) find
  * each other through the backend alone, one is SIGKILLed while busy, the
  * four others declare it dead, and one of them releases its leases, so
  * every task it held runs elsewhere long before its lease (60 s here) would
  * run out. Nothing is lost; only what the dead worker held may run twice.
+ *
+ * The member list (orca_cluster_members) and the direct cancel: a client
+ * sees a worker through the peer network, and its cancel of a running task
+ * reaches the handler long before the lease renewal (every 20 s here) that
+ * would carry the backend's flag.
+ *
  * Run on SQLite and (ORCA_RT_BACKEND=redis) on Redis. About 3 s each. */
 #include <errno.h>
 #include <poll.h>
@@ -244,7 +252,65 @@ static void test_sigkill_one_of_five(void **st) {
   rt_env_done(&e);
 }
 
+typedef struct members {
+  int n;
+  orca_member_info m;
+} members;
+
+static int on_member(void *ud, const orca_member_info *m) {
+  members *ms = ud;
+  if (ms->n++ == 0)
+    ms->m = *m;
+  return 0;
+}
+
+static void test_cluster_and_direct_cancel(void **st) {
+  (void)st;
+  rt_env e;
+  rt_env_init(&e);
+  rt_events_reset();
+  rt_log_capture();
+  orca_client *c = rt_client(&e, NULL);
+  orca_err err = {0};
+  members ms = {0};
+  /* No worker yet: nobody to ask. */
+  assert_int_equal(orca_cluster_members(c, on_member, &ms, &err), ORCA_ENOTFOUND);
+  rt_worker rw;
+  orca_worker_opts o = {.backend = e.url,
+                        .concurrency = 2,
+                        .lease_us = LEASE_US,
+                        .worker_id = "wc",
+                        .queues = "default:2",
+                        .run_peer = true};
+  rt_worker_start(&rw, &o);
+  rt_log_wait("worker wc: peer address", 1);
+  assert_int_equal(orca_cluster_members(c, on_member, &ms, &err), 0);
+  assert_int_equal(ms.n, 1);
+  assert_string_equal(ms.m.id, "wc");
+  assert_string_equal(ms.m.state, "alive");
+  assert_string_equal(ms.m.queues, "default:2");
+  assert_int_equal(ms.m.concurrency, 2);
+  assert_true(strncmp(ms.m.addr, "127.0.0.1:", 10) == 0);
+
+  char id[ORCA_ID_MAX];
+  rt_enqueue(c, &rt_task_block, 1, "x", NULL, id);
+  rt_wait_started(1);
+  assert_int_equal(orca_cancel(c, id, &err), 0);
+  /* The next renewal is 20 s away: only the direct message ends it now. */
+  int rc = orca_wait_result(c, NULL, id, 10 * SEC, NULL, NULL, &err);
+  assert_int_not_equal(rc, ORCA_ETIMEDOUT);
+  assert_int_equal(rt_block_saw_cancel(), 1);
+  orca_task_info info;
+  rt_inspect(c, id, &info);
+  assert_int_equal(info.state, ORCA_STATE_CANCELLED);
+  orca_worker_stop(rw.w);
+  assert_int_equal(rt_worker_join(&rw), 0);
+  orca_client_close(c);
+  rt_env_done(&e);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_sigkill_one_of_five)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_sigkill_one_of_five),
+                                     cmocka_unit_test(test_cluster_and_direct_cancel)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
