@@ -332,9 +332,11 @@ static size_t split_seeds(char *buf, const char **seeds, size_t max) {
 
 int orca__seam_peer_check(const char *addr, const char *join, const char *key_file, orca_err *err) {
   orca__peer_key key;
-  int rc = orca__peer_key_from_config(key_file, &key, err);
+  orca_err ke = {0};
+  int rc = orca__peer_key_from_config(key_file, &key, &ke);
   if (rc < 0)
-    return rc;
+    return orca_err_set(err, rc, "%s: %s",
+                        key_file ? "--cluster-key-file" : "ORCA_CLUSTER_KEY_FILE", ke.msg);
   orca__peer_key_wipe(&key);
   bool sealed = rc == 1;
   char buf[4096];

@@ -4,8 +4,19 @@
 
 #include <inttypes.h>
 
+typedef struct listing {
+  const cli *c;
+  bool header; /* printed (text only, with the first worker) */
+} listing;
+
 static int print_member(void *ud, const orca_member_info *m) {
-  const cli *c = ud;
+  listing *l = ud;
+  const cli *c = l->c;
+  if (!c->json && !l->header) {
+    l->header = true;
+    printf("%-32s %-8s %-22s %12s %-9s %s\n", "WORKER", "STATE", "PEER ADDRESS", "RUNNING",
+           "VERSION", "QUEUES");
+  }
   if (c->json) {
     printf("{\"id\":");
     cli_json_str(stdout, m->id);
@@ -35,10 +46,8 @@ int cmd_cluster(cli *c, int argc, char **argv) {
   orca_client *cl = cli_client(c);
   if (!cl)
     return CLI_FAIL;
-  if (!c->json)
-    printf("%-32s %-8s %-22s %12s %-9s %s\n", "WORKER", "STATE", "PEER ADDRESS", "RUNNING",
-           "VERSION", "QUEUES");
   orca_err err = {0};
-  int rc = orca_cluster_members(cl, print_member, c, &err);
+  listing l = {c, false};
+  int rc = orca_cluster_members(cl, print_member, &l, &err);
   return rc ? cli_fail(c, CLI_FAIL, "%s", err.msg) : CLI_OK;
 }
