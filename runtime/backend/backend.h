@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend/peer_ads.h"
 #include "orca/clock.h"
 #include "orca/error.h"
 #include "orca/memory.h"
@@ -127,20 +128,6 @@ typedef struct orca__schedule_rec {
   orca_buf spec; /* encoded schedule definition (timekeeper/schedule_codec) */
 } orca__schedule_rec;
 
-/* The peer network's discovery record (docs/peers.md, "Discovery"): where a
- * worker's peer network listens, kept in the backend with a TTL so that
- * workers sharing a backend find each other without --join. */
-#define ORCA__CLUSTER_ID_MAX 33 /* the backend's cluster id: 32 hex digits and a NUL */
-#define ORCA__AD_ADDR_MAX 64    /* "ip:port" or "[ipv6]:port", with its NUL */
-typedef struct orca__peer_ad {
-  char id[ORCA_NAME_MAX];       /* worker (member) id */
-  char addr[ORCA__AD_ADDR_MAX]; /* address its peer network listens on */
-  char host[ORCA_NAME_MAX];     /* host name: a loopback addr is only for this host */
-  bool sealed;                  /* it seals its frames with a cluster key */
-  int64_t expires_us;           /* (lists) when the record goes away */
-} orca__peer_ad;
-
-typedef int (*orca__peer_ad_cb)(void *ud, const orca__peer_ad *ad); /* non-zero stops */
 typedef int (*orca__info_cb)(void *ud, const orca_task_info *info); /* non-zero stops */
 typedef int (*orca__schedule_cb)(void *ud, const orca__schedule_rec *rec);
 

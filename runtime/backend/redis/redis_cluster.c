@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "backend/redis/redis_internal.h"
-#include "base/id.h"
 
 int orca__redis_release_worker(orca__backend *b, const char *worker, size_t *count) {
   orca__redis *r = (orca__redis *)b;
@@ -66,11 +65,8 @@ int orca__redis_peer_ads(orca__backend *b, const orca__peer_ad *mine, int64_t tt
     return ORCA_EINVAL;
   cluster[0] = '\0';
   int64_t now = orca_clock_now(b->clock);
-  unsigned char rnd[16];
   char fresh[ORCA__CLUSTER_ID_MAX];
-  orca__random_bytes(rnd, sizeof rnd);
-  for (size_t i = 0; i < sizeof rnd; i++)
-    snprintf(fresh + 2 * i, 3, "%02x", rnd[i]);
+  orca__cluster_id_new(fresh);
   char rec[ORCA__AD_ADDR_MAX + ORCA_NAME_MAX + 48] = "";
   if (mine)
     snprintf(rec, sizeof rec, "%" PRId64 " %d %s %s", now + ttl_us, mine->sealed ? 1 : 0,

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "backend/sqlite/sqlite_internal.h"
-#include "base/id.h"
 
 int orca__sq_release_worker(orca__backend *b, const char *worker, size_t *count) {
   orca__sqlite *s = (orca__sqlite *)b;
@@ -111,11 +110,8 @@ int orca__sq_peer_ads(orca__backend *b, const orca__peer_ad *mine, int64_t ttl_u
     return ORCA_EINVAL;
   cluster[0] = '\0';
   int64_t now = orca__sq_now(s);
-  unsigned char rnd[16];
   char fresh[ORCA__CLUSTER_ID_MAX];
-  orca__random_bytes(rnd, sizeof rnd);
-  for (size_t i = 0; i < sizeof rnd; i++)
-    snprintf(fresh + 2 * i, 3, "%02x", rnd[i]);
+  orca__cluster_id_new(fresh);
   int rc = orca__sq_begin(s);
   if (rc)
     return rc;
