@@ -56,6 +56,7 @@ typedef struct speer {
   orca__peer_ad found[MAX_SEEDS];
   size_t nfound;
   int ad_rc;
+  char alive[ORCA__LIVE_MAX][ORCA_NAME_MAX]; /* scratch of on_member */
 } speer;
 
 /* ---- the live member list (for the TimeKeeper) ---- */
@@ -81,25 +82,29 @@ static bool is_worker(const orca__peer_member *m) {
   return m->meta && m->meta->concurrency > 0;
 }
 
-typedef struct live_walk {
-  orca_worker *w;
-  size_t n;
-} live_walk;
+/* Collects the ids of the workers in the wanted states (this one always). */
+typedef struct id_walk {
+  char (*ids)[ORCA_NAME_MAX];
+  size_t n, max;
+  bool suspects; /* SUSPECT counts as live too */
+} id_walk;
 
-static void add_live(void *ud, const orca__peer_member *m) {
-  live_walk *lw = ud;
-  if ((m->state == ORCA__PEER_ALIVE || m->state == ORCA__PEER_SUSPECT) &&
-      (m->self || is_worker(m)) && lw->n < ORCA__LIVE_MAX)
-    snprintf(lw->w->live[lw->n++], ORCA_NAME_MAX, "%s", m->id);
+static void add_id(void *ud, const orca__peer_member *m) {
+  id_walk *iw = ud;
+  bool live = m->state == ORCA__PEER_ALIVE || (iw->suspects && m->state == ORCA__PEER_SUSPECT);
+  if ((m->self || (live && is_worker(m))) && iw->n < iw->max)
+    snprintf(iw->ids[iw->n++], ORCA_NAME_MAX, "%s", m->id);
 }
 
+/* The TimeKeeper's view: alive and suspect workers (a suspect may be fine;
+ * dropping it at once would move its schedules back and forth). */
 static void live_update(speer *s) {
   orca_worker *w = s->w;
   pthread_mutex_lock(&w->live_mu);
-  live_walk lw = {w, 0};
+  id_walk iw = {w->live, 0, ORCA__LIVE_MAX, true};
   if (s->p && !s->stopping)
-    orca__peer_members(s->p, add_live, &lw);
-  w->nlive = lw.n;
+    orca__peer_members(s->p, add_id, &iw);
+  w->nlive = iw.n;
   pthread_mutex_unlock(&w->live_mu);
 }
 
@@ -231,17 +236,17 @@ static void on_member(void *ud, const orca__peer_member *m, orca__peer_state bef
   live_update(s);
   if (m->state != ORCA__PEER_DEAD || before == ORCA__PEER_DEAD || !is_worker(m) || s->stopping)
     return;
-  /* One survivor releases: the owner of the dead id among the live
-   * workers as this node sees them. Views that disagree make two release
-   * (harmless: the second finds nothing) or none (the lease runs out). */
-  pthread_mutex_lock(&s->w->live_mu);
+  /* One survivor releases: the owner of the dead id among the workers
+   * this node sees alive (not suspect: a worker that died at the same time
+   * must not be picked). Views that disagree make two release (harmless:
+   * the second finds nothing) or none (the lease runs out). */
+  id_walk iw = {s->alive, 0, ORCA__LIVE_MAX, false};
+  orca__peer_members(s->p, add_id, &iw);
   const char *ids[ORCA__LIVE_MAX];
-  for (size_t i = 0; i < s->w->nlive; i++)
-    ids[i] = s->w->live[i];
-  size_t own = orca__rendezvous_owner(m->id, ids, s->w->nlive);
-  bool mine = own < s->w->nlive && strcmp(ids[own], s->w->id) == 0;
-  pthread_mutex_unlock(&s->w->live_mu);
-  if (mine)
+  for (size_t i = 0; i < iw.n; i++)
+    ids[i] = s->alive[i];
+  size_t own = orca__rendezvous_owner(m->id, ids, iw.n);
+  if (own < iw.n && strcmp(ids[own], s->w->id) == 0)
     want_release(s, m->id);
 }
 
