@@ -41,16 +41,18 @@ typedef struct speer {
   uv_work_t work;
   bool busy, stopping, tick_open;
   bool sealed;
-  bool advertised; /* the first advertisement was stored (logged once) */
+  bool advertised;  /* the first advertisement was stored (logged once) */
+  bool warned_mode; /* logged that some worker's key mode differs (once) */
   char cluster[ORCA__CLUSTER_ID_MAX];
   int64_t ad_at; /* monotonic µs of the last advertisement */
   orca__peer_ad mine;
   bool ad_due, ad_remove;
-  /* Workers to release (loop thread), and the job's copy. */
+  /* Workers to release (loop thread), and the job's copy (the job's
+   * thread reads it while busy: only kick touches it, when not busy). */
   char (*rel)[ORCA_NAME_MAX];
   size_t nrel, caprel;
   char (*jrel)[ORCA_NAME_MAX];
-  size_t njrel;
+  size_t njrel, capjrel;
   bool jad, jremove;
   /* What the job found: advertised addresses and their ids. */
   orca__peer_ad found[MAX_SEEDS];
@@ -60,8 +62,6 @@ typedef struct speer {
 } speer;
 
 /* ---- the live member list (for the TimeKeeper) ---- */
-
-static void live_update(speer *s);
 
 bool orca__worker_owns(orca_worker *w, const char *key) {
   pthread_mutex_lock(&w->live_mu);
@@ -113,6 +113,9 @@ static void live_update(speer *s) {
 static int on_ad(void *ud, const orca__peer_ad *ad) {
   speer *s = ud;
   if (ad->sealed != s->sealed) {
+    if (s->warned_mode)
+      return 0;
+    s->warned_mode = true; /* once: the list is read every few seconds */
     orca_log(ORCA_LOG_WARN,
              "worker %s: peer %s at %s %s a cluster key and this worker %s: not joined", s->w->id,
              ad->id, ad->addr, ad->sealed ? "uses" : "does not use",
@@ -126,7 +129,7 @@ static int on_ad(void *ud, const orca__peer_ad *ad) {
 
 static void work_cb(uv_work_t *req) {
   speer *s = req->data;
-  for (size_t i = 0; i < s->njrel; i++) {
+  for (size_t i = 0; s->b->ops->release_worker && i < s->njrel; i++) {
     size_t n = 0;
     int rc = s->b->ops->release_worker(s->b, s->jrel[i], &n);
     if (rc)
@@ -185,10 +188,20 @@ static void after_work(uv_work_t *req, int status) {
 static void kick(speer *s) {
   if (s->busy || (s->nrel == 0 && !s->ad_due))
     return;
-  char(*tmp)[ORCA_NAME_MAX] = s->jrel;
-  s->jrel = s->rel;
+  if (s->nrel > s->capjrel) {
+    void *j = realloc(s->jrel, s->nrel * sizeof *s->jrel);
+    if (!j) {
+      orca_log(ORCA_LOG_WARN, "worker %s: out of memory: dead workers' leases will run out",
+               s->w->id);
+      s->nrel = 0;
+    } else {
+      s->jrel = j;
+      s->capjrel = s->nrel;
+    }
+  }
+  if (s->nrel)
+    memcpy(s->jrel, s->rel, s->nrel * sizeof *s->rel);
   s->njrel = s->nrel;
-  s->rel = tmp;
   s->nrel = 0;
   s->jad = s->ad_due;
   s->jremove = s->ad_remove;
@@ -202,17 +215,13 @@ static void kick(speer *s) {
 static void want_release(speer *s, const char *id) {
   if (s->nrel == s->caprel) {
     size_t cap = s->caprel ? 2 * s->caprel : 8;
-    void *r1 = realloc(s->rel, cap * sizeof *s->rel);
-    if (r1)
-      s->rel = r1;
-    void *r2 = realloc(s->jrel, cap * sizeof *s->jrel);
-    if (r2)
-      s->jrel = r2;
-    if (!r1 || !r2) {
+    void *r = realloc(s->rel, cap * sizeof *s->rel);
+    if (!r) {
       orca_log(ORCA_LOG_WARN, "worker %s: out of memory: the leases of %s will run out instead",
                s->w->id, id);
       return;
     }
+    s->rel = r;
     s->caprel = cap;
   }
   snprintf(s->rel[s->nrel++], ORCA_NAME_MAX, "%s", id);
@@ -234,7 +243,8 @@ static void on_member(void *ud, const orca__peer_member *m, orca__peer_state bef
              orca__peer_addr_format(&m->addr, addr), orca__peer_state_name(m->state));
   }
   live_update(s);
-  if (m->state != ORCA__PEER_DEAD || before == ORCA__PEER_DEAD || !is_worker(m) || s->stopping)
+  if (m->state != ORCA__PEER_DEAD || before == ORCA__PEER_DEAD || !is_worker(m) || s->stopping ||
+      !s->b->ops->release_worker) /* without the op, the leases run out */
     return;
   /* One survivor releases: the owner of the dead id among the workers
    * this node sees alive (not suspect: a worker that died at the same time
