@@ -43,6 +43,7 @@ typedef struct speer {
   bool sealed;
   bool advertised;  /* the first advertisement was stored (logged once) */
   bool warned_mode; /* logged that some worker's key mode differs (once) */
+  bool ads_off;     /* the backend keeps no advertisements: --join seeds only */
   char cluster[ORCA__CLUSTER_ID_MAX];
   int64_t ad_at; /* monotonic µs of the last advertisement */
   orca__peer_ad mine;
@@ -143,7 +144,7 @@ static void work_cb(uv_work_t *req) {
   }
   s->nfound = 0;
   s->ad_rc = 0;
-  if (s->jad && s->b->ops->peer_ads) {
+  if (s->jad && !s->ads_off) {
     char cluster[ORCA__CLUSTER_ID_MAX];
     s->ad_rc = s->b->ops->peer_ads(s->b, &s->mine, s->jremove ? 0 : AD_TTL_US, cluster,
                                    s->jremove ? NULL : on_ad, s);
@@ -284,7 +285,7 @@ static void on_tick(uv_timer_t *t) {
     running += w->threads[i].cur != NULL;
   pthread_mutex_unlock(&w->mu);
   orca__peer_set_running(s->p, running);
-  if (orca_monotonic_us() - s->ad_at >= AD_EVERY_US) {
+  if (!s->ads_off && orca_monotonic_us() - s->ad_at >= AD_EVERY_US) {
     s->ad_at = orca_monotonic_us();
     s->ad_due = true;
     kick(s);
@@ -405,12 +406,17 @@ static int start(orca_worker *w, void **state, orca_err *err) {
   rc = orca__backend_open(w->backend_url, &bo, &s->b, err);
   if (rc)
     goto fail;
-  snprintf(s->cluster, sizeof s->cluster, "orca");
-  if (s->b->ops->peer_ads && (rc = s->b->ops->peer_ads(s->b, NULL, 0, s->cluster, NULL, NULL))) {
-    orca_err_set(err, rc, "worker %s: peer network: cannot read the cluster id from the backend",
-                 w->id);
-    goto fail;
+  s->ads_off = !s->b->ops->peer_ads;
+  if (!s->ads_off && (rc = s->b->ops->peer_ads(s->b, NULL, 0, s->cluster, NULL, NULL))) {
+    if (rc != ORCA_ENOTSUP) {
+      orca_err_set(err, rc, "worker %s: peer network: cannot read the cluster id from the backend",
+                   w->id);
+      goto fail;
+    }
+    s->ads_off = true;
   }
+  if (s->ads_off) /* no discovery: the --join seeds must name one cluster */
+    snprintf(s->cluster, sizeof s->cluster, "orca");
   orca__peer_meta meta;
   make_meta(w, &meta);
   orca__peer_opts po = {.id = w->id,
@@ -441,7 +447,7 @@ static int start(orca_worker *w, void **state, orca_err *err) {
   s->tick_open = true;
   uv_timer_start(&s->tick, on_tick, TICK_MS, TICK_MS);
   s->ad_at = orca_monotonic_us();
-  s->ad_due = s->b->ops->peer_ads != NULL;
+  s->ad_due = !s->ads_off;
   kick(s);
   live_update(s);
   char addr[ORCA__PEER_ADDR_STRLEN];
@@ -466,7 +472,7 @@ static void stop(void *state) {
   live_update(s);
   uv_close((uv_handle_t *)&s->tick, tick_closed);
   s->ad_remove = true;
-  s->ad_due = s->b->ops->peer_ads != NULL;
+  s->ad_due = !s->ads_off;
   kick(s);
   if (orca__peer_leave(s->p, left, s))
     left(s);

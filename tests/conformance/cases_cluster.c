@@ -9,7 +9,8 @@
 /* The worker "dead" holds one task in each of two queues and "alive" one;
  * releasing "dead" gives back its two at once (no clock move), counted as
  * deliveries; its completions and renewals are then refused like those of
- * an expired lease, and "alive" keeps its task. */
+ * an expired lease, and "alive" keeps its task. Run on fused and composed
+ * backends alike. */
 static void release_worker_gives_back(void **state) {
   cf *f = *state;
   if (!f->ops->release_worker)
@@ -32,12 +33,10 @@ static void release_worker_gives_back(void **state) {
   assert_int_equal(n, 0);
   assert_int_equal(f->ops->release_worker(f->b, "dead", &n), 0);
   assert_int_equal(n, 2);
+  /* What state_get says between the release and the next fetch is not
+   * fixed (a fused table says pending; a composed one's store learns at
+   * the next delivery); "alive" keeps its task either way. */
   orca_task_info info;
-  for (int i = 0; i < 2; i++) {
-    cf_state(f, held[i].id, &info);
-    assert_int_equal(info.state, ORCA_STATE_PENDING);
-    cf_info_free(&info);
-  }
   cf_state(f, "a1", &info);
   assert_int_equal(info.state, ORCA_STATE_RUNNING);
   assert_string_equal(info.worker, "alive");
@@ -70,8 +69,8 @@ static void release_worker_gives_back(void **state) {
   assert_int_equal(n, 0);
 }
 
-/* A running task whose cancel was requested is cancelled by the release,
- * not handed to another worker. */
+/* A running task whose cancel was requested is cancelled, not handed to
+ * another worker (by the release itself, or at the next delivery). */
 static void release_worker_cancelled(void **state) {
   cf *f = *state;
   if (!f->ops->release_worker)
@@ -83,11 +82,11 @@ static void release_worker_cancelled(void **state) {
   size_t n = 0;
   assert_int_equal(f->ops->release_worker(f->b, "dead", &n), 0);
   assert_int_equal(n, 1);
+  assert_int_equal(cf_fetch1(f, "q", "w2", 600 * CF_SEC, 1), 0);
   orca_task_info info;
   cf_state(f, "cx", &info);
   assert_int_equal(info.state, ORCA_STATE_CANCELLED);
   cf_info_free(&info);
-  assert_int_equal(cf_fetch1(f, "q", "w2", 600 * CF_SEC, 1), 0);
 }
 
 typedef struct ads {

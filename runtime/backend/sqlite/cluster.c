@@ -1,6 +1,8 @@
 /* cluster.c — what the peer network asks of the SQLite backend
- * (docs/peers.md): releasing the leases of a worker declared dead, and the
- * advertisements workers find each other by.
+ * (docs/peers.md): releasing the leases of a worker declared dead (the
+ * fused table's step, and the log's: one statement serves both, since a
+ * log's rows never carry a cancel flag), and the advertisements workers
+ * find each other by (the store's).
  *
  * The two tables of discovery (peers, cluster) are created on first use
  * with CREATE TABLE IF NOT EXISTS rather than by a schema migration: a
@@ -13,8 +15,7 @@
 
 #include "backend/sqlite/sqlite_internal.h"
 
-int orca__sq_release_worker(orca__backend *b, const char *worker, size_t *count) {
-  orca__sqlite *s = (orca__sqlite *)b;
+static int release(orca__sqlite *s, const char *worker, size_t *count) {
   if (count)
     *count = 0;
   if (!worker || !*worker)
@@ -41,6 +42,14 @@ int orca__sq_release_worker(orca__backend *b, const char *worker, size_t *count)
   if (count)
     *count = (size_t)n;
   return 0;
+}
+
+int orca__sq_release_worker(orca__backend *b, const char *worker, size_t *count) {
+  return release((orca__sqlite *)b, worker, count);
+}
+
+int orca__sq_log_release_worker(orca__log *l, const char *worker, size_t *count) {
+  return release(orca__sq_of_log(l), worker, count);
 }
 
 /* clang-format off */
@@ -103,9 +112,9 @@ static int on_ad(void *ud, sqlite3_stmt *st) {
   return w->cb ? w->cb(w->ud, &ad) : 0;
 }
 
-int orca__sq_peer_ads(orca__backend *b, const orca__peer_ad *mine, int64_t ttl_us, char *cluster,
+int orca__sq_peer_ads(orca__store *store, const orca__peer_ad *mine, int64_t ttl_us, char *cluster,
                       orca__peer_ad_cb cb, void *ud) {
-  orca__sqlite *s = (orca__sqlite *)b;
+  orca__sqlite *s = orca__sq_of_store(store);
   if (!cluster || (mine && (!mine->id[0] || !mine->addr[0])) || ttl_us < 0)
     return ORCA_EINVAL;
   cluster[0] = '\0';
