@@ -1,7 +1,7 @@
 // bench/peers/bullmq.js — BullMQ 5, the peer of Orcastra's Redis and SQLite
 // benchmarks, with the same workload: no-op jobs with 64-byte data.
 //
-//   node bench/peers/bullmq.js --port P --n N [--mode enqueue|process|latency|delayed]
+//   node bench/peers/bullmq.js --port P --n N [--mode enqueue|process|latency|delayed|failover]
 //                              [--concurrency C] [--rate R] [--secs S] [--retention age|remove]
 //                              [--cluster P1,P2,... --tag T]
 //
@@ -15,7 +15,10 @@
 // remove removeOnComplete: true (BullMQ's fastest documented setting: the
 // job is deleted when it completes). latency: a steady
 // stream at R jobs/s for S seconds; enqueue->start p50/p99/max. delayed: N
-// jobs due over S seconds; lateness (start - due) p50/p99/max.
+// jobs due over S seconds; lateness (start - due) p50/p99/max. failover: a
+// child process's Worker (defaults) starts a long job and is SIGKILLed; a
+// Worker with BullMQ's defaults (lock 30 s, stalled check every 30 s) then
+// recovers the stalled job: seconds from the kill to its start.
 // Prints `RESULT bullmq_<what> <value>` lines. Install: npm install --prefix
 // bench/peers bullmq@5 (node_modules is git-ignored).
 'use strict';
@@ -79,7 +82,48 @@ function runWorker(name, total, onJob) {
   });
 }
 
+// The killed side of failover: start the job, say so, never finish.
+async function failoverChild(name) {
+  const w = new Worker(name, async () => {
+    process.stdout.write('S\n');
+    await new Promise(() => {});
+  }, { connection });
+  await w.waitUntilReady();
+  process.stdout.write('R\n');
+}
+
+async function failover(q, name) {
+  const { spawn } = require('child_process');
+  const child = spawn(process.execPath, [__filename, '--port', String(port), '--mode', 'failover-child',
+    '--queue', name], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const seen = (what) => new Promise((resolve) => {
+    let buf = '';
+    const on = (d) => {
+      buf += d;
+      if (buf.split('\n').includes(what)) {
+        child.stdout.off('data', on);
+        resolve();
+      }
+    };
+    child.stdout.on('data', on);
+  });
+  await seen('R');
+  const started = seen('S');
+  await q.add('hold', data, jobOpts);
+  await started;
+  const t0 = nowMs();
+  child.kill('SIGKILL');
+  const restarted = new Promise((resolve) => {
+    const w = new Worker(name, async () => {
+      resolve((nowMs() - t0) / 1000);
+      w.close(true).catch(() => {});
+    }, { connection });
+  });
+  return restarted;
+}
+
 async function main() {
+  if (mode === 'failover-child') return failoverChild(arg('queue', 'bench'));
   const name = 'bench-' + process.pid;
   const q = new Queue(name, queueOpts);
   await q.waitUntilReady();
@@ -123,6 +167,10 @@ async function main() {
     console.log(`bullmq delayed lateness: p50 ${pct(late, 50).toFixed(3)} ms, p99 ${pct(late, 99).toFixed(3)} ms, max ${pct(late, 100).toFixed(3)} ms`);
     console.log(`RESULT bullmq_lateness_p50_ms ${pct(late, 50).toFixed(3)}`);
     console.log(`RESULT bullmq_lateness_p99_ms ${pct(late, 99).toFixed(3)}`);
+  } else if (mode === 'failover') {
+    const s = await failover(q, name);
+    console.log(`bullmq failover: SIGKILLed worker's job restarted after ${s.toFixed(3)} s (default lock and stalled check)`);
+    console.log(`RESULT bullmq_failover_s ${s.toFixed(3)}`);
   } else {
     console.error(`bullmq.js: unknown mode ${mode}`);
     process.exitCode = 2;

@@ -189,6 +189,13 @@ struct orca__backend_ops {
    * none) the call returns ORCA_ENOTSUP; callers treat both alike, and
    * the leases then run out as usual. */
   int (*release_worker)(orca__backend *b, const char *worker, size_t *count);
+
+  /* Discovery for the peer network (store.h, peer_ads): the backend's
+   * cluster id, and the advertisements workers find each other by. A store
+   * step: fused tables forward it to their store half. NULL: not supported
+   * (only --join seeds then). */
+  int (*peer_ads)(orca__backend *b, const orca__peer_ad *mine, int64_t ttl_us, char *cluster,
+                  orca__peer_ad_cb cb, void *ud);
 };
 
 /* The store-only steps of a fused table: each forwards to b->store (the
@@ -209,6 +216,8 @@ int orca__fwd_schedule_list(orca__backend *b, orca__schedule_cb cb, void *ud);
 int orca__fwd_schedule_remove(orca__backend *b, const char *name);
 int orca__fwd_schedule_pause(orca__backend *b, const char *name, bool paused);
 int orca__fwd_cancel(orca__backend *b, const char *id);
+int orca__fwd_peer_ads(orca__backend *b, const orca__peer_ad *mine, int64_t ttl_us, char *cluster,
+                       orca__peer_ad_cb cb, void *ud);
 
 /* Compose a split backend from a log and a store already open (compose.c),
  * taking ownership of both (closed with the returned handle, or at once on

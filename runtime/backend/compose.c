@@ -428,6 +428,13 @@ int orca__fwd_cancel(orca__backend *b, const char *id) {
   return b->store->ops->cancel(b->store, id);
 }
 
+int orca__fwd_peer_ads(orca__backend *b, const orca__peer_ad *mine, int64_t ttl_us, char *cluster,
+                       orca__peer_ad_cb cb, void *ud) {
+  if (!b->store->ops->peer_ads)
+    return ORCA_ENOTSUP;
+  return b->store->ops->peer_ads(b->store, mine, ttl_us, cluster, cb, ud);
+}
+
 int orca__fwd_dlq_list(orca__backend *b, const char *queue, size_t offset, size_t limit,
                        orca__info_cb cb, void *ud) {
   return b->store->ops->dlq_list(b->store, queue, offset, limit, cb, ud);
@@ -521,6 +528,7 @@ static const orca__backend_ops split_ops = {
     .schedule_pause = orca__fwd_schedule_pause,
     .schedule_fire = split_schedule_fire,
     .release_worker = split_release_worker,
+    .peer_ads = orca__fwd_peer_ads,
 };
 
 int orca__compose_open(orca__log *log, orca__store *store, orca__backend **out, orca_err *err) {

@@ -46,6 +46,7 @@
 #ifndef ORCA__STORE_H
 #define ORCA__STORE_H
 
+#include "backend/peer_ads.h"
 #include "backend/types.h"
 
 typedef struct orca__store orca__store;
@@ -151,6 +152,16 @@ struct orca__store_ops {
    * ORCA_ENOTFOUND change nothing. */
   int (*schedule_fire)(orca__store *s, const char *name, int64_t expected_us, int64_t next_us,
                        const orca__job *jobs, size_t njobs, orca__enqueue_result *res);
+
+  /* Discovery for the peer network (docs/peers.md, peer_ads.h), in one
+   * transaction / round trip: get the store's cluster id (created at
+   * random on first use) into cluster[ORCA__CLUSTER_ID_MAX]; drop expired
+   * advertisements; store `mine` until now + ttl_us (ttl_us 0 removes it;
+   * mine NULL stores nothing); call cb for every other unexpired
+   * advertisement. Returns 0, cb's non-zero value, or an error. NULL: not
+   * supported (workers then meet only through --join seeds). */
+  int (*peer_ads)(orca__store *s, const orca__peer_ad *mine, int64_t ttl_us, char *cluster,
+                  orca__peer_ad_cb cb, void *ud);
 };
 
 #endif

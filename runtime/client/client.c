@@ -28,6 +28,7 @@ struct orca_client {
   orca__hooks *hooks;           /* on_enqueue / route; NULL until needed */
   const orca_task_desc **known; /* tasks already added to hooks */
   size_t nknown;
+  char *key_file; /* orca_client_opts.cluster_key_file, copied */
 };
 
 int orca_client_open(const orca_client_opts *opts, orca_client **out, orca_err *err) {
@@ -39,9 +40,14 @@ int orca_client_open(const orca_client_opts *opts, orca_client **out, orca_err *
   if (!c)
     return orca_err_set(err, ORCA_ENOMEM, "out of memory opening a client");
   c->clock = o.clock ? o.clock : &orca_clock_real;
+  if (o.cluster_key_file && !(c->key_file = strdup(o.cluster_key_file))) {
+    free(c);
+    return orca_err_set(err, ORCA_ENOMEM, "out of memory opening a client");
+  }
   orca__backend_opts bo = {.clock = c->clock};
   int rc = orca__backend_open(o.backend, &bo, &c->b, err);
   if (rc) {
+    free(c->key_file);
     free(c);
     return rc;
   }
@@ -61,11 +67,16 @@ void orca_client_close(orca_client *c) {
   free(c->known);
   orca_buf_free(&c->args);
   orca_buf_free(&c->env);
+  free(c->key_file);
   free(c);
 }
 
 orca__backend *orca__client_backend(orca_client *c) {
   return c->b;
+}
+
+const char *orca__client_key_file(const orca_client *c) {
+  return c->key_file;
 }
 
 static orca__str str_of(const char *s) {
@@ -421,5 +432,6 @@ int orca_cancel(orca_client *c, const char *id, orca_err *err) {
     return orca_err_set(err, rc, "cancel %s: the task already ended", id);
   if (rc)
     return orca_err_set(err, rc, "cancel %s: %s", id, orca_strerror(rc));
+  orca__cancel_direct(c, id);
   return 0;
 }

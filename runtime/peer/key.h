@@ -31,7 +31,7 @@ int orca__peer_key_derive(const void *secret, size_t len, orca__peer_key *key, o
  * ORCA_EINVAL (too short, too long: err says so, without the content). */
 int orca__peer_key_load(const char *path, orca__peer_key *key, orca_err *err);
 
-/* The key file a program should use: path when non-NULL (the --cluster-key
+/* The key file a program should use: path when non-NULL (the --cluster-key-file
  * flag), else $ORCA_CLUSTER_KEY_FILE when set and non-empty. Loads it into
  * *key and returns 1; returns 0 when neither is set (run without a key:
  * loopback only), or a negative error from orca__peer_key_load. */

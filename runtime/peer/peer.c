@@ -35,7 +35,7 @@ static int check_loopback(const orca__peer *p, const char *what, const orca__pee
   char s[ORCA__PEER_ADDR_STRLEN];
   return orca_err_set(err, ORCA_EINVAL,
                       "peer network: %s %s is not a loopback address, and there is no cluster "
-                      "key (--cluster-key FILE or ORCA_CLUSTER_KEY_FILE): without a key only "
+                      "key (--cluster-key-file FILE or ORCA_CLUSTER_KEY_FILE): without a key only "
                       "127.0.0.0/8 and ::1 are allowed",
                       what, orca__peer_addr_format(a, s));
 }

@@ -63,6 +63,7 @@ struct orca__timekeeper {
   size_t ns;
   orca__timerheap heap;
   int64_t refresh_at_us, promote_at_us;
+  int64_t promote_defer_us; /* not the promotion's owner: promote at this time, 0 = not waiting */
   int64_t retry_adds_at_us; /* adds that met a backend error are retried then */
   /* Lateness is counted from when this node could fire (see plan()): it has
    * been up since up_since_us, the start of the current cycle is
@@ -125,6 +126,8 @@ void orca__timekeeper_set_opts(orca__timekeeper *tk, const orca__timekeeper_opts
     d.refresh_us = 1000000;
   if (d.promote_max == 0)
     d.promote_max = 1000;
+  if (d.takeover_us <= 0)
+    d.takeover_us = d.grace_us / 2;
   tk->opts = d;
 }
 
@@ -488,6 +491,16 @@ static int build_jobs(orca__timekeeper *tk, const sched *s, size_t n, int64_t no
  * next cycle, which follows at once). Returns the number of tasks this node
  * enqueued. */
 static int fire(orca__timekeeper *tk, sched *s, int64_t now) {
+  /* Not ours (opts.owns): the owner fires; look again a takeover later,
+   * when the reread below finds the fire done, or does it. */
+  if (tk->opts.owns && now < s->next_fire_us + tk->opts.takeover_us &&
+      !tk->opts.owns(tk->opts.owns_ud, s->name)) {
+    pthread_mutex_lock(&tk->mu);
+    tk->st.deferred++;
+    pthread_mutex_unlock(&tk->mu);
+    orca__timerheap_add(&tk->heap, &s->timer, s->next_fire_us + tk->opts.takeover_us);
+    return 0;
+  }
   /* Read the stored state first: another node may have fired, paused or
    * removed it since our last look, and firing from a stale next_fire would
    * only earn a conflict. */
@@ -560,6 +573,15 @@ retry_later:
 static void promote(orca__timekeeper *tk, int64_t now) {
   if (tk->promote_off || !tk->be->ops->promote || now < tk->promote_at_us)
     return;
+  if (tk->opts.owns && !tk->opts.owns(tk->opts.owns_ud, ORCA__TK_PROMOTE_KEY)) {
+    if (tk->promote_defer_us == 0) /* the owner promotes; stand by a takeover */
+      tk->promote_defer_us = now + tk->opts.takeover_us;
+    if (now < tk->promote_defer_us) {
+      tk->promote_at_us = tk->promote_defer_us;
+      return;
+    }
+  }
+  tk->promote_defer_us = 0;
   int64_t next = INT64_MAX;
   int rc = tk->be->ops->promote(tk->be, now, tk->opts.promote_max, &next);
   if (rc == ORCA_ENOTSUP) {

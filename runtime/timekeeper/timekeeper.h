@@ -120,7 +120,22 @@ typedef struct orca__timekeeper_opts {
    * none. Gets fires_ud. */
   void (*on_fires)(void *ud, const int64_t *fire_us, size_t n, int64_t made_us, uint64_t skipped);
   void *fires_ud;
+  /* Work split (the worker's peer network): owns(owns_ud, key) says
+   * whether this node owns key, a schedule name or ORCA__TK_PROMOTE_KEY
+   * (rendezvous hashing over the live members). A node fires a schedule it
+   * does not own, and promotes deferred tasks when it does not own that
+   * key, only takeover_us after they came due and only if nobody did it
+   * meanwhile: the owner does the work, the others stand by for an owner
+   * that died or a view that differs. The backend's compare-and-set keeps
+   * every fire exactly once either way. Called on the cycle's thread; must
+   * be thread-safe. NULL: this node owns everything. */
+  bool (*owns)(void *owns_ud, const char *key);
+  void *owns_ud;
+  int64_t takeover_us; /* 0 = grace / 2, so a takeover is still on time */
 } orca__timekeeper_opts;
+
+/* The key of deferred-task promotion for opts.owns. */
+#define ORCA__TK_PROMOTE_KEY "orca:promote"
 
 /* Create an engine with its own backend handle opened from backend_url
  * (clock passed to the backend too; NULL = real clock). node_id names this
@@ -153,6 +168,7 @@ int orca__timekeeper_tick(orca__timekeeper *tk, int64_t *next_due_us);
 typedef struct orca__timekeeper_stats {
   uint64_t fires;     /* tasks enqueued by this node (catch-up included) */
   uint64_t conflicts; /* fires another node made first (ECONFLICT) */
+  uint64_t deferred;  /* due fires left to their owner for takeover_us (opts.owns) */
   uint64_t skipped;   /* missed fires dropped by catch-up policy */
   uint64_t late;      /* fires made more than the grace late, the store being busy */
   uint64_t cycles;

@@ -21,8 +21,8 @@
 #include "worker/worker_internal.h"
 
 /* The loop services every worker runs (worker/seams.h), in start order. */
-const orca__loop_service *const orca__loop_services[] = {&orca__timekeeper_service,
-                                                         &orca__metrics_service};
+const orca__loop_service *const orca__loop_services[] = {
+    &orca__peer_service, &orca__timekeeper_service, &orca__metrics_service};
 const size_t orca__nloop_services = sizeof orca__loop_services / sizeof orca__loop_services[0];
 _Static_assert(sizeof orca__loop_services / sizeof orca__loop_services[0] <=
                    ORCA__MAX_LOOP_SERVICES,

@@ -144,6 +144,37 @@ static void complete_batch(orca_worker *w, size_t nb, const bool *release) {
     orca_worker_stop(w);
 }
 
+/* Mark slot s cancelled and its running context too. Call with w->mu. */
+static void cancel_locked(orca_worker *w, orca__slot *s) {
+  atomic_store(&s->cancel, 1);
+  for (unsigned t = 0; t < w->concurrency; t++) {
+    if (w->threads[t].cur == s) {
+      int none = ORCA__CANCEL_NONE;
+      atomic_compare_exchange_strong(&w->threads[t].ctx.cancelled, &none, ORCA__CANCEL_USER);
+    }
+  }
+}
+
+bool orca__worker_cancel_task(orca_worker *w, const char *id) {
+  bool found = false;
+  pthread_mutex_lock(&w->mu);
+  for (unsigned t = 0; t < w->concurrency; t++) {
+    orca__slot *s = w->threads[t].cur;
+    if (s && strcmp(s->lease.id, id) == 0) {
+      cancel_locked(w, s);
+      found = true;
+    }
+  }
+  for (orca__slot *s = w->ready_head; s; s = s->next) {
+    if (strcmp(s->lease.id, id) == 0) {
+      atomic_store(&s->cancel, 1);
+      found = true;
+    }
+  }
+  pthread_mutex_unlock(&w->mu);
+  return found;
+}
+
 static void extend_leases(orca_worker *w) {
   size_t n = 0;
   for (size_t i = 0; i < w->nslots; i++)
@@ -165,13 +196,7 @@ static void extend_leases(orca_worker *w) {
       continue;
     orca__slot *s = (orca__slot *)w->lease_ptrs[i]; /* lease is the slot's first member */
     if (w->ext_status[i] == ORCA_ECANCELLED) {
-      atomic_store(&s->cancel, 1);
-      for (unsigned t = 0; t < w->concurrency; t++) {
-        if (w->threads[t].cur == s) {
-          int none = ORCA__CANCEL_NONE;
-          atomic_compare_exchange_strong(&w->threads[t].ctx.cancelled, &none, ORCA__CANCEL_USER);
-        }
-      }
+      cancel_locked(w, s);
     } else if (w->ext_status[i] == ORCA_ELOST) {
       atomic_store(&s->lost, true); /* not started yet: it never will be */
       orca_log(ORCA_LOG_WARN,

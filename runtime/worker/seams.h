@@ -1,17 +1,17 @@
-/* seams.h — where hooks/, timekeeper/, metrics/ (with http/) and (next)
- * peer/ plug into a worker.
+/* seams.h — where hooks/, timekeeper/, peer/ and metrics/ (with http/) plug
+ * into a worker.
  *
  * The worker's own files (worker.c, loop.c, pump.c, pool.c, task.c, ctx.c)
  * include no header of those folders. They call the seams below, and one
- * adapter per plug-in (seam_hooks.c, seam_timekeeper.c, seam_metrics.c) is
- * the only worker file that knows the plug-in's internal API. Adding the peer network means
- * one more adapter and one more entry in orca__loop_services (loop.c).
+ * adapter per plug-in (seam_hooks.c, seam_timekeeper.c, seam_peer.c,
+ * seam_metrics.c) is the only worker file that knows the plug-in's internal
+ * API.
  *
  * Two kinds of seams:
  *   - loop services live on the worker's libuv loop while orca_worker_run
  *     runs: started on the loop thread before the pump and the handler
- *     threads, stopped when the loop closes (the TimeKeeper; the peer network
- *     next);
+ *     threads, stopped when the loop closes (the peer network, the
+ *     TimeKeeper);
  *   - the task path: Lua hooks that handler threads run around one delivery,
  *     one hooks state per thread (Lua states are not thread-safe), and the
  *     metrics that threads record (one shard of counters per thread: no
@@ -49,6 +49,18 @@ extern const size_t orca__nloop_services;
 /* seam_timekeeper.c: the TimeKeeper (schedules of the registered schemas
  * when run_schedules, deferred tasks and retries) on the worker's loop. */
 extern const orca__loop_service orca__timekeeper_service;
+
+/* seam_peer.c: the peer network (when run_peer): discovery through the
+ * backend, release of a dead member's leases, direct cancels, the live
+ * member list orca__worker_owns reads. Started before the TimeKeeper. */
+extern const orca__loop_service orca__peer_service;
+/* Check the peer network's settings before a worker opens (the command
+ * line): addr ("IP:PORT", NULL = default) and the seeds of join ("IP:PORT,
+ * ...", NULL = none) parse, and without a key (key_file NULL and no
+ * $ORCA_CLUSTER_KEY_FILE) are loopback; the key file loads. Returns 0 or
+ * ORCA_EINVAL / ORCA_EIO / ORCA_ENOTFOUND with err naming the value (never
+ * the key). */
+int orca__seam_peer_check(const char *addr, const char *join, const char *key_file, orca_err *err);
 
 /* ---- hooks on the task path (seam_hooks.c) ---- */
 

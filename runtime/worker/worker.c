@@ -37,6 +37,7 @@ int orca_worker_open(const orca_worker_opts *opts, orca_worker **out, orca_err *
   pthread_cond_init(&w->work_cv, NULL);
   pthread_cond_init(&w->pump_cv, NULL);
   pthread_cond_init(&w->idle_cv, NULL);
+  pthread_mutex_init(&w->live_mu, NULL);
   atomic_init(&w->stop_requested, false);
   if (o.queues) {
     int rc = orca__queues_parse(o.queues, &w->queues, err);
@@ -62,6 +63,7 @@ int orca_worker_open(const orca_worker_opts *opts, orca_worker **out, orca_err *
   w->max_tasks = o.max_tasks;
   w->install_signals = o.install_signals;
   w->run_schedules = o.run_schedules;
+  w->run_peer = o.run_peer;
   w->user = o.user;
   w->clock = o.clock ? o.clock : &orca_clock_real;
   w->rng = orca__random_seed();
@@ -76,6 +78,9 @@ int orca_worker_open(const orca_worker_opts *opts, orca_worker **out, orca_err *
   w->backend_url = dup_or_null(o.backend);
   w->hooks_file = dup_or_null(o.hooks_file);
   w->metrics_listen = dup_or_null(o.metrics);
+  w->peer_addr = dup_or_null(o.peer_addr);
+  w->peer_join = dup_or_null(o.peer_join);
+  w->cluster_key_file = dup_or_null(o.cluster_key_file);
   w->nslots = orca__batch_slots(w->concurrency, w->prefetch);
   orca__batch_init(&w->bat, w->concurrency, w->prefetch);
   w->slots = calloc(w->nslots, sizeof *w->slots);
@@ -85,8 +90,10 @@ int orca_worker_open(const orca_worker_opts *opts, orca_worker **out, orca_err *
   w->batch = calloc(w->nslots, sizeof *w->batch);
   w->release = calloc(w->nslots, sizeof *w->release);
   w->ext_status = calloc(w->nslots, sizeof *w->ext_status);
-  if ((o.backend && !w->backend_url) || (o.hooks_file && !w->hooks_file) || !w->slots ||
-      !w->threads || !w->comps || !w->lease_ptrs || !w->batch || !w->release || !w->ext_status ||
+  if ((o.backend && !w->backend_url) || (o.hooks_file && !w->hooks_file) ||
+      (o.peer_addr && !w->peer_addr) || (o.peer_join && !w->peer_join) ||
+      (o.cluster_key_file && !w->cluster_key_file) || !w->slots || !w->threads || !w->comps ||
+      !w->lease_ptrs || !w->batch || !w->release || !w->ext_status ||
       (o.metrics && !w->metrics_listen)) {
     orca_worker_close(w);
     return orca_err_set(err, ORCA_ENOMEM, "worker: out of memory");
@@ -254,5 +261,9 @@ void orca_worker_close(orca_worker *w) {
   free(w->backend_url);
   free(w->hooks_file);
   free(w->metrics_listen);
+  free(w->peer_addr);
+  free(w->peer_join);
+  free(w->cluster_key_file);
+  pthread_mutex_destroy(&w->live_mu);
   free(w);
 }

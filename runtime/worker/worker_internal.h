@@ -30,6 +30,9 @@
 /* Why a context was cancelled (orca_ctx.cancelled). */
 enum { ORCA__CANCEL_NONE = 0, ORCA__CANCEL_USER, ORCA__CANCEL_TIMEOUT, ORCA__CANCEL_SHUTDOWN };
 
+/* Live workers the peer network's view holds at most (seam_peer.c). */
+#define ORCA__LIVE_MAX 256
+
 /* Loop services a worker can run (worker/seams.h). */
 #define ORCA__MAX_LOOP_SERVICES 4
 
@@ -112,6 +115,9 @@ struct orca_worker {
   int64_t lease_us, grace_us;
   int64_t schedule_grace_us; /* TimeKeeper catch-up grace; 0 = its default */
   bool install_signals, run_schedules;
+  bool run_peer;               /* run the peer network (seam_peer.c) */
+  char *peer_addr, *peer_join; /* NULL = loopback, any port / no seeds */
+  char *cluster_key_file;      /* NULL = $ORCA_CLUSTER_KEY_FILE or none */
   void *user;
   orca__queues queues;
   bool queues_given;
@@ -160,6 +166,13 @@ struct orca_worker {
   pthread_t pump_tid;
   bool pump_started;
 
+  /* The peer network's live workers, this one included (seam_peer.c
+   * writes on the loop thread; the TimeKeeper's thread reads). Empty
+   * without the peer network. */
+  pthread_mutex_t live_mu;
+  char live[ORCA__LIVE_MAX][ORCA_NAME_MAX];
+  size_t nlive;
+
   /* Pump scratch, sized nslots. */
   orca__completion *comps;
   orca__lease **lease_ptrs;
@@ -191,6 +204,14 @@ void *orca__handler_main(void *arg);
 /* task.c: run one delivery on handler thread ht and fill the slot's
  * completion. Never fails: every problem becomes an outcome. */
 void orca__task_run(orca__hthread *ht, orca__slot *s);
+/* pump.c: a direct cancel (the peer network) of task id: if it is leased
+ * here, mark it cancelled as the backend's flag would, and set its context's
+ * cancelled flag when it runs. Thread-safe. Returns whether it was here. */
+bool orca__worker_cancel_task(orca_worker *w, const char *id);
+/* seam_peer.c: whether this worker owns key (a schedule name) among the
+ * live workers of the peer network, by rendezvous hashing; true without
+ * the peer network. Thread-safe. */
+bool orca__worker_owns(orca_worker *w, const char *key);
 /* worker.c: the handler for a task name (len bytes, not NUL-terminated). */
 const orca__handler *orca__worker_find(const orca_worker *w, const char *name, size_t len);
 /* ctx.c: set ctx up for a delivery (headers copied into the arena). */

@@ -20,6 +20,7 @@
 #include "orca/client.h"
 #include "orca/log.h"
 #include "worker/queues.h"
+#include "worker/seams.h"
 #include "worker/worker_internal.h"
 
 static const char usage_text[] =
@@ -49,6 +50,14 @@ static const char usage_text[] =
     "                     (env ORCA_METRICS; default: off; docs/operations.md)\n"
     "  --log-format FMT   text or json: one JSON object per log line\n"
     "                     (env ORCA_LOG_FORMAT; default text)\n"
+    "  --peer ADDR        the peer network's IP:PORT (UDP and TCP; default 127.0.0.1:0,\n"
+    "                     a free loopback port); workers sharing a backend find each other\n"
+    "  --join ADDR,...    peers to join besides those the backend lists\n"
+    "  --cluster-key-file FILE\n"
+    "                     the cluster key every peer frame is sealed with; required off\n"
+    "                     loopback (env ORCA_CLUSTER_KEY_FILE)\n"
+    "  --no-peer          do not run the peer network (dead workers' tasks then wait for\n"
+    "                     their lease)\n"
     "  --help             show this help and exit\n"
     "\n"
     "Durations: 500ms, 15s, 2m, 1h30m. SIGINT/SIGTERM stop gracefully (twice: at once);\n"
@@ -104,7 +113,15 @@ static int take(const char *prog, flags *f, const char *name, const char *val) {
     f->backend = val;
   else if (strcmp(name, "--backend-file") == 0)
     f->backend_file = val;
-  else if (strcmp(name, "--queues") == 0) {
+  else if (strcmp(name, "--peer") == 0)
+    f->o.peer_addr = val;
+  else if (strcmp(name, "--join") == 0)
+    f->o.peer_join = val;
+  else if (strcmp(name, "--cluster-key-file") == 0) {
+    f->o.cluster_key_file = val;
+    if (!*val)
+      return bad(prog, name, val, "is empty (no file name)");
+  } else if (strcmp(name, "--queues") == 0) {
     f->o.queues = val;
     return check_queues(prog, name, val);
   } else if (strcmp(name, "--hooks") == 0) {
@@ -161,43 +178,49 @@ static int parse_args(const char *prog, int argc, char **argv, flags *f) {
       "--help",  "--no-schedules", "--backend",        "--backend-file", "--queues",
       "--hooks", "--id",           "--concurrency",    "--prefetch",     "--max-tasks",
       "--lease", "--grace",        "--schedule-grace", "--metrics",      "--log-format"};
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (strncmp(a, "--", 2) != 0) {
-      fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", prog, a);
-      return 2;
-    }
-    const char *eq = strchr(a, '=');
-    size_t len = eq ? (size_t)(eq - a) : strlen(a);
-    size_t k = 0, nknown = sizeof known / sizeof known[0];
-    while (k < nknown && (strlen(known[k]) != len || strncmp(known[k], a, len) != 0))
-      k++;
-    if (k == nknown) {
-      fprintf(stderr, "%s: unknown option '%.*s' (try --help)\n", prog, (int)len, a);
-      return 2;
-    }
-    const char *name = known[k];
-    if (k < 2) { /* --help and --no-schedules take no value */
-      if (eq) {
-        fprintf(stderr, "%s: option %s takes no value\n", prog, name);
-        return 2;
-      }
-      if (k == 0)
-        f->help = true;
-      else
-        f->o.run_schedules = false;
-      continue;
-    }
-    const char *val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-    if (!val) {
-      fprintf(stderr, "%s: option %s needs a value (try --help)\n", prog, name);
-      return 2;
-    }
-    int rc = take(prog, f, name, val);
-    if (rc)
-      return rc;
+  "--help", "--no-schedules", "--no-peer", "--backend", "--backend-file", "--queues", "--hooks",
+      "--id", "--concurrency", "--prefetch", "--max-tasks", "--lease", "--grace",
+      "--schedule-grace", "--peer", "--join", "--cluster-key-file"
+};
+for (int i = 1; i < argc; i++) {
+  const char *a = argv[i];
+  if (strncmp(a, "--", 2) != 0) {
+    fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", prog, a);
+    return 2;
   }
-  return 0;
+  const char *eq = strchr(a, '=');
+  size_t len = eq ? (size_t)(eq - a) : strlen(a);
+  size_t k = 0, nknown = sizeof known / sizeof known[0];
+  while (k < nknown && (strlen(known[k]) != len || strncmp(known[k], a, len) != 0))
+    k++;
+  if (k == nknown) {
+    fprintf(stderr, "%s: unknown option '%.*s' (try --help)\n", prog, (int)len, a);
+    return 2;
+  }
+  const char *name = known[k];
+  if (k < 3) { /* --help, --no-schedules and --no-peer take no value */
+    if (eq) {
+      fprintf(stderr, "%s: option %s takes no value\n", prog, name);
+      return 2;
+    }
+    if (k == 0)
+      f->help = true;
+    else if (k == 1)
+      f->o.run_schedules = false;
+    else
+      f->o.run_peer = false;
+    continue;
+  }
+  const char *val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+  if (!val) {
+    fprintf(stderr, "%s: option %s needs a value (try --help)\n", prog, name);
+    return 2;
+  }
+  int rc = take(prog, f, name, val);
+  if (rc)
+    return rc;
+}
+return 0;
 }
 
 int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
@@ -206,6 +229,7 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
   memset(&f, 0, sizeof f);
   f.o.install_signals = true;
   f.o.run_schedules = true;
+  f.o.run_peer = true;
   const char *env;
   if ((env = getenv("ORCA_CONCURRENCY")) && *env &&
       parse_count(prog, "ORCA_CONCURRENCY", env, ORCA_WORKER_MAX_CONCURRENCY, &f.o.concurrency))
@@ -229,6 +253,12 @@ int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {
     return 0;
   }
   orca_log_set_format(f.log_format);
+  orca_err perr = {0};
+  if (f.o.run_peer &&
+      orca__seam_peer_check(f.o.peer_addr, f.o.peer_join, f.o.cluster_key_file, &perr)) {
+    fprintf(stderr, "%s: %s\n", prog, perr.msg);
+    return 2;
+  }
   /* The URL of --backend or --backend-file; with neither, NULL lets the
    * library read ORCA_BACKEND or ORCA_BACKEND_FILE. */
   orca_err err = {0};

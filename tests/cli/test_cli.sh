@@ -133,6 +133,26 @@ dead_id=$("$orca" enqueue --schema "$schema" shop.notify '{"to":"bounce@x.test",
 "$worker" --concurrency 2 --max-tasks 2 --no-schedules >"$dir/worker.log" 2>&1
 [ $? -eq 0 ] && ok "worker ran and stopped" || bad "worker: $(tail -3 "$dir/worker.log")"
 
+# orca cluster: a stopped worker took its advertisement with it; a running
+# one is listed (text and JSON) through the peer network.
+expect_err "cluster without workers" "no worker of this backend runs the peer network" \
+  "$orca" cluster
+expect_usage "cluster takes no arguments" "takes no arguments" "$orca" cluster extra
+"$worker" --concurrency 3 --no-schedules --id cli-w1 >"$dir/peer.log" 2>&1 &
+peer_pid=$!
+for _ in $(seq 200); do # its log says when the advertisement is stored
+  grep -q "advertised in the backend" "$dir/peer.log" && break
+  sleep 0.05
+done
+out=$("$orca" cluster 2>&1)
+echo "$out" | grep -qE '^cli-w1 +alive +127\.0\.0\.1:[0-9]+ +0/3 ' && ok "cluster lists the worker" ||
+  bad "cluster: $out"
+out=$("$orca" cluster --json 2>&1)
+echo "$out" | python3 -c 'import json,sys; r=json.loads(sys.stdin.readline()); assert r["id"]=="cli-w1" and r["state"]=="alive" and r["concurrency"]==3, r' \
+  && ok "cluster --json" || bad "cluster --json: $out"
+kill -TERM $peer_pid
+wait $peer_pid && ok "peer worker stopped" || bad "peer worker: $(tail -3 "$dir/peer.log")"
+
 out=$("$orca" wait "$id" --timeout 10s --schema "$schema" --json)
 echo "$out" | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["state"]=="succeeded", r; assert r["result"]["order_id"]=="cli-1", r; assert r["result"]["cents"]==270, r' \
   && ok "wait returns the typed result" || bad "wait: $out"

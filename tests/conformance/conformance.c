@@ -194,12 +194,14 @@ void cf_assert_payload(const orca__lease *l, const char *text) {
 int orca_conformance_run(const char *name, const char *(*make_url)(void *ud), void *ud) {
   g_make_url = make_url;
   g_ud = ud;
-  size_t n = cf_queue_ncases + cf_state_ncases;
+  size_t n = cf_queue_ncases + cf_state_ncases + cf_cluster_ncases;
   struct CMUnitTest *all = calloc(n, sizeof *all);
   if (!all)
     return 1;
   memcpy(all, cf_queue_cases, cf_queue_ncases * sizeof *all);
   memcpy(all + cf_queue_ncases, cf_state_cases, cf_state_ncases * sizeof *all);
+  memcpy(all + cf_queue_ncases + cf_state_ncases, cf_cluster_cases,
+         cf_cluster_ncases * sizeof *all);
   int failed = _cmocka_run_group_tests(name, all, n, NULL, NULL);
   free(all);
   return failed;

@@ -83,5 +83,7 @@ extern const struct CMUnitTest cf_log_cases[];
 extern const size_t cf_log_ncases;
 extern const struct CMUnitTest cf_store_cases[];
 extern const size_t cf_store_ncases;
+extern const struct CMUnitTest cf_cluster_cases[];
+extern const size_t cf_cluster_ncases;
 
 #endif

@@ -1,6 +1,6 @@
 /* test_peer_parts.c — the protocol's pure parts, each alone: Lifeguard's
- * suspicion timeout, the local health score, the piggyback queue and the
- * member table with its probe round. */
+ * suspicion timeout, the local health score, the piggyback queue, the
+ * member table with its probe round, and rendezvous hashing. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +15,7 @@
 #include "peer/awareness.h"
 #include "peer/broadcast.h"
 #include "peer/members.h"
+#include "peer/rendezvous.h"
 #include "peer/suspicion.h"
 
 static void test_suspicion(void **state) {
@@ -203,12 +204,41 @@ static void test_members(void **state) {
   orca__members_free(&t);
 }
 
+/* Rendezvous hashing: the owner does not depend on the order of the
+ * members; removing a member moves only the keys it owned; keys spread
+ * evenly; the weight is fixed (every member and version must agree). */
+static void test_rendezvous(void **st) {
+  (void)st;
+  const char *ids[5] = {"w0", "w1", "w2", "w3", "w4"};
+  const char *rev[5] = {"w4", "w3", "w2", "w1", "w0"};
+  int owned[5] = {0};
+  enum { KEYS = 5000 };
+  for (int k = 0; k < KEYS; k++) {
+    char key[32];
+    snprintf(key, sizeof key, "schedule-%d", k);
+    size_t o = orca__rendezvous_owner(key, ids, 5);
+    assert_true(o < 5);
+    assert_string_equal(rev[orca__rendezvous_owner(key, rev, 5)], ids[o]);
+    owned[o]++;
+    /* Without w2: keys of the others stay where they were. */
+    const char *less[4] = {"w0", "w1", "w3", "w4"};
+    size_t o2 = orca__rendezvous_owner(key, less, 4);
+    if (o != 2)
+      assert_string_equal(less[o2], ids[o]);
+  }
+  for (int i = 0; i < 5; i++)
+    assert_in_range(owned[i], KEYS / 5 - KEYS / 20, KEYS / 5 + KEYS / 20);
+  assert_int_equal(orca__rendezvous_owner("x", ids, 0), 0);
+  assert_true(orca__rendezvous_weight("ab", "c") != orca__rendezvous_weight("a", "bc"));
+  /* Pinned: a change would split work differently across versions. */
+  assert_true(orca__rendezvous_weight("schedule-1", "w1") == 17017119785746563178ULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_suspicion),
-      cmocka_unit_test(test_awareness),
-      cmocka_unit_test(test_broadcast),
-      cmocka_unit_test(test_members),
+      cmocka_unit_test(test_suspicion),  cmocka_unit_test(test_awareness),
+      cmocka_unit_test(test_broadcast),  cmocka_unit_test(test_members),
+      cmocka_unit_test(test_rendezvous),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,7 +88,12 @@ static void test_help(void **st) {
                          "--no-schedules",
                          "--max-tasks",
                          "--schedule-grace",
-                         "ORCA_SCHEDULE_GRACE"};
+                         "ORCA_SCHEDULE_GRACE",
+                         "--peer",
+                         "--join",
+                         "--cluster-key-file",
+                         "ORCA_CLUSTER_KEY_FILE",
+                         "--no-peer"};
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
     assert_non_null(strstr(out_text, flags[i]));
   assert_string_equal(err_text, "");
@@ -129,6 +134,17 @@ static void test_bad_flags(void **st) {
       {{"--backend-file", "/no/such/url-file"}, "--backend-file '/no/such/url-file'"},
       {{"stray"}, "unexpected argument 'stray'"},
       {{"--help=yes"}, "option --help takes no value"},
+      {{"--no-peer=1"}, "option --no-peer takes no value"},
+      {{"--peer", "somewhere"}, "--peer: peer address 'somewhere': expected ip:port"},
+      {{"--peer", "10.1.2.3:7946"},
+       "--peer: '10.1.2.3:7946' is not a loopback address: a peer network off loopback needs a "
+       "cluster key"},
+      {{"--peer", "0.0.0.0:7946"}, "--peer: '0.0.0.0:7946' is a wildcard address"},
+      {{"--join", "127.0.0.1:1,10.0.0.9:7946"}, "--join: '10.0.0.9:7946' is not a loopback"},
+      {{"--join", ","}, "--join: ',' names no address"},
+      {{"--cluster-key-file", ""}, "--cluster-key-file: '' is empty"},
+      {{"--cluster-key-file", "/no/such/key"},
+       "--cluster-key-file: cluster key file '/no/such/key'"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     expect(cases[i].args, 2, cases[i].want);
@@ -150,6 +166,20 @@ static void test_bad_flags(void **st) {
   setenv("ORCA_QUEUES", "a:0", 1);
   expect(none, 2, "ORCA_QUEUES: queue spec 'a:0'");
   unsetenv("ORCA_QUEUES");
+  /* A key file too short: named, its content never shown. */
+  char kpath[] = "/tmp/orca-rt-key-XXXXXX";
+  int kfd = mkstemp(kpath);
+  assert_true(kfd >= 0);
+  assert_int_equal(write(kfd, "s3cr3t-k3y", 10), 10);
+  close(kfd);
+  const char *a2[] = {"--cluster-key-file", kpath, NULL};
+  expect(a2, 2, "--cluster-key-file: cluster key file '/tmp/orca-rt-key-");
+  assert_null(strstr(err_text, "s3cr3t"));
+  setenv("ORCA_CLUSTER_KEY_FILE", kpath, 1);
+  expect(none, 2, "ORCA_CLUSTER_KEY_FILE: cluster key file '/tmp/orca-rt-key-");
+  assert_null(strstr(err_text, "s3cr3t"));
+  unsetenv("ORCA_CLUSTER_KEY_FILE");
+  unlink(kpath);
 }
 
 /* A malformed URL is a bad value (exit 2, naming where it came from); an

@@ -361,6 +361,57 @@ typedef struct racer {
   int fired;
 } racer;
 
+static bool own_all(void *ud, const char *key) {
+  (void)ud, (void)key;
+  return true;
+}
+
+static bool own_none(void *ud, const char *key) {
+  (void)ud, (void)key;
+  return false;
+}
+
+/* The work split of the peer network (opts.owns): the owner fires on time,
+ * the other node leaves the fire to it (no conflict, no double work) and
+ * fires only a takeover later when the owner did not (it died). Every fire
+ * once either way. */
+static void test_owner_fires_others_stand_by(void **state) {
+  fixture *f = *state;
+  orca__timekeeper *a = engine(f, 0), *b = engine(f, 0);
+  orca__timekeeper_opts oa = {.owns = own_all}, ob = {.owns = own_none};
+  orca__timekeeper_set_opts(a, &oa);
+  orca__timekeeper_set_opts(b, &ob);
+  orca_schedule_desc d = every("s.split", 60 * SEC, ORCA_CATCHUP_SKIP, 0);
+  assert_int_equal(orca__timekeeper_add(a, &d, NULL), 0);
+  assert_int_equal(orca__timekeeper_add(b, &d, NULL), 0);
+  int64_t next;
+  assert_int_equal(orca__timekeeper_tick(a, &next), 0);
+  assert_int_equal(orca__timekeeper_tick(b, &next), 0);
+  advance(f, 60 * SEC);
+  assert_int_equal(orca__timekeeper_tick(b, &next), 0); /* not its own: waits */
+  assert_int_equal(next, T0 + 61 * SEC);                /* the takeover: grace / 2 */
+  assert_int_equal(orca__timekeeper_tick(a, &next), 1);
+  advance(f, 1 * SEC);
+  assert_int_equal(orca__timekeeper_tick(b, &next), 0); /* the owner did it */
+  orca__timekeeper_stats st;
+  orca__timekeeper_stats_get(b, &st);
+  assert_int_equal(st.deferred, 1);
+  assert_int_equal(st.conflicts, 0);
+  /* The owner is gone: the other fires a takeover late, still on time. */
+  advance(f, 59 * SEC);
+  assert_int_equal(orca__timekeeper_tick(b, &next), 0);
+  advance(f, 1 * SEC);
+  assert_int_equal(orca__timekeeper_tick(b, &next), 1);
+  orca__timekeeper_stats_get(b, &st);
+  assert_int_equal(st.late, 0);
+  char ids[4][ORCA_ID_MAX];
+  assert_int_equal(drain(f, ids, 4), 2);
+  assert_string_equal(ids[0], "s.split@2026-01-01T00:01:00Z");
+  assert_string_equal(ids[1], "s.split@2026-01-01T00:02:00Z");
+  orca__timekeeper_close(a);
+  orca__timekeeper_close(b);
+}
+
 static void *race(void *p) {
   racer *r = p;
   for (int s = 0; s < SECONDS; s++) {
@@ -423,6 +474,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_redeclared_schedule_replaced, setup, teardown),
       cmocka_unit_test_setup_teardown(test_malformed_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_racing_engines_fire_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_owner_fires_others_stand_by, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,6 +53,8 @@ int cli_common_opts(cli *c, int argc, char **argv) {
       slot = &c->backend_file;
     else if (strcmp(a, "--schema") == 0)
       slot = &c->schema;
+    else if (strcmp(a, "--cluster-key-file") == 0)
+      slot = &c->key_file;
     else if (strcmp(a, "-I") == 0) {
       if (c->nimports == CLI_MAX_IMPORTS)
         return cli_fail(c, -1, "too many -I directories (at most %d)", CLI_MAX_IMPORTS);
@@ -87,7 +89,7 @@ orca_client *cli_client(cli *c) {
   if (c->client)
     return c->client;
   orca_err err = {0};
-  orca_client_opts o = {.backend = c->url};
+  orca_client_opts o = {.backend = c->url, .cluster_key_file = c->key_file};
   int rc = orca_client_open(&o, &c->client, &err);
   if (rc) {
     /* A malformed URL is a usage error, named by the option it came from. */

@@ -24,10 +24,11 @@ typedef struct cli {
   const char *schema;                   /* --schema FILE.orca */
   const char *imports[CLI_MAX_IMPORTS]; /* -I DIR */
   size_t nimports;
-  bool json;           /* --json */
-  bool log_json;       /* --log-format json: messages on stderr as JSON lines */
-  orca_client *client; /* opened by cli_client() */
-  orca_schema *loaded; /* loaded by cli_schema() */
+  bool json;            /* --json */
+  bool log_json;        /* --log-format json: messages on stderr as JSON lines */
+  const char *key_file; /* --cluster-key-file FILE (peer network); NULL = the environment's */
+  orca_client *client;  /* opened by cli_client() */
+  orca_schema *loaded;  /* loaded by cli_schema() */
 } cli;
 
 /* Exit codes: 0 success, 1 failure at run time, 2 usage error. */
@@ -38,8 +39,8 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 int cli_fail(const cli *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Parse the options every subcommand accepts (--backend URL, --backend-file
- * FILE, --schema FILE, -I DIR, --json, --log-format text|json, also
- * $ORCA_LOG_FORMAT) out of argv, leaving the others in
+ * FILE, --schema FILE, -I DIR, --json, --cluster-key-file FILE, --log-format
+ * text|json, also $ORCA_LOG_FORMAT) out of argv, leaving the others in
  * order in argv[1..], and read the URL of --backend-file. Returns the new
  * argc, or -1 after printing a usage error naming the option and value. */
 int cli_common_opts(cli *c, int argc, char **argv);
@@ -98,6 +99,7 @@ int cmd_stats(cli *c, int argc, char **argv);
 int cmd_dlq(cli *c, int argc, char **argv);
 int cmd_schedules(cli *c, int argc, char **argv);
 int cmd_dashboard(cli *c, int argc, char **argv);
+int cmd_cluster(cli *c, int argc, char **argv);
 /* `orca schedules next` (cmd_schedules_next.c); argv[0] = "next". */
 int cmd_schedules_next(cli *c, int argc, char **argv);
 

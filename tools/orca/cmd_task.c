@@ -161,9 +161,9 @@ int cmd_inspect(cli *c, int argc, char **argv) {
 
 int cmd_cancel(cli *c, int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
-    printf("usage: orca cancel ID\n"
+    printf("usage: orca cancel ID [--cluster-key-file FILE]\n"
            "Removes a pending or scheduled task; flags a running one (its handler sees\n"
-           "orca_ctx_cancelled()).\n");
+           "orca_ctx_cancelled()) and tells its worker directly over the peer network.\n");
     return CLI_OK;
   }
   int n = cli_take_opts(c, argc, argv, NULL, 0);

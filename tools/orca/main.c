@@ -4,6 +4,7 @@
  *   orca wait ID | inspect ID | cancel ID | stats | dlq list|requeue|purge
  *   orca schedules add|list|pause|resume|remove
  *   orca dashboard --listen 127.0.0.1:8080
+ *   orca cluster
  *
  * Every subcommand takes --backend URL or --backend-file FILE (or
  * ORCA_BACKEND / ORCA_BACKEND_FILE). */
@@ -24,6 +25,7 @@ static const struct {
     {"dlq", cmd_dlq, "dead-letter queue: list, requeue, purge"},
     {"schedules", cmd_schedules, "run-time schedules: add, list, pause, resume, remove, next"},
     {"dashboard", cmd_dashboard, "serve the web dashboard (queues, tasks, dead letters, ...)"},
+    {"cluster", cmd_cluster, "the workers of the peer network: state, address, queues, load"},
 };
 
 static void usage(FILE *out) {

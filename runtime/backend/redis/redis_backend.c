@@ -218,4 +218,6 @@ const orca__backend_ops orca__redis_ops = {
     .schedule_remove = orca__redis_schedule_remove,
     .schedule_pause = orca__redis_schedule_pause,
     .schedule_fire = orca__redis_schedule_fire,
+    .release_worker = orca__redis_release_worker,
+    .peer_ads = orca__redis_peer_ads,
 };

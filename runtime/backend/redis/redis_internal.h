@@ -22,6 +22,10 @@
 /* A stream entry is handed out at most this many times; the next delivery
  * dead-letters it as a poison task (docs/redis.md). */
 #define ORCA__REDIS_MAX_DELIVERIES 20
+/* The consumer that holds the stream entries of a worker declared dead
+ * until a live worker claims them (scripts/release_worker.lua, RELEASED in
+ * scripts/prelude.lua): state_get reports them pending. */
+#define ORCA__REDIS_RELEASED "orca:released"
 /* Most jobs or completions sent in one script call (Lua's unpack limit and
  * the size of one reply bound this). */
 #define ORCA__REDIS_CHUNK 256
@@ -45,6 +49,8 @@ enum {
   ORCA__RS_BURY,
   ORCA__RS_TASK_LIST,
   ORCA__RS_SCHED_OUT,
+  ORCA__RS_RELEASE_WORKER,
+  ORCA__RS_PEERS,
   ORCA__RS_COUNT
 };
 /* The scripts live in one Redis Functions library (Redis 7), loaded with
@@ -289,6 +295,9 @@ int orca__redis_schedule_remove(orca__backend *b, const char *name);
 int orca__redis_schedule_pause(orca__backend *b, const char *name, bool paused);
 int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expected_us,
                               int64_t next_us, const orca__job *jobs, size_t njobs);
+int orca__redis_release_worker(orca__backend *b, const char *worker, size_t *count);
+int orca__redis_peer_ads(orca__backend *b, const orca__peer_ad *mine, int64_t ttl_us, char *cluster,
+                         orca__peer_ad_cb cb, void *ud);
 
 /* schedule_fire on a Redis Cluster (redis_outbox.c): re-send old outbox
  * entries, compare-and-set next_key's field name and record the jobs in the

@@ -151,7 +151,9 @@ int orca__redis_info_from_get(orca__redis *r, const redisReply *x, const char *q
    * Real clock: running is derived from it rather than written by fetch. */
   const redisReply *pel = x->element[1];
   bool delivered = pel->type == REDIS_REPLY_ARRAY && pel->elements == 3;
-  if (info->state == ORCA_STATE_PENDING && delivered) {
+  bool released = delivered && pel->element[0]->type == REDIS_REPLY_STRING &&
+                  strcmp(pel->element[0]->str, ORCA__REDIS_RELEASED) == 0;
+  if (info->state == ORCA_STATE_PENDING && delivered && !released) {
     info->state = ORCA_STATE_RUNNING;
     orca__redis_copy(pel->element[0], info->worker, sizeof info->worker);
     info->started_us = now - orca__redis_int(pel->element[1]) * 1000;

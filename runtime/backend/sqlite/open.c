@@ -275,6 +275,8 @@ const orca__backend_ops orca__sqlite_ops = {
     .schedule_remove = orca__fwd_schedule_remove,
     .schedule_pause = orca__fwd_schedule_pause,
     .schedule_fire = orca__sq_schedule_fire,
+    .release_worker = orca__sq_release_worker,
+    .peer_ads = orca__fwd_peer_ads,
 };
 
 const orca__log_ops orca__sqlite_log_ops = {
@@ -287,6 +289,7 @@ const orca__log_ops orca__sqlite_log_ops = {
     .fetch = orca__sq_log_fetch,
     .complete = orca__sq_log_complete,
     .extend = orca__sq_log_extend,
+    .release_worker = orca__sq_log_release_worker,
 };
 
 const orca__store_ops orca__sqlite_store_ops = {
@@ -314,4 +317,5 @@ const orca__store_ops orca__sqlite_store_ops = {
     .schedule_remove = orca__sq_schedule_remove,
     .schedule_pause = orca__sq_schedule_pause,
     .schedule_fire = orca__sq_store_schedule_fire,
+    .peer_ads = orca__sq_peer_ads,
 };

@@ -95,6 +95,8 @@ typedef enum orca__sq_stmt {
   SQ_S_NEXT_DUE,
   /* log role (log.c) */
   SQ_L_APPEND,
+  /* failover (cluster.c): every row one worker leases, back to ready */
+  SQ_RELEASE_WORKER,
   SQ__COUNT
 } orca__sq_stmt;
 
@@ -271,6 +273,14 @@ int orca__sq_log_fetch(orca__log *l, const orca__fetch_req *req, orca__lease *co
 int orca__sq_log_complete(orca__log *l, const orca__completion *c, size_t n);
 int orca__sq_log_extend(orca__log *l, orca__lease *const *leases, size_t n, const char *worker,
                         int64_t lease_us, int *status);
+
+/* The peer network (cluster.c): release_worker as the fused table's step
+ * and as the log's (same statement: a log's rows never carry a cancel
+ * flag), and the store's advertisements. */
+int orca__sq_release_worker(orca__backend *b, const char *worker, size_t *count);
+int orca__sq_log_release_worker(orca__log *l, const char *worker, size_t *count);
+int orca__sq_peer_ads(orca__store *st, const orca__peer_ad *mine, int64_t ttl_us, char *cluster,
+                      orca__peer_ad_cb cb, void *ud);
 
 /* Create or check the schema (schema.c). Returns 0 or ORCA_EIO with err. */
 int orca__sq_schema_init(orca__sqlite *s, orca_err *err);

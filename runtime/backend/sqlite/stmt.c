@@ -202,6 +202,10 @@ static const char *const sql[SQ__COUNT] = {
     /* ---- log role: a task is appended once; an id already there stays. */
     [SQ_L_APPEND] = "INSERT OR IGNORE INTO tasks(id, queue, task, priority, eta, q, state,"
                     " enqueued_at, payload) VALUES(?1, ?2, ?3, ?4, ?5, 1, 2, ?5, ?6)",
+    /* tasks_timer, q = 3: every lease of a worker the peer network declared
+     * dead goes back as if it had expired (cluster.c). */
+    [SQ_RELEASE_WORKER] = "UPDATE OR FAIL tasks SET" BACK_TO_QUEUE("?2")
+                          " WHERE " TIMER(3) " AND lease_owner = ?1",
 };
 
 /* clang-format on */

@@ -9,6 +9,7 @@
  *   one task      orca_inspect, orca_cancel         (orca/client.h)
  *   schedules     orca_schedule_add, _get, _list, _pause, _resume, _remove
  *                                                    (orca/schedule.h)
+ *   workers       orca_cluster_members              the peer network's members
  *
  * Rules every call here follows:
  *   - it runs on the client's backend connection, so like every client call
@@ -23,6 +24,7 @@
 #define ORCA_ADMIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "orca/client.h"
 #include "orca/error.h"
@@ -91,6 +93,35 @@ int orca_dlq_purge(orca_client *c, const char *queue, const char *id, size_t *co
  * backend that cannot list, or a backend error, with err. */
 int orca_task_list(orca_client *c, orca_state state, const char *queue, size_t offset, size_t limit,
                    orca_task_cb cb, void *ud, orca_err *err);
+
+/* ---- workers: the peer network (docs/peers.md) ---- */
+
+/* One worker as the peer network sees it. */
+typedef struct orca_member_info {
+  char id[ORCA_NAME_MAX]; /* worker id */
+  char addr[64];          /* "IP:PORT" its peer network listens on */
+  const char *state;      /* "alive", "suspect", "dead" or "left" (static string) */
+  char queues[256];       /* queues served with weights, "payments:3,default:1" */
+  char version[32];       /* liborca version */
+  unsigned concurrency;   /* handler threads */
+  unsigned running;       /* tasks running, as last published (at most about 1 s old) */
+  uint64_t incarnation;   /* SWIM incarnation: how often it refuted or changed metadata */
+} orca_member_info;
+
+/* Called once per worker, in id order. Return 0 to go on. */
+typedef int (*orca_member_cb)(void *ud, const orca_member_info *m);
+
+/* List the workers of the client's backend through the peer network: the
+ * client joins the cluster for a moment as a transient member (it runs no
+ * tasks and leaves at once), reaching every worker that advertises its
+ * address in the backend, and reports the member table the workers sync
+ * to it: the workers alive or suspect (dead and departed ones drop out).
+ * Uses the client's cluster key (orca_client_opts.cluster_key_file or
+ * $ORCA_CLUSTER_KEY_FILE). Blocks up to about 2 s. Returns 0, or with err:
+ * ORCA_ENOTFOUND (no worker runs the peer network, or none with a key
+ * like the client's), ORCA_ETIMEDOUT (none answered), ORCA_ENOTSUP (the
+ * backend keeps no advertisements), a key file error, or cb's value. */
+int orca_cluster_members(orca_client *c, orca_member_cb cb, void *ud, orca_err *err);
 
 #ifdef __cplusplus
 }

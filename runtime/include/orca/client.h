@@ -23,6 +23,10 @@ typedef struct orca_client_opts {
                               sqlite:./.orca/orca.db; "" is an error */
   const char *hooks_file;  /* global Lua hooks (on_enqueue, route); NULL = none */
   const orca_clock *clock; /* NULL = real clock */
+  /* The peer network's cluster key file, for orca_cancel's direct path and
+   * orca_cluster_members; NULL = $ORCA_CLUSTER_KEY_FILE, else none (the
+   * workers must then be on loopback without a key too). */
+  const char *cluster_key_file;
 } orca_client_opts;
 
 /* Open a client. Returns 0 and a client to close with orca_client_close(), or
@@ -105,7 +109,11 @@ int orca_wait_result(orca_client *c, const orca_task_desc *task, const char *id,
 int orca_inspect(orca_client *c, const char *id, orca_task_info *info, orca_err *err);
 
 /* Cancel a task: removed if not started, flagged if running (its handler sees
- * orca_ctx_cancelled()). Returns 0, ORCA_ENOTFOUND or ORCA_ESTATE. */
+ * orca_ctx_cancelled()). A running task's worker is also told directly over
+ * the peer network when it runs one (its handler sees the cancel within
+ * milliseconds instead of at the next lease renewal; best effort, so this
+ * may block up to about a second and never fails for it). Returns 0,
+ * ORCA_ENOTFOUND or ORCA_ESTATE. */
 int orca_cancel(orca_client *c, const char *id, orca_err *err);
 
 #ifdef __cplusplus

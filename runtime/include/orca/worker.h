@@ -40,11 +40,21 @@ typedef struct orca_worker_opts {
                               * the schedule's catch-up policy; 0 = 2 s ($ORCA_SCHEDULE_GRACE
                               * in orca_worker_main) */
   unsigned max_tasks;        /* stop after this many tasks finished; 0 = never (tests, demos) */
-  const orca_clock *clock;   /* NULL = real clock */
-  void *user;                /* returned by orca_ctx_user() */
-  const char *metrics;       /* "HOST:PORT": serve Prometheus metrics on GET /metrics while
-                              * the worker runs (docs/operations.md); NULL = no metrics,
-                              * nothing recorded ($ORCA_METRICS in orca_worker_main) */
+  /* The peer network (docs/peers.md): workers sharing a backend find each
+   * other through it, see within about a second when one dies and release
+   * its tasks at once, take direct cancels, split schedules. */
+  bool run_peer;                /* run it (default on in orca_worker_main, off here) */
+  const char *peer_addr;        /* "IP:PORT" it listens on (UDP and TCP); NULL = 127.0.0.1:0
+                                   (loopback, a free port). Not a wildcard address */
+  const char *peer_join;        /* seeds "IP:PORT,..." joined besides the members the backend
+                                   lists; NULL = none */
+  const char *cluster_key_file; /* file holding the cluster key (never the key itself); NULL =
+                                   $ORCA_CLUSTER_KEY_FILE, else no key: loopback only */
+  const orca_clock *clock;      /* NULL = real clock */
+  void *user;                   /* returned by orca_ctx_user() */
+  const char *metrics;          /* "HOST:PORT": serve Prometheus metrics on GET /metrics while
+                                 * the worker runs (docs/operations.md); NULL = no metrics,
+                                 * nothing recorded ($ORCA_METRICS in orca_worker_main) */
 } orca_worker_opts;
 
 /* Create a worker and connect it to its backend (a bad URL fails here).
@@ -86,7 +96,8 @@ void orca_worker_close(orca_worker *w);
 /* The worker command line every program gets:
  *   PROG [--backend URL | --backend-file FILE] [--concurrency N] [--queues Q:W,...]
  *        [--prefetch N] [--lease DUR] [--grace DUR] [--hooks FILE] [--id ID]
- *        [--max-tasks N] [--no-schedules] [--schedule-grace DUR] [--help]
+ *        [--max-tasks N] [--no-schedules] [--schedule-grace DUR]
+ *        [--peer ADDR] [--join ADDR,...] [--cluster-key-file FILE] [--no-peer] [--help]
  * Parses argv (falling back to ORCA_* environment variables), opens the
  * worker, calls reg(w, ud, err) to install handlers (the generated
  * NAME_register fits in one line), runs it with signals, and returns a

@@ -3,6 +3,10 @@
 -- other file here, each file being the body of function(KEYS, ARGV). Key
 -- layout and state hash fields: the head of redis_scripts.c and docs/redis.md.
 local G = 'orca'
+-- The consumer that holds the entries of a worker the peer network declared
+-- dead until a live worker claims them (release_worker.lua;
+-- ORCA__REDIS_RELEASED in redis_internal.h).
+local RELEASED = 'orca:released'
 -- Lease pinning: an entry's PEL delivery time is set to (lease_until - K) ms,
 -- so 'idle >= K + (redis_now - client_now)' means the lease ran out by the
 -- client's clock (XCLAIM TIME cannot be in the future, hence K).
