@@ -174,53 +174,64 @@ static int take(const char *prog, flags *f, const char *name, const char *val) {
 /* Parse the flags ("--name value" or "--name=value") into f. Returns 0, or
  * 2 after printing one line naming the bad flag or value. */
 static int parse_args(const char *prog, int argc, char **argv, flags *f) {
-  static const char *const known[] = {
-      "--help",  "--no-schedules", "--backend",        "--backend-file", "--queues",
-      "--hooks", "--id",           "--concurrency",    "--prefetch",     "--max-tasks",
-      "--lease", "--grace",        "--schedule-grace", "--metrics",      "--log-format"};
-  "--help", "--no-schedules", "--no-peer", "--backend", "--backend-file", "--queues", "--hooks",
-      "--id", "--concurrency", "--prefetch", "--max-tasks", "--lease", "--grace",
-      "--schedule-grace", "--peer", "--join", "--cluster-key-file"
-};
-for (int i = 1; i < argc; i++) {
-  const char *a = argv[i];
-  if (strncmp(a, "--", 2) != 0) {
-    fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", prog, a);
-    return 2;
-  }
-  const char *eq = strchr(a, '=');
-  size_t len = eq ? (size_t)(eq - a) : strlen(a);
-  size_t k = 0, nknown = sizeof known / sizeof known[0];
-  while (k < nknown && (strlen(known[k]) != len || strncmp(known[k], a, len) != 0))
-    k++;
-  if (k == nknown) {
-    fprintf(stderr, "%s: unknown option '%.*s' (try --help)\n", prog, (int)len, a);
-    return 2;
-  }
-  const char *name = known[k];
-  if (k < 3) { /* --help, --no-schedules and --no-peer take no value */
-    if (eq) {
-      fprintf(stderr, "%s: option %s takes no value\n", prog, name);
+  static const char *const known[] = {"--help",
+                                      "--no-schedules",
+                                      "--no-peer",
+                                      "--backend",
+                                      "--backend-file",
+                                      "--queues",
+                                      "--hooks",
+                                      "--id",
+                                      "--concurrency",
+                                      "--prefetch",
+                                      "--max-tasks",
+                                      "--lease",
+                                      "--grace",
+                                      "--schedule-grace",
+                                      "--peer",
+                                      "--join",
+                                      "--cluster-key-file",
+                                      "--metrics",
+                                      "--log-format"};
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strncmp(a, "--", 2) != 0) {
+      fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", prog, a);
       return 2;
     }
-    if (k == 0)
-      f->help = true;
-    else if (k == 1)
-      f->o.run_schedules = false;
-    else
-      f->o.run_peer = false;
-    continue;
+    const char *eq = strchr(a, '=');
+    size_t len = eq ? (size_t)(eq - a) : strlen(a);
+    size_t k = 0, nknown = sizeof known / sizeof known[0];
+    while (k < nknown && (strlen(known[k]) != len || strncmp(known[k], a, len) != 0))
+      k++;
+    if (k == nknown) {
+      fprintf(stderr, "%s: unknown option '%.*s' (try --help)\n", prog, (int)len, a);
+      return 2;
+    }
+    const char *name = known[k];
+    if (k < 3) { /* --help, --no-schedules and --no-peer take no value */
+      if (eq) {
+        fprintf(stderr, "%s: option %s takes no value\n", prog, name);
+        return 2;
+      }
+      if (k == 0)
+        f->help = true;
+      else if (k == 1)
+        f->o.run_schedules = false;
+      else
+        f->o.run_peer = false;
+      continue;
+    }
+    const char *val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+    if (!val) {
+      fprintf(stderr, "%s: option %s needs a value (try --help)\n", prog, name);
+      return 2;
+    }
+    int rc = take(prog, f, name, val);
+    if (rc)
+      return rc;
   }
-  const char *val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-  if (!val) {
-    fprintf(stderr, "%s: option %s needs a value (try --help)\n", prog, name);
-    return 2;
-  }
-  int rc = take(prog, f, name, val);
-  if (rc)
-    return rc;
-}
-return 0;
+  return 0;
 }
 
 int orca_worker_main(int argc, char **argv, orca_register_fn reg, void *ud) {

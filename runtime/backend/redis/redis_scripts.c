@@ -78,7 +78,6 @@ static const char *const short_names[ORCA__RS_COUNT] = {
     [ORCA__RS_BURY] = "bury",
     [ORCA__RS_TASK_LIST] = "task_list",
     [ORCA__RS_SCHED_OUT] = "sched_out",
-    [ORCA__RS_BURY] = "bury",
     [ORCA__RS_RELEASE_WORKER] = "release_worker",
     [ORCA__RS_PEERS] = "peers",
 };
