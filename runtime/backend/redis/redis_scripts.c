@@ -63,22 +63,14 @@
 /* The file each function's body comes from, by ORCA__RS_* number; the name
  * is also the function's suffix. */
 static const char *const short_names[ORCA__RS_COUNT] = {
-    [ORCA__RS_ENQUEUE] = "enqueue",
-    [ORCA__RS_FETCH] = "fetch",
-    [ORCA__RS_COMPLETE] = "complete",
-    [ORCA__RS_EXTEND] = "extend",
-    [ORCA__RS_PROMOTE] = "promote",
-    [ORCA__RS_GET] = "get",
-    [ORCA__RS_CANCEL] = "cancel",
-    [ORCA__RS_DLQ_REQUEUE] = "dlq_requeue",
-    [ORCA__RS_DLQ_PURGE] = "dlq_purge",
-    [ORCA__RS_STATS] = "stats",
-    [ORCA__RS_SCHED_PUT] = "sched_put",
-    [ORCA__RS_SCHED_FIRE] = "sched_fire",
-    [ORCA__RS_BURY] = "bury",
-    [ORCA__RS_TASK_LIST] = "task_list",
-    [ORCA__RS_SCHED_OUT] = "sched_out",
-    [ORCA__RS_RELEASE_WORKER] = "release_worker",
+    [ORCA__RS_ENQUEUE] = "enqueue",     [ORCA__RS_FETCH] = "fetch",
+    [ORCA__RS_COMPLETE] = "complete",   [ORCA__RS_EXTEND] = "extend",
+    [ORCA__RS_PROMOTE] = "promote",     [ORCA__RS_GET] = "get",
+    [ORCA__RS_CANCEL] = "cancel",       [ORCA__RS_DLQ_REQUEUE] = "dlq_requeue",
+    [ORCA__RS_DLQ_PURGE] = "dlq_purge", [ORCA__RS_STATS] = "stats",
+    [ORCA__RS_SCHED_PUT] = "sched_put", [ORCA__RS_SCHED_FIRE] = "sched_fire",
+    [ORCA__RS_BURY] = "bury",           [ORCA__RS_TASK_LIST] = "task_list",
+    [ORCA__RS_SCHED_OUT] = "sched_out", [ORCA__RS_RELEASE_WORKER] = "release_worker",
     [ORCA__RS_PEERS] = "peers",
 };
 

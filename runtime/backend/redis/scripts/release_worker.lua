@@ -32,7 +32,7 @@ for _, q in ipairs(redis.call('SMEMBERS', KEYS[1])) do
           redis.call('HINCRBY', t, 'dl', tonumber(e[4]) or 1)
           redis.call('HSET', t, 's', 7, 'f', now)
           redis.call('HDEL', t, 'r')
-          expire(t, 0, now)
+          expire(p, id, 0, now)
           unlock(p, t, id, now)
           notify(p, id, t)
         else
