@@ -151,6 +151,7 @@ static int dlq_script(orca__redis *r, int script, const char *queue, const char 
     orca__rargs_int(a, 1);
     orca__rargs_key(a, qs[i], "");
     orca__rargs_str(a, id ? id : "");
+    orca__rargs_int(a, orca_clock_now(r->base.clock)); /* read by the store's requeue */
   }
   redisReply **rep = calloc(nq, sizeof *rep);
   if (!rep)
@@ -177,10 +178,19 @@ int orca__redis_dlq_purge(orca__backend *b, const char *queue, const char *id, s
   return dlq_script((orca__redis *)b, ORCA__RS_DLQ_PURGE, queue, id, count);
 }
 
+int orca__redis_store_dlq_requeue(orca__redis *r, const char *queue, const char *id,
+                                  size_t *count) {
+  return dlq_script(r, ORCA__RS_S_DLQ_REQUEUE, queue, id, count);
+}
+
 /* ---- stats -------------------------------------------------------------- */
 
 int orca__redis_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_t *n) {
-  orca__redis *r = (orca__redis *)b;
+  return orca__redis_stats_with((orca__redis *)b, ORCA__RS_STATS, out, max, n);
+}
+
+int orca__redis_stats_with(orca__redis *r, int script, orca_queue_stats *out, size_t max,
+                           size_t *n) {
   *n = 0;
   const char *one;
   char **qs;
@@ -193,7 +203,7 @@ int orca__redis_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_
   orca__rargs *a = &r->args;
   orca__rargs_reset(a);
   for (size_t i = 0; i < nq; i++) {
-    orca__rargs_cmd(a, ORCA__RS_STATS);
+    orca__rargs_cmd(a, script);
     orca__rargs_int(a, 1);
     orca__rargs_key(a, qs[i], "");
   }

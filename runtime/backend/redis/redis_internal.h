@@ -43,6 +43,17 @@ enum {
   ORCA__RS_SCHED_PUT,
   ORCA__RS_SCHED_FIRE,
   ORCA__RS_BURY,
+  /* The store role (redis_store.c), on scripts/store_prelude.lua. */
+  ORCA__RS_S_ADMIT,
+  ORCA__RS_S_HANDED,
+  ORCA__RS_S_START,
+  ORCA__RS_S_RENEW,
+  ORCA__RS_S_FINISH,
+  ORCA__RS_S_DUE,
+  ORCA__RS_S_CANCEL,
+  ORCA__RS_S_DLQ_REQUEUE,
+  ORCA__RS_S_SCHED_FIRE,
+  ORCA__RS_S_STATS,
   ORCA__RS_COUNT
 };
 /* The scripts live in one Redis Functions library (Redis 7), loaded with
@@ -122,6 +133,7 @@ void orca__redis_held_clear(orca__redis_held *s);
 
 typedef struct orca__redis {
   orca__backend base;
+  orca__store store; /* the store half (redis_store.c); unused by the fused table */
   char host[256];
   int port;
   int db;
@@ -155,6 +167,12 @@ typedef struct orca__redis {
   char **queues;         /* cache of the set orca:queues */
   size_t nqueues;
 } orca__redis;
+
+/* Open a Redis handle on url (the fused table's open; the store half
+ * opens the same handle and hands out &r->store). Returns 0 and *out, to
+ * close with orca__redis_ops.close(&r->base), or an error as ops->open. */
+int orca__redis_new(const char *url, const orca__backend_opts *opts, orca__redis **out,
+                    orca_err *err);
 
 /* Microseconds to milliseconds, rounded up (Redis takes ms). */
 static inline int64_t orca__redis_ms_up(int64_t us) {
@@ -237,6 +255,11 @@ bool orca__redis_queue_ok(const char *q);
 /* The ops (redis_queue.c, redis_fetch.c, redis_state.c, redis_admin.c). */
 int orca__redis_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
                         orca__enqueue_result *res);
+/* Enqueue's pipeline with another script of the same form (KEYS[1] the
+ * queue prefix; ARGV now, then, when handoff_us >= 0, handoff_us, then 9
+ * values per job; one status per job back): the store's admit. */
+int orca__redis_enqueue_with(orca__redis *r, int script, int64_t handoff_us, const orca__job *jobs,
+                             size_t n, orca__enqueue_result *res);
 int orca__redis_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease *const *slots,
                       size_t max, size_t *got);
 int orca__redis_complete(orca__backend *b, const orca__completion *c, size_t n);
@@ -247,11 +270,18 @@ int orca__redis_state_get(orca__backend *b, const char *id, orca_task_info *info
 int orca__redis_state_wait(orca__backend *b, const char *id, int64_t timeout_us,
                            orca_task_info *info);
 int orca__redis_cancel(orca__backend *b, const char *id);
+/* Cancel id with script (ORCA__RS_CANCEL, or the store's): same contract. */
+int orca__redis_cancel_with(orca__redis *r, int script, const char *id);
 int orca__redis_dlq_list(orca__backend *b, const char *queue, size_t offset, size_t limit,
                          orca__info_cb cb, void *ud);
 int orca__redis_dlq_requeue(orca__backend *b, const char *queue, const char *id, size_t *count);
 int orca__redis_dlq_purge(orca__backend *b, const char *queue, const char *id, size_t *count);
+/* The store's requeue: the entries wait in the store, due now. */
+int orca__redis_store_dlq_requeue(orca__redis *r, const char *queue, const char *id, size_t *count);
 int orca__redis_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_t *n);
+/* Stats with script (ORCA__RS_STATS, or the store's: same reply). */
+int orca__redis_stats_with(orca__redis *r, int script, orca_queue_stats *out, size_t max,
+                           size_t *n);
 int orca__redis_schedule_put(orca__backend *b, const orca__schedule_rec *rec, bool if_absent);
 int orca__redis_schedule_get(orca__backend *b, const char *name, orca__schedule_rec *rec);
 int orca__redis_schedule_list(orca__backend *b, orca__schedule_cb cb, void *ud);

@@ -33,10 +33,14 @@ void orca__redis_add_job(orca__rargs *a, const orca__job *j) {
 
 int orca__redis_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
                         orca__enqueue_result *res) {
-  orca__redis *r = (orca__redis *)b;
+  return orca__redis_enqueue_with((orca__redis *)b, ORCA__RS_ENQUEUE, -1, jobs, n, res);
+}
+
+int orca__redis_enqueue_with(orca__redis *r, int script, int64_t handoff_us, const orca__job *jobs,
+                             size_t n, orca__enqueue_result *res) {
   if (n == 0)
     return 0;
-  int64_t now = orca_clock_now(b->clock);
+  int64_t now = orca_clock_now(r->base.clock);
   size_t *cmdjob = malloc(sizeof *cmdjob * (2 * n + 1)); /* first job of each command */
   redisReply **rep = calloc(2 * n + 1, sizeof *rep);
   if (!cmdjob || !rep) {
@@ -63,10 +67,12 @@ int orca__redis_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
     orca__rargs_str(a, "orca:queues");
     orca__rargs_str(a, q);
     cmdjob[a->ncmds] = i;
-    orca__rargs_cmd(a, ORCA__RS_ENQUEUE);
+    orca__rargs_cmd(a, script);
     orca__rargs_int(a, 1);
     orca__rargs_key(a, q, "");
     orca__rargs_int(a, now);
+    if (handoff_us >= 0)
+      orca__rargs_int(a, handoff_us);
     size_t k = 0;
     while (i < n && k < ORCA__REDIS_CHUNK && job_ok(&jobs[i]) && strcmp(jobs[i].queue, q) == 0) {
       orca__redis_add_job(a, &jobs[i]);
