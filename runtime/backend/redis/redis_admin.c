@@ -396,9 +396,10 @@ int orca__redis_schedule_pause(orca__backend *b, const char *name, bool paused) 
   return rc;
 }
 
-int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expected_us,
-                              int64_t next_us, const orca__job *jobs, size_t njobs) {
-  orca__redis *r = (orca__redis *)b;
+int orca__redis_fire(orca__redis *r, int script, const char *name, int64_t expected_us,
+                     int64_t next_us, int64_t handoff_us, const orca__job *jobs, size_t njobs,
+                     redisReply **rep) {
+  *rep = NULL;
   if (!name_ok(name))
     return ORCA_ENOTFOUND;
   for (size_t i = 0; i < njobs; i++)
@@ -407,24 +408,38 @@ int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expect
       return ORCA_EINVAL;
   orca__rargs *a = &r->args;
   orca__rargs_reset(a);
-  orca__rargs_cmd(a, ORCA__RS_SCHED_FIRE);
+  orca__rargs_cmd(a, script);
   orca__rargs_int(a, 1);
   orca__rargs_str(a, SCHED_NEXT);
   orca__rargs_str(a, name);
   orca__rargs_int(a, expected_us);
   orca__rargs_int(a, next_us);
-  orca__rargs_int(a, orca_clock_now(b->clock));
+  orca__rargs_int(a, orca_clock_now(r->base.clock));
+  if (handoff_us >= 0)
+    orca__rargs_int(a, handoff_us);
   for (size_t i = 0; i < njobs; i++) {
     orca__rargs_str(a, jobs[i].queue);
     orca__redis_add_job(a, &jobs[i]);
   }
-  redisReply *rep[1];
   int rc = orca__redis_exec(r, a, rep, 0);
   if (rc)
     return rc;
-  rc = orca__redis_reply_error(r, rep[0], "schedule fire script");
-  if (!rc)
-    rc = (int)orca__redis_int(rep[0]);
-  orca__redis_free_replies(rep, 1);
+  rc = orca__redis_reply_error(r, *rep, "schedule fire script");
+  if (rc) {
+    orca__redis_free_replies(rep, 1);
+    *rep = NULL;
+  }
+  return rc;
+}
+
+int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expected_us,
+                              int64_t next_us, const orca__job *jobs, size_t njobs) {
+  redisReply *rep;
+  int rc = orca__redis_fire((orca__redis *)b, ORCA__RS_SCHED_FIRE, name, expected_us, next_us, -1,
+                            jobs, njobs, &rep);
+  if (rc)
+    return rc;
+  rc = (int)orca__redis_int(rep);
+  orca__redis_free_replies(&rep, 1);
   return rc;
 }

@@ -114,6 +114,11 @@ void orca__rargs_key(orca__rargs *a, const char *q, const char *suffix);
  * schedule-fire scripts read them. */
 struct orca__job;
 void orca__redis_add_job(orca__rargs *a, const struct orca__job *j);
+/* Add the 11 outcome values of a completion (OUTCOME … UNIQUE_TTL_MS), as
+ * the general form of the complete script and the store's finish read
+ * them (redis_queue.c). */
+struct orca__completion;
+void orca__redis_add_outcome(orca__rargs *a, const struct orca__completion *c);
 
 /* Deliveries handed out by a handle and not completed yet (redis_held.c):
  * hashes of their lease refs. Used only to recover entries whose delivery
@@ -289,6 +294,14 @@ int orca__redis_schedule_remove(orca__backend *b, const char *name);
 int orca__redis_schedule_pause(orca__backend *b, const char *name, bool paused);
 int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expected_us,
                               int64_t next_us, const orca__job *jobs, size_t njobs);
+/* Run a schedule-fire script (the fused one, or the store's, which also
+ * takes handoff_us >= 0 after now): validate, send, check for an error
+ * reply. Returns 0 with *rep (the caller frees it with
+ * orca__redis_free_replies), or ORCA_ENOTFOUND (bad name), ORCA_EINVAL (a
+ * bad job), or an error with *rep NULL. */
+int orca__redis_fire(orca__redis *r, int script, const char *name, int64_t expected_us,
+                     int64_t next_us, int64_t handoff_us, const orca__job *jobs, size_t njobs,
+                     redisReply **rep);
 
 /* Fill info from a state-hash reply (flat field/value array) of queue q and
  * task id, the arguments too when the hash holds the payload (field d:

@@ -144,6 +144,32 @@ static int eid_cmp(eid_num a, eid_num b) {
   return a.seq < b.seq ? -1 : a.seq > b.seq;
 }
 
+/* Append the 11 outcome values of completion c (OUTCOME STATE ATTEMPT
+ * STARTED ERROR RESULT TTL_MS PAYLOAD RETRY_AT UNIQUE_KEY UNIQUE_TTL_MS), as
+ * the general form of scripts/complete.lua and scripts/s_finish.lua read
+ * them. */
+void orca__redis_add_outcome(orca__rargs *a, const orca__completion *c) {
+  orca__rargs_int(a, (int64_t)c->outcome);
+  orca__rargs_int(a, (int64_t)c->state);
+  orca__rargs_int(a, c->attempt);
+  orca__rargs_int(a, c->started_us);
+  orca__rargs_str(a, c->error ? c->error : "");
+  if (c->outcome == ORCA__ACK && c->result)
+    orca__rargs_add(a, c->result, c->result_len);
+  else
+    orca__rargs_add(a, "", 0);
+  orca__rargs_int(a, orca__redis_ms_up(c->ttl_us));
+  if (c->outcome == ORCA__RETRY && c->payload)
+    orca__rargs_add(a, c->payload, c->payload_len);
+  else if (c->outcome == ORCA__ACK)
+    orca__rargs_add(a, "", 0); /* an ended task keeps no payload */
+  else
+    orca__rargs_add(a, c->lease->payload.data, c->lease->payload.len);
+  orca__rargs_int(a, c->retry_at_us);
+  orca__rargs_str(a, c->unique_key ? c->unique_key : "");
+  orca__rargs_int(a, orca__redis_ms_up(c->unique_ttl_us));
+}
+
 /* Append one completion record (see scripts/complete.lua): the
  * short 'a' form for a plain ack with a kept record, else the 'g' form. */
 static void add_completion(orca__rargs *a, const orca__completion *c, const char *eid,
@@ -168,25 +194,7 @@ static void add_completion(orca__rargs *a, const orca__completion *c, const char
   orca__rargs_str(a, "g");
   orca__rargs_str(a, eid);
   orca__rargs_str(a, l->id);
-  orca__rargs_int(a, (int64_t)c->outcome);
-  orca__rargs_int(a, (int64_t)c->state);
-  orca__rargs_int(a, c->attempt);
-  orca__rargs_int(a, c->started_us);
-  orca__rargs_str(a, c->error ? c->error : "");
-  if (c->outcome == ORCA__ACK && c->result)
-    orca__rargs_add(a, c->result, c->result_len);
-  else
-    orca__rargs_add(a, "", 0);
-  orca__rargs_int(a, orca__redis_ms_up(c->ttl_us));
-  if (c->outcome == ORCA__RETRY && c->payload)
-    orca__rargs_add(a, c->payload, c->payload_len);
-  else if (c->outcome == ORCA__ACK)
-    orca__rargs_add(a, "", 0); /* an ended task keeps no payload */
-  else
-    orca__rargs_add(a, l->payload.data, l->payload.len);
-  orca__rargs_int(a, c->retry_at_us);
-  orca__rargs_str(a, c->unique_key ? c->unique_key : "");
-  orca__rargs_int(a, orca__redis_ms_up(c->unique_ttl_us));
+  orca__redis_add_outcome(a, c);
   orca__rargs_int(a, c->ttl_us > 0 ? now + c->ttl_us : 0); /* record expiry */
 }
 

@@ -174,20 +174,35 @@ static void start_item(orca__rargs *a, const void *ud, size_t i) {
   orca__rargs_str(a, ((const lease_args *)ud)->leases[i]->id);
 }
 
+/* Run a start or renew batch of n leases; out[i] gets the script's answer. */
+static int lease_step(orca__store *s, const batch *b, lease_args *la, int64_t lease_us,
+                      int64_t **out) {
+  *out = NULL;
+  if (!la->leases || !la->worker)
+    return ORCA_EINVAL;
+  orca__redis *r = of_store(s);
+  if (!(*out = ints(b->n)))
+    return ORCA_ENOMEM;
+  la->now = now_of(r);
+  la->until = la->now + lease_us;
+  int rc = run_batch(r, b, *out);
+  if (rc) {
+    free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
 static int store_start(orca__store *s, orca__lease *const *leases, size_t n, const char *worker,
                        int64_t lease_us, bool takeover, int *status) {
   if (n == 0)
     return 0;
-  if (!leases || !status || !worker)
+  if (!status)
     return ORCA_EINVAL;
-  orca__redis *r = of_store(s);
-  int64_t *out = ints(n);
-  if (!out)
-    return ORCA_ENOMEM;
-  int64_t now = now_of(r);
-  lease_args la = {leases, worker, now, now + lease_us, takeover};
+  lease_args la = {leases, worker, 0, 0, takeover};
   batch b = {ORCA__RS_S_START, "store start script", n, lease_queue, start_head, start_item, &la};
-  int rc = run_batch(r, &b, out);
+  int64_t *out;
+  int rc = lease_step(s, &b, &la, lease_us, &out);
   for (size_t i = 0; rc == 0 && i < n; i++) {
     status[i] = out[i] > 0 ? 0 : ORCA_ESTATE;
     if (out[i] > 0) {
@@ -196,7 +211,8 @@ static int store_start(orca__store *s, orca__lease *const *leases, size_t n, con
         leases[i]->lease_until_us = la.until;
     }
   }
-  free(out);
+  if (rc == 0)
+    free(out);
   return rc;
 }
 
@@ -216,22 +232,20 @@ static int store_renew(orca__store *s, orca__lease *const *leases, size_t n, con
                        int64_t lease_us, int *status) {
   if (n == 0)
     return 0;
-  if (!leases || !status || !worker)
+  if (!status)
     return ORCA_EINVAL;
-  orca__redis *r = of_store(s);
-  int64_t *out = ints(n);
-  if (!out)
-    return ORCA_ENOMEM;
-  int64_t now = now_of(r);
-  lease_args la = {leases, worker, now, now + lease_us, false};
+  lease_args la = {leases, worker, 0, 0, false};
   batch b = {ORCA__RS_S_RENEW, "store renew script", n, lease_queue, renew_head, renew_item, &la};
-  int rc = run_batch(r, &b, out);
+  int64_t *out;
+  int rc = lease_step(s, &b, &la, lease_us, &out);
   for (size_t i = 0; rc == 0 && i < n; i++) {
-    status[i] = out[i] == ORCA_ECANCELLED || out[i] == 0 ? (int)out[i] : ORCA_ELOST;
-    if (out[i] == 0 || out[i] == ORCA_ECANCELLED)
+    bool held = out[i] == 0 || out[i] == ORCA_ECANCELLED;
+    status[i] = held ? (int)out[i] : ORCA_ELOST;
+    if (held)
       leases[i]->lease_until_us = la.until;
   }
-  free(out);
+  if (rc == 0)
+    free(out);
   return rc;
 }
 
@@ -254,29 +268,10 @@ static void finish_head(orca__rargs *a, const void *ud) {
 /* The 14 values of one completion (scripts/s_finish.lua). */
 static void finish_item(orca__rargs *a, const void *ud, size_t i) {
   const orca__completion *c = &((const finish_args *)ud)->c[i];
-  const orca__lease *l = c->lease;
-  orca__rargs_str(a, l->id);
-  orca__rargs_int(a, l->deliveries);
+  orca__rargs_str(a, c->lease->id);
+  orca__rargs_int(a, c->lease->deliveries);
   orca__rargs_str(a, c->worker ? c->worker : "");
-  orca__rargs_int(a, (int64_t)c->outcome);
-  orca__rargs_int(a, (int64_t)c->state);
-  orca__rargs_int(a, c->attempt);
-  orca__rargs_int(a, c->started_us);
-  orca__rargs_str(a, c->error ? c->error : "");
-  if (c->outcome == ORCA__ACK && c->result)
-    orca__rargs_add(a, c->result, c->result_len);
-  else
-    orca__rargs_add(a, "", 0);
-  orca__rargs_int(a, orca__redis_ms_up(c->ttl_us));
-  if (c->outcome == ORCA__RETRY && c->payload)
-    orca__rargs_add(a, c->payload, c->payload_len);
-  else if (c->outcome == ORCA__DEAD)
-    orca__rargs_add(a, l->payload.data, l->payload.len); /* empty: the stored one */
-  else
-    orca__rargs_add(a, "", 0);
-  orca__rargs_int(a, c->retry_at_us);
-  orca__rargs_str(a, c->unique_key ? c->unique_key : "");
-  orca__rargs_int(a, orca__redis_ms_up(c->unique_ttl_us));
+  orca__redis_add_outcome(a, c);
 }
 
 static int store_finish(orca__store *s, const orca__completion *c, size_t n) {
@@ -436,36 +431,14 @@ static int store_schedule_pause(orca__store *s, const char *name, bool paused) {
 static int store_schedule_fire(orca__store *s, const char *name, int64_t expected_us,
                                int64_t next_us, const orca__job *jobs, size_t njobs,
                                orca__enqueue_result *res) {
-  orca__redis *r = of_store(s);
-  if (!name || !*name || strlen(name) >= ORCA_NAME_MAX)
-    return ORCA_ENOTFOUND;
-  for (size_t i = 0; i < njobs; i++)
-    if (!jobs[i].id || !*jobs[i].id || strlen(jobs[i].id) >= ORCA_ID_MAX ||
-        !orca__redis_queue_ok(jobs[i].queue))
-      return ORCA_EINVAL;
-  orca__rargs *a = &r->args;
-  orca__rargs_reset(a);
-  orca__rargs_cmd(a, ORCA__RS_S_SCHED_FIRE);
-  orca__rargs_int(a, 1);
-  orca__rargs_str(a, "orca:{sched}:next");
-  orca__rargs_str(a, name);
-  orca__rargs_int(a, expected_us);
-  orca__rargs_int(a, next_us);
-  orca__rargs_int(a, now_of(r));
-  orca__rargs_int(a, ORCA__HANDOFF_US);
-  for (size_t i = 0; i < njobs; i++) {
-    orca__rargs_str(a, jobs[i].queue);
-    orca__redis_add_job(a, &jobs[i]);
-  }
-  redisReply *rep[1];
-  int rc = orca__redis_exec(r, a, rep, 0);
+  redisReply *x;
+  int rc = orca__redis_fire(of_store(s), ORCA__RS_S_SCHED_FIRE, name, expected_us, next_us,
+                            ORCA__HANDOFF_US, jobs, njobs, &x);
   if (rc)
     return rc;
-  const redisReply *x = rep[0];
-  rc = orca__redis_reply_error(r, x, "store schedule fire script");
-  if (!rc && (x->type != REDIS_REPLY_ARRAY || x->elements < 1))
+  if (x->type != REDIS_REPLY_ARRAY || x->elements < 1)
     rc = ORCA_EBACKEND;
-  if (!rc)
+  else
     rc = (int)orca__redis_int(x->element[0]);
   for (size_t i = 0; !rc && res && i < njobs; i++) {
     res[i].status = 0;
@@ -476,7 +449,7 @@ static int store_schedule_fire(orca__store *s, const char *name, int64_t expecte
       orca__redis_copy(e, res[i].existing_id, sizeof res[i].existing_id);
     }
   }
-  orca__redis_free_replies(rep, 1);
+  orca__redis_free_replies(&x, 1);
   return rc;
 }
 
