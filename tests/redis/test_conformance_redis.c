@@ -1,9 +1,15 @@
 /* test_conformance_redis.c — the backend conformance suite against the Redis
  * Streams backend, on a private redis-server started for this run. Each case
- * gets the next database number (0..15), flushed first. */
+ * gets the next database number (0..15), flushed first. Built twice: fused
+ * (redis://HOST:PORT/DB), also running the store cases on the Redis store,
+ * and, with CF_SPLIT, as a SQLite log in a temporary file composed with the
+ * Redis store (sqlite:DIR/log.db?store=redis://HOST:PORT/DB), the pairing a
+ * cluster of workers on one shared store uses. */
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "backend/backend.h"
 #include "conformance.h"
@@ -12,6 +18,9 @@
 typedef struct ctx {
   orca_test_redis srv;
   int next_db;
+  char dir[64]; /* CF_SPLIT: the log files' directory */
+  int nlogs;
+  char url[256];
 } ctx;
 
 static const char *make_url(void *ud) {
@@ -27,7 +36,13 @@ static const char *make_url(void *ud) {
   rep = redisCommand(rc, "FLUSHDB");
   freeReplyObject(rep);
   redisFree(rc);
+#ifdef CF_SPLIT
+  snprintf(c->url, sizeof c->url, "sqlite:%s/log%d.db?store=%s", c->dir, c->nlogs++,
+           orca_test_redis_url(&c->srv, db));
+  return c->url;
+#else
   return orca_test_redis_url(&c->srv, db);
+#endif
 }
 
 int main(void) {
@@ -38,7 +53,27 @@ int main(void) {
     return 1;
   if (orca_test_redis_start(&c.srv, false))
     return 1;
+#ifdef CF_SPLIT
+  snprintf(c.dir, sizeof c.dir, "/tmp/orca-conf-XXXXXX");
+  if (!mkdtemp(c.dir)) {
+    perror("mkdtemp");
+    return 1;
+  }
+  int failed = orca_conformance_run("conformance/sqlite+redis", make_url, &c);
+  for (int i = 0; i < c.nlogs; i++) {
+    char p[128];
+    static const char *const ext[] = {"", "-wal", "-shm"};
+    for (size_t k = 0; k < 3; k++) {
+      snprintf(p, sizeof p, "%s/log%d.db%s", c.dir, i, ext[k]);
+      unlink(p);
+    }
+  }
+  rmdir(c.dir);
+#else
   int failed = orca_conformance_run("conformance/redis", make_url, &c);
+  failed +=
+      orca_conformance_run_store("conformance/redis-store", &orca__redis_store_ops, make_url, &c);
+#endif
   orca_test_redis_stop(&c.srv);
   return failed ? 1 : 0;
 }

@@ -24,7 +24,9 @@ const orca__backend_ops *const rt_force_sqlite = &orca__sqlite_ops;
 /* ORCA_RT_BACKEND=redis runs the same tests on a private redis-server
  * (started on first use, one database per environment, stopped at exit by
  * the process that started it); ORCA_RT_BACKEND=split on a SQLite log and a
- * SQLite store in two files, composed (runtime/backend/compose.c). */
+ * SQLite store in two files, composed (runtime/backend/compose.c);
+ * ORCA_RT_BACKEND=sqlite_redis on a SQLite log composed with a Redis store
+ * (a database of the same private server). */
 static orca_test_redis rt_redis;
 static pid_t rt_redis_owner;
 static int rt_redis_db;
@@ -63,14 +65,18 @@ void rt_env_init(rt_env *e) {
     rt_cluster_env(e);
     return;
   }
-  if (be && !strcmp(be, "redis")) {
+  bool on_redis = be && !strcmp(be, "redis"), redis_store = be && !strcmp(be, "sqlite_redis");
+  if (on_redis || redis_store) {
     if (!rt_redis_owner) {
       assert_int_equal(orca_test_redis_start(&rt_redis, false), 0);
       rt_redis_owner = getpid();
       atexit(rt_redis_stop);
     }
     assert_true(rt_redis_db < 15); /* databases 1..15, one per environment */
-    snprintf(e->url, sizeof e->url, "%s", orca_test_redis_url(&rt_redis, ++rt_redis_db));
+    const char *ru = orca_test_redis_url(&rt_redis, ++rt_redis_db);
+    int k = on_redis ? snprintf(e->url, sizeof e->url, "%s", ru)
+                     : snprintf(e->url, sizeof e->url, "sqlite:%s/log.db?store=%s", e->dir, ru);
+    assert_true(k > 0 && (size_t)k < sizeof e->url);
     return;
   }
   if (be && !strcmp(be, "split")) {

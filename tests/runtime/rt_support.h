@@ -26,8 +26,9 @@ typedef struct rt_env {
 } rt_env;
 
 /* Make a fresh temp dir and a backend URL (SQLite in the dir, a fresh
- * Redis database with ORCA_RT_BACKEND=redis, or sqlite:DIR/log.db?store=
- * sqlite:DIR/store.db with ORCA_RT_BACKEND=split); rt_env_done removes the
+ * Redis database with ORCA_RT_BACKEND=redis, sqlite:DIR/log.db?store=
+ * sqlite:DIR/store.db with ORCA_RT_BACKEND=split, or sqlite:DIR/log.db?store=
+ * redis://... with ORCA_RT_BACKEND=sqlite_redis); rt_env_done removes the
  * dir. */
 void rt_env_init(rt_env *e);
 void rt_env_done(rt_env *e);

@@ -163,6 +163,7 @@ static int dlq_script(orca__redis *r, int script, const char *queue, const char 
     orca__rargs_int(a, 1);
     orca__rargs_key(a, qs[i], "");
     orca__rargs_str(a, id ? id : "");
+    orca__rargs_int(a, orca_clock_now(r->base.clock)); /* read by the store's requeue */
   }
   redisReply **rep = calloc(nq, sizeof *rep);
   if (!rep)
@@ -265,10 +266,19 @@ int orca__redis_task_list(orca__backend *b, orca_state state, const char *queue,
   return each_queue((orca__redis *)b, queue, list_state, state, offset, limit, cb, ud);
 }
 
+int orca__redis_store_dlq_requeue(orca__redis *r, const char *queue, const char *id,
+                                  size_t *count) {
+  return dlq_script(r, ORCA__RS_S_DLQ_REQUEUE, queue, id, count);
+}
+
 /* ---- stats -------------------------------------------------------------- */
 
 int orca__redis_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_t *n) {
-  orca__redis *r = (orca__redis *)b;
+  return orca__redis_stats_with((orca__redis *)b, ORCA__RS_STATS, out, max, n);
+}
+
+int orca__redis_stats_with(orca__redis *r, int script, orca_queue_stats *out, size_t max,
+                           size_t *n) {
   *n = 0;
   const char *one;
   char **qs;
@@ -281,7 +291,7 @@ int orca__redis_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_
   orca__rargs *a = &r->args;
   orca__rargs_reset(a);
   for (size_t i = 0; i < nq; i++) {
-    orca__rargs_cmd(a, ORCA__RS_STATS);
+    orca__rargs_cmd(a, script);
     orca__rargs_int(a, 1);
     orca__rargs_key(a, qs[i], "");
   }
@@ -474,30 +484,59 @@ int orca__redis_schedule_pause(orca__backend *b, const char *name, bool paused) 
   return rc;
 }
 
-int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expected_us,
-                              int64_t next_us, const orca__job *jobs, size_t njobs) {
-  orca__redis *r = (orca__redis *)b;
+/* A fire's name and jobs: 0, ORCA_ENOTFOUND (no such schedule can exist)
+ * or ORCA_EINVAL (a job without an id or with a bad queue). */
+static int fire_ok(const char *name, const orca__job *jobs, size_t njobs) {
   if (!name_ok(name))
     return ORCA_ENOTFOUND;
   for (size_t i = 0; i < njobs; i++)
     if (!jobs[i].id || !*jobs[i].id || strlen(jobs[i].id) >= ORCA_ID_MAX ||
         !orca__redis_queue_ok(jobs[i].queue))
       return ORCA_EINVAL;
-  if (r->cluster)
-    return orca__redis_fire_outbox(r, SCHED_NEXT, name, expected_us, next_us, jobs, njobs);
-  orca__rargs *a = &r->args;
-  orca__rargs_reset(a);
-  orca__rargs_cmd(a, ORCA__RS_SCHED_FIRE);
-  orca__rargs_int(a, 1);
-  orca__rargs_str(a, SCHED_NEXT);
-  orca__redis_add_fire(a, name, expected_us, next_us, orca_clock_now(b->clock), jobs, njobs);
-  redisReply *rep[1];
-  int rc = orca__redis_exec(r, a, rep, 0);
+  return 0;
+}
+
+int orca__redis_fire(orca__redis *r, int script, const char *name, int64_t expected_us,
+                     int64_t next_us, int64_t handoff_us, const orca__job *jobs, size_t njobs,
+                     redisReply **rep) {
+  *rep = NULL;
+  int rc = fire_ok(name, jobs, njobs);
   if (rc)
     return rc;
-  rc = orca__redis_reply_error(r, rep[0], "schedule fire script");
-  if (!rc)
-    rc = (int)orca__redis_int(rep[0]);
-  orca__redis_free_replies(rep, 1);
+  if (r->cluster) /* the cluster fires through its outbox (schedule_fire) */
+    return ORCA_ENOTSUP;
+  orca__rargs *a = &r->args;
+  orca__rargs_reset(a);
+  orca__rargs_cmd(a, script);
+  orca__rargs_int(a, 1);
+  orca__rargs_str(a, SCHED_NEXT);
+  orca__redis_add_fire(a, name, expected_us, next_us, orca_clock_now(r->base.clock), handoff_us,
+                       jobs, njobs);
+  rc = orca__redis_exec(r, a, rep, 0);
+  if (rc)
+    return rc;
+  rc = orca__redis_reply_error(r, *rep, "schedule fire script");
+  if (rc) {
+    orca__redis_free_replies(rep, 1);
+    *rep = NULL;
+  }
+  return rc;
+}
+
+int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expected_us,
+                              int64_t next_us, const orca__job *jobs, size_t njobs) {
+  orca__redis *r = (orca__redis *)b;
+  if (r->cluster) {
+    int rc = fire_ok(name, jobs, njobs);
+    return rc ? rc
+              : orca__redis_fire_outbox(r, SCHED_NEXT, name, expected_us, next_us, jobs, njobs);
+  }
+  redisReply *rep;
+  int rc =
+      orca__redis_fire(r, ORCA__RS_SCHED_FIRE, name, expected_us, next_us, -1, jobs, njobs, &rep);
+  if (rc)
+    return rc;
+  rc = (int)orca__redis_int(rep);
+  orca__redis_free_replies(&rep, 1);
   return rc;
 }

@@ -37,8 +37,8 @@ static void ignore_default_sigpipe(void) {
   }
 }
 
-static int redis_open(const char *url, const orca__backend_opts *opts, orca__backend **out,
-                      orca_err *err) {
+int orca__redis_new(const char *url, const orca__backend_opts *opts, orca__redis **out,
+                    orca_err *err) {
   pthread_once(&sigpipe_once, ignore_default_sigpipe);
   *out = NULL;
   orca__redis *r = calloc(1, sizeof *r);
@@ -68,8 +68,16 @@ static int redis_open(const char *url, const orca__backend_opts *opts, orca__bac
     orca__redis_ops.close(&r->base);
     return rc;
   }
-  *out = &r->base;
+  *out = r;
   return 0;
+}
+
+static int redis_open(const char *url, const orca__backend_opts *opts, orca__backend **out,
+                      orca_err *err) {
+  orca__redis *r;
+  int rc = orca__redis_new(url, opts, &r, err);
+  *out = rc ? NULL : &r->base;
+  return rc;
 }
 
 static void free_queues(orca__redis *r) {

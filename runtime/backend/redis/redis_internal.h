@@ -51,6 +51,17 @@ enum {
   ORCA__RS_SCHED_OUT,
   ORCA__RS_RELEASE_WORKER,
   ORCA__RS_PEERS,
+  /* The store role (redis_store.c), on scripts/store_prelude.lua. */
+  ORCA__RS_S_ADMIT,
+  ORCA__RS_S_HANDED,
+  ORCA__RS_S_START,
+  ORCA__RS_S_RENEW,
+  ORCA__RS_S_FINISH,
+  ORCA__RS_S_DUE,
+  ORCA__RS_S_CANCEL,
+  ORCA__RS_S_DLQ_REQUEUE,
+  ORCA__RS_S_SCHED_FIRE,
+  ORCA__RS_S_STATS,
   ORCA__RS_COUNT
 };
 /* The scripts live in one Redis Functions library (Redis 7), loaded with
@@ -114,10 +125,17 @@ int orca__rargs_argv(orca__rargs *a);
  * schedule-fire scripts read them. */
 struct orca__job;
 void orca__redis_add_job(orca__rargs *a, const struct orca__job *j);
-/* Add the ARGV of a schedule fire (sched_fire.lua, sched_out.lua): name,
- * expected, next, now, then per job its queue and its 9 values. */
+/* Add the ARGV of a schedule fire (sched_fire.lua, sched_out.lua,
+ * s_sched_fire.lua): name, expected, next, now, handoff_us when >= 0 (the
+ * store's), then per job its queue and its 9 values. */
 void orca__redis_add_fire(orca__rargs *a, const char *name, int64_t expected_us, int64_t next_us,
-                          int64_t now_us, const struct orca__job *jobs, size_t njobs);
+                          int64_t now_us, int64_t handoff_us, const struct orca__job *jobs,
+                          size_t njobs);
+/* Add the 11 outcome values of a completion (OUTCOME … UNIQUE_TTL_MS), as
+ * the general form of the complete script and the store's finish read
+ * them (redis_queue.c). */
+struct orca__completion;
+void orca__redis_add_outcome(orca__rargs *a, const struct orca__completion *c);
 
 /* Deliveries handed out by a handle and not completed yet (redis_held.c):
  * hashes of their lease refs. Used only to recover entries whose delivery
@@ -137,6 +155,7 @@ void orca__redis_held_clear(orca__redis_held *s);
 
 typedef struct orca__redis {
   orca__backend base;
+  orca__store store; /* the store half (redis_store.c); unused by the fused table */
   char host[256];
   int port;
   int db;
@@ -177,6 +196,12 @@ typedef struct orca__redis {
   char *seeds;       /* "HOST:PORT,..." from the URL (owned) */
   int wait_replicas; /* WAIT for this many replicas after each batch (URL ?wait=N) */
 } orca__redis;
+
+/* Open a Redis handle on url (the fused table's open; the store half
+ * opens the same handle and hands out &r->store). Returns 0 and *out, to
+ * close with orca__redis_ops.close(&r->base), or an error as ops->open. */
+int orca__redis_new(const char *url, const orca__backend_opts *opts, orca__redis **out,
+                    orca_err *err);
 
 /* Microseconds to milliseconds, rounded up (Redis takes ms). */
 static inline int64_t orca__redis_ms_up(int64_t us) {
@@ -271,6 +296,11 @@ bool orca__redis_queue_ok(const char *q);
 /* The ops (redis_queue.c, redis_fetch.c, redis_state.c, redis_admin.c). */
 int orca__redis_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
                         orca__enqueue_result *res);
+/* Enqueue's pipeline with another script of the same form (KEYS[1] the
+ * queue prefix; ARGV now, then, when handoff_us >= 0, handoff_us, then 9
+ * values per job; one status per job back): the store's admit. */
+int orca__redis_enqueue_with(orca__redis *r, int script, int64_t handoff_us, const orca__job *jobs,
+                             size_t n, orca__enqueue_result *res);
 int orca__redis_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease *const *slots,
                       size_t max, size_t *got);
 int orca__redis_complete(orca__backend *b, const orca__completion *c, size_t n);
@@ -281,13 +311,20 @@ int orca__redis_state_get(orca__backend *b, const char *id, orca_task_info *info
 int orca__redis_state_wait(orca__backend *b, const char *id, int64_t timeout_us,
                            orca_task_info *info);
 int orca__redis_cancel(orca__backend *b, const char *id);
+/* Cancel id with script (ORCA__RS_CANCEL, or the store's): same contract. */
+int orca__redis_cancel_with(orca__redis *r, int script, const char *id);
 int orca__redis_dlq_list(orca__backend *b, const char *queue, size_t offset, size_t limit,
                          orca__info_cb cb, void *ud);
 int orca__redis_dlq_requeue(orca__backend *b, const char *queue, const char *id, size_t *count);
 int orca__redis_dlq_purge(orca__backend *b, const char *queue, const char *id, size_t *count);
 int orca__redis_task_list(orca__backend *b, orca_state state, const char *queue, size_t offset,
                           size_t limit, orca__info_cb cb, void *ud);
+/* The store's requeue: the entries wait in the store, due now. */
+int orca__redis_store_dlq_requeue(orca__redis *r, const char *queue, const char *id, size_t *count);
 int orca__redis_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_t *n);
+/* Stats with script (ORCA__RS_STATS, or the store's: same reply). */
+int orca__redis_stats_with(orca__redis *r, int script, orca_queue_stats *out, size_t max,
+                           size_t *n);
 int orca__redis_schedule_put(orca__backend *b, const orca__schedule_rec *rec, bool if_absent);
 int orca__redis_schedule_get(orca__backend *b, const char *name, orca__schedule_rec *rec);
 int orca__redis_schedule_list(orca__backend *b, orca__schedule_cb cb, void *ud);
@@ -312,6 +349,14 @@ int orca__redis_fire_outbox(orca__redis *r, const char *next_key, const char *na
  * clock µs) and delete them (redis_outbox.c). Returns 0 or an error; a
  * malformed entry is logged and deleted. */
 int orca__redis_outbox_drain(orca__redis *r, int64_t now);
+/* Run a schedule-fire script (the fused one, or the store's, which also
+ * takes handoff_us >= 0 after now): validate, send, check for an error
+ * reply. Returns 0 with *rep (the caller frees it with
+ * orca__redis_free_replies), or ORCA_ENOTFOUND (bad name), ORCA_EINVAL (a
+ * bad job), or an error with *rep NULL. */
+int orca__redis_fire(orca__redis *r, int script, const char *name, int64_t expected_us,
+                     int64_t next_us, int64_t handoff_us, const orca__job *jobs, size_t njobs,
+                     redisReply **rep);
 
 /* Fill info from a state-hash reply (flat field/value array) of queue q and
  * task id, the arguments too when the hash holds the payload (field d:

@@ -164,7 +164,7 @@ int orca__redis_fire_outbox(orca__redis *r, const char *next_key, const char *na
   orca__rargs_int(a, 2);
   orca__rargs_str(a, next_key);
   orca__rargs_str(a, OUTBOX);
-  orca__redis_add_fire(a, name, expected_us, next_us, now, jobs, njobs);
+  orca__redis_add_fire(a, name, expected_us, next_us, now, -1, jobs, njobs);
   redisReply *rep[1];
   if ((rc = orca__redis_exec(r, a, rep, 0)))
     return rc;

@@ -32,11 +32,13 @@ void orca__redis_add_job(orca__rargs *a, const orca__job *j) {
 }
 
 void orca__redis_add_fire(orca__rargs *a, const char *name, int64_t expected_us, int64_t next_us,
-                          int64_t now_us, const orca__job *jobs, size_t njobs) {
+                          int64_t now_us, int64_t handoff_us, const orca__job *jobs, size_t njobs) {
   orca__rargs_str(a, name);
   orca__rargs_int(a, expected_us);
   orca__rargs_int(a, next_us);
   orca__rargs_int(a, now_us);
+  if (handoff_us >= 0)
+    orca__rargs_int(a, handoff_us);
   for (size_t i = 0; i < njobs; i++) {
     orca__rargs_str(a, jobs[i].queue);
     orca__redis_add_job(a, &jobs[i]);
@@ -45,10 +47,14 @@ void orca__redis_add_fire(orca__rargs *a, const char *name, int64_t expected_us,
 
 int orca__redis_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
                         orca__enqueue_result *res) {
-  orca__redis *r = (orca__redis *)b;
+  return orca__redis_enqueue_with((orca__redis *)b, ORCA__RS_ENQUEUE, -1, jobs, n, res);
+}
+
+int orca__redis_enqueue_with(orca__redis *r, int script, int64_t handoff_us, const orca__job *jobs,
+                             size_t n, orca__enqueue_result *res) {
   if (n == 0)
     return 0;
-  int64_t now = orca_clock_now(b->clock);
+  int64_t now = orca_clock_now(r->base.clock);
   size_t *cmdjob = malloc(sizeof *cmdjob * (2 * n + 1)); /* first job of each command */
   redisReply **rep = calloc(2 * n + 1, sizeof *rep);
   if (!cmdjob || !rep) {
@@ -75,10 +81,12 @@ int orca__redis_enqueue(orca__backend *b, const orca__job *jobs, size_t n,
     orca__rargs_str(a, "orca:queues");
     orca__rargs_str(a, q);
     cmdjob[a->ncmds] = i;
-    orca__rargs_cmd(a, ORCA__RS_ENQUEUE);
+    orca__rargs_cmd(a, script);
     orca__rargs_int(a, 1);
     orca__rargs_key(a, q, "");
     orca__rargs_int(a, now);
+    if (handoff_us >= 0)
+      orca__rargs_int(a, handoff_us);
     size_t k = 0;
     while (i < n && k < ORCA__REDIS_CHUNK && job_ok(&jobs[i]) && strcmp(jobs[i].queue, q) == 0) {
       orca__redis_add_job(a, &jobs[i]);
@@ -150,6 +158,32 @@ static int eid_cmp(eid_num a, eid_num b) {
   return a.seq < b.seq ? -1 : a.seq > b.seq;
 }
 
+/* Append the 11 outcome values of completion c (OUTCOME STATE ATTEMPT
+ * STARTED ERROR RESULT TTL_MS PAYLOAD RETRY_AT UNIQUE_KEY UNIQUE_TTL_MS), as
+ * the general form of scripts/complete.lua and scripts/s_finish.lua read
+ * them. */
+void orca__redis_add_outcome(orca__rargs *a, const orca__completion *c) {
+  orca__rargs_int(a, (int64_t)c->outcome);
+  orca__rargs_int(a, (int64_t)c->state);
+  orca__rargs_int(a, c->attempt);
+  orca__rargs_int(a, c->started_us);
+  orca__rargs_str(a, c->error ? c->error : "");
+  if (c->outcome == ORCA__ACK && c->result)
+    orca__rargs_add(a, c->result, c->result_len);
+  else
+    orca__rargs_add(a, "", 0);
+  orca__rargs_int(a, orca__redis_ms_up(c->ttl_us));
+  if (c->outcome == ORCA__RETRY && c->payload)
+    orca__rargs_add(a, c->payload, c->payload_len);
+  else if (c->outcome == ORCA__ACK)
+    orca__rargs_add(a, "", 0); /* an ended task keeps no payload */
+  else
+    orca__rargs_add(a, c->lease->payload.data, c->lease->payload.len);
+  orca__rargs_int(a, c->retry_at_us);
+  orca__rargs_str(a, c->unique_key ? c->unique_key : "");
+  orca__rargs_int(a, orca__redis_ms_up(c->unique_ttl_us));
+}
+
 /* Append one completion record (see scripts/complete.lua): the
  * short 'a' form for a plain ack with a kept record, else the 'g' form. */
 static void add_completion(orca__rargs *a, const orca__completion *c, const char *eid,
@@ -174,25 +208,7 @@ static void add_completion(orca__rargs *a, const orca__completion *c, const char
   orca__rargs_str(a, "g");
   orca__rargs_str(a, eid);
   orca__rargs_str(a, l->id);
-  orca__rargs_int(a, (int64_t)c->outcome);
-  orca__rargs_int(a, (int64_t)c->state);
-  orca__rargs_int(a, c->attempt);
-  orca__rargs_int(a, c->started_us);
-  orca__rargs_str(a, c->error ? c->error : "");
-  if (c->outcome == ORCA__ACK && c->result)
-    orca__rargs_add(a, c->result, c->result_len);
-  else
-    orca__rargs_add(a, "", 0);
-  orca__rargs_int(a, orca__redis_ms_up(c->ttl_us));
-  if (c->outcome == ORCA__RETRY && c->payload)
-    orca__rargs_add(a, c->payload, c->payload_len);
-  else if (c->outcome == ORCA__ACK)
-    orca__rargs_add(a, "", 0); /* an ended task keeps no payload */
-  else
-    orca__rargs_add(a, l->payload.data, l->payload.len);
-  orca__rargs_int(a, c->retry_at_us);
-  orca__rargs_str(a, c->unique_key ? c->unique_key : "");
-  orca__rargs_int(a, orca__redis_ms_up(c->unique_ttl_us));
+  orca__redis_add_outcome(a, c);
   orca__rargs_int(a, c->ttl_us > 0 ? now + c->ttl_us : 0); /* record expiry */
 }
 

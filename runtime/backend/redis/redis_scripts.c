@@ -43,8 +43,9 @@
  * waiter count, cx cancel flag, g garbage marker. Single letters and packed
  * fields keep the hash small and cheap to write.
  *
- * The scripts are files: scripts/prelude.lua holds the shared helpers and
- * every other NAME.lua there is the body of one function(KEYS, ARGV). The
+ * The scripts are files: scripts/prelude.lua holds the shared helpers,
+ * scripts/store_prelude.lua those of the store role (s_*.lua, redis_store.c),
+ * and every other NAME.lua there is the body of one function(KEYS, ARGV). The
  * build checks them with luac5.4 -p and embeds them (cmake/OrcaEmbed.cmake),
  * so a syntax error stops the build at file:line, and this file keeps a map
  * from lines of the assembled library back to file lines, so that an error
@@ -63,33 +64,55 @@
 /* The file each function's body comes from, by ORCA__RS_* number; the name
  * is also the function's suffix. */
 static const char *const short_names[ORCA__RS_COUNT] = {
-    [ORCA__RS_ENQUEUE] = "enqueue",     [ORCA__RS_FETCH] = "fetch",
-    [ORCA__RS_COMPLETE] = "complete",   [ORCA__RS_EXTEND] = "extend",
-    [ORCA__RS_PROMOTE] = "promote",     [ORCA__RS_GET] = "get",
-    [ORCA__RS_CANCEL] = "cancel",       [ORCA__RS_DLQ_REQUEUE] = "dlq_requeue",
-    [ORCA__RS_DLQ_PURGE] = "dlq_purge", [ORCA__RS_STATS] = "stats",
-    [ORCA__RS_SCHED_PUT] = "sched_put", [ORCA__RS_SCHED_FIRE] = "sched_fire",
-    [ORCA__RS_BURY] = "bury",           [ORCA__RS_TASK_LIST] = "task_list",
-    [ORCA__RS_SCHED_OUT] = "sched_out", [ORCA__RS_RELEASE_WORKER] = "release_worker",
+    [ORCA__RS_ENQUEUE] = "enqueue",
+    [ORCA__RS_FETCH] = "fetch",
+    [ORCA__RS_COMPLETE] = "complete",
+    [ORCA__RS_EXTEND] = "extend",
+    [ORCA__RS_PROMOTE] = "promote",
+    [ORCA__RS_GET] = "get",
+    [ORCA__RS_CANCEL] = "cancel",
+    [ORCA__RS_DLQ_REQUEUE] = "dlq_requeue",
+    [ORCA__RS_DLQ_PURGE] = "dlq_purge",
+    [ORCA__RS_STATS] = "stats",
+    [ORCA__RS_SCHED_PUT] = "sched_put",
+    [ORCA__RS_SCHED_FIRE] = "sched_fire",
+    [ORCA__RS_BURY] = "bury",
+    [ORCA__RS_TASK_LIST] = "task_list",
+    [ORCA__RS_SCHED_OUT] = "sched_out",
+    [ORCA__RS_RELEASE_WORKER] = "release_worker",
     [ORCA__RS_PEERS] = "peers",
+    [ORCA__RS_S_ADMIT] = "s_admit",
+    [ORCA__RS_S_HANDED] = "s_handed",
+    [ORCA__RS_S_START] = "s_start",
+    [ORCA__RS_S_RENEW] = "s_renew",
+    [ORCA__RS_S_FINISH] = "s_finish",
+    [ORCA__RS_S_DUE] = "s_due",
+    [ORCA__RS_S_CANCEL] = "s_cancel",
+    [ORCA__RS_S_DLQ_REQUEUE] = "s_dlq_requeue",
+    [ORCA__RS_S_SCHED_FIRE] = "s_sched_fire",
+    [ORCA__RS_S_STATS] = "s_stats",
 };
+
+/* The helper files put before the functions, in this order. */
+static const char *const preludes[] = {"prelude", "store_prelude"};
+#define NPRELUDES (sizeof preludes / sizeof preludes[0])
 
 /* The library is built once per process: "#!lua name=orca_HASH", the
  * prelude, then one register_function per script, named orca_HASH_NAME.
- * HASH (FNV-1a 64 of the prelude and the bodies) changes with the code, so
+ * HASH (FNV-1a 64 of the preludes and the bodies) changes with the code, so
  * processes of different versions can share one Redis. */
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 static char *lib_text;
 static char fn_names[ORCA__RS_COUNT][48];
 
 /* Where each embedded file sits in the library: its first line there and
- * how many lines it has (the prelude first, then the bodies in ORCA__RS_*
+ * how many lines it has (the preludes first, then the bodies in ORCA__RS_*
  * order). */
 typedef struct part {
   const char *file; /* "fetch" */
   int first, nlines;
 } part;
-static part parts[ORCA__RS_COUNT + 1];
+static part parts[ORCA__RS_COUNT + NPRELUDES];
 
 static uint64_t fnv(uint64_t h, const char *s) {
   for (; *s; s++)
@@ -113,12 +136,16 @@ static int count_lines(const char *t) {
 }
 
 static void build_library(void) {
-  const char *prelude = script_text("prelude");
+  const char *pre[NPRELUDES];
   const char *bodies[ORCA__RS_COUNT];
-  if (!prelude)
-    return;
-  uint64_t h = fnv(14695981039346656037ULL, prelude);
-  size_t len = strlen(prelude) + 64;
+  uint64_t h = 14695981039346656037ULL;
+  size_t len = 64;
+  for (size_t i = 0; i < NPRELUDES; i++) {
+    if (!(pre[i] = script_text(preludes[i])))
+      return;
+    h = fnv(h, pre[i]);
+    len += strlen(pre[i]) + 1;
+  }
   for (int i = 0; i < ORCA__RS_COUNT; i++) {
     if (!(bodies[i] = script_text(short_names[i])))
       return; /* a script file is missing from the build */
@@ -131,19 +158,22 @@ static void build_library(void) {
   if (!t)
     return;
   /* Line 1 is the shebang; every part ends with a newline. */
-  size_t n = (size_t)snprintf(t, len, "#!lua name=orca_%016" PRIx64 "\n%s%s", h, prelude,
-                              *prelude && prelude[strlen(prelude) - 1] != '\n' ? "\n" : "");
+  size_t n = (size_t)snprintf(t, len, "#!lua name=orca_%016" PRIx64 "\n", h);
   int line = 2;
-  parts[0] = (part){"prelude", line, count_lines(prelude)};
-  line += parts[0].nlines;
+  for (size_t i = 0; i < NPRELUDES; i++) {
+    const char *b = pre[i];
+    n += (size_t)snprintf(t + n, len - n, "%s%s", b, *b && b[strlen(b) - 1] != '\n' ? "\n" : "");
+    parts[i] = (part){preludes[i], line, count_lines(b)};
+    line += parts[i].nlines;
+  }
   for (int i = 0; i < ORCA__RS_COUNT; i++) {
     const char *b = bodies[i];
     bool nl = *b && b[strlen(b) - 1] != '\n';
     n += (size_t)snprintf(t + n, len - n,
                           "redis.register_function('%s', function(KEYS, ARGV)\n%s%send)\n",
                           fn_names[i], b, nl ? "\n" : "");
-    parts[i + 1] = (part){short_names[i], line + 1, count_lines(b)};
-    line += parts[i + 1].nlines + 2;
+    parts[NPRELUDES + i] = (part){short_names[i], line + 1, count_lines(b)};
+    line += parts[NPRELUDES + i].nlines + 2;
   }
   lib_text = t;
 }
@@ -185,7 +215,7 @@ const char *orca__redis_where(const char *msg, char *out, size_t n) {
     put(out, n, &pos, p, (size_t)(start - p));
     char where[160];
     snprintf(where, sizeof where, "orca library line %ld", line);
-    for (int i = 0; i <= ORCA__RS_COUNT; i++) {
+    for (size_t i = 0; i < ORCA__RS_COUNT + NPRELUDES; i++) {
       if (parts[i].file && line >= parts[i].first && line < parts[i].first + parts[i].nlines) {
         snprintf(where, sizeof where, SCRIPTS_DIR "%s.lua:%ld", parts[i].file,
                  line - parts[i].first + 1);

@@ -238,17 +238,20 @@ int orca__redis_state_wait(orca__backend *b, const char *id, int64_t timeout_us,
 }
 
 int orca__redis_cancel(orca__backend *b, const char *id) {
-  orca__redis *r = (orca__redis *)b;
+  return orca__redis_cancel_with((orca__redis *)b, ORCA__RS_CANCEL, id);
+}
+
+int orca__redis_cancel_with(orca__redis *r, int script, const char *id) {
   int qi = orca__redis_find_task(r, id);
   if (qi < 0)
     return qi;
   orca__rargs *a = &r->args;
   orca__rargs_reset(a);
-  orca__rargs_cmd(a, ORCA__RS_CANCEL);
+  orca__rargs_cmd(a, script);
   orca__rargs_int(a, 1);
   orca__rargs_key(a, r->queues[qi], "");
   orca__rargs_str(a, id);
-  orca__rargs_int(a, orca_clock_now(b->clock));
+  orca__rargs_int(a, orca_clock_now(r->base.clock));
   redisReply *rep[1];
   int rc = orca__redis_exec(r, a, rep, 0);
   if (rc)
