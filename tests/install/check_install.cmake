@@ -28,10 +28,10 @@ foreach(f bin/orcac bin/orca include/orca/orca.h lib/cmake/Orca/OrcaConfig.cmake
 endforeach()
 
 # pkg-config sees the installed orca.pc and the libraries liborca uses, and
-# nothing else (no librdkafka: nothing links it).
+# nothing else.
 set(pc_dir ${WORK_DIR}/pkgconfig)
 file(MAKE_DIRECTORY ${pc_dir})
-foreach(mod libuv msgpack hiredis lua5.4 sqlite3 libsodium)
+foreach(mod libuv msgpack hiredis lua5.4 sqlite3 libsodium rdkafka)
   step(pkg-config --variable=pcfiledir ${mod})
   string(STRIP "${step_out}" dir)
   file(COPY ${dir}/${mod}.pc DESTINATION ${pc_dir})
