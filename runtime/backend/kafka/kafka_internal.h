@@ -127,6 +127,10 @@ typedef struct orca__kafka_msg {
   size_t value_len;
 } orca__kafka_msg;
 
+/* Make sure the topic of queue exists (once per producer). Returns 0 or an
+ * error as orca__kafka_topic_ensure. */
+int orca__kafka_producer_ensure(orca__kafka_producer *p, const char *queue, orca_err *err);
+
 /* Produce n messages (topics created when missing), then flush once and
  * wait for every delivery report. Returns 0 only when every message was
  * acknowledged by the brokers (as acks= says); otherwise ORCA_ECONNECT /

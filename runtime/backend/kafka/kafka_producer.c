@@ -71,6 +71,14 @@ static int known_topic(orca__kafka_producer *p, const char *topic, orca_err *err
   return 0;
 }
 
+int orca__kafka_producer_ensure(orca__kafka_producer *p, const char *queue, orca_err *err) {
+  char topic[ORCA__KAFKA_TOPIC_MAX];
+  if (orca__kafka_topic_name(p->cfg, queue, topic))
+    return orca_err_set(err, ORCA_EINVAL, "kafka: queue name '%s' is empty or too long",
+                        queue ? queue : "");
+  return known_topic(p, topic, err);
+}
+
 int orca__kafka_produce(orca__kafka_producer *p, const orca__kafka_msg *msgs, size_t n,
                         orca_err *err) {
   char topic[ORCA__KAFKA_TOPIC_MAX];
