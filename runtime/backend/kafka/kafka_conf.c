@@ -40,11 +40,12 @@ int orca__kafka_errno(rd_kafka_resp_err_t e) {
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
   (void)rk;
-  /* syslog levels: 0..3 errors, 4 warnings, the rest is chatter */
-  orca_log(level <= 3   ? ORCA_LOG_ERROR
-           : level == 4 ? ORCA_LOG_WARN
-                        : ORCA_LOG_DEBUG,
-           "kafka: %s: %s", fac, buf);
+  /* syslog levels 0..4 (errors, warnings: a broker unreachable, a session
+   * lost) are warnings here, as librdkafka retries them itself; the rest,
+   * and notes that a property is meant for the other client role (the
+   * URL's properties go to producers and consumers alike), is chatter. */
+  bool chatter = level > 4 || strcmp(fac, "CONFWARN") == 0;
+  orca_log(chatter ? ORCA_LOG_DEBUG : ORCA_LOG_WARN, "kafka: %s: %s", fac, buf);
 }
 
 static int set(rd_kafka_conf_t *conf, const char *key, const char *value, const char *origin,
