@@ -50,6 +50,7 @@ static void url_defaults_and_params(void **st) {
   orca__kafka_cfg_free(&cfg);
 
   assert_int_equal(parse("kafka://h:1?group=pool-a&partitions=12&replication=3&prefix=prod.orca."
+                         "&min.insync.replicas=2"
                          "&store=redis://:pw@r:6379&acks=1&sasl.password=a%26b%25c%3Dd",
                          &cfg, &err),
                    0);
@@ -57,6 +58,7 @@ static void url_defaults_and_params(void **st) {
   assert_string_equal(cfg.prefix, "prod.orca.");
   assert_int_equal(cfg.partitions, 12);
   assert_int_equal(cfg.replication, 3);
+  assert_int_equal(cfg.min_insync, 2);
   assert_int_equal(cfg.nprops, 2); /* store= is the registry's */
   assert_string_equal(prop(&cfg, "acks"), "1");
   assert_string_equal(prop(&cfg, "sasl.password"), "a&b%c=d");
@@ -85,6 +87,7 @@ static void url_errors(void **st) {
       {"kafka://h:1/x", "credentials go in properties"},
       {"kafka://h:1?partitions=0", "partitions must be a number from 1"},
       {"kafka://h:1?replication=x", "replication must be a number"},
+      {"kafka://h:1?min.insync.replicas=0", "min.insync.replicas must be a number"},
       {"kafka://h:1?prefix=a/b", "prefix must be"},
       {"kafka://h:1?group=", "group must be"},
       {"kafka://h:1?=v", "expected KEY=VALUE"},

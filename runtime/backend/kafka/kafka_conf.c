@@ -138,6 +138,11 @@ static int create(rd_kafka_t *rk, const orca__kafka_cfg *cfg, const char *topic,
       rd_kafka_NewTopic_new(topic, cfg->partitions, cfg->replication, why, sizeof why);
   if (!nt)
     return orca_err_set(err, ORCA_EURL, "kafka: cannot create topic %s: %s", topic, why);
+  if (cfg->min_insync > 0) {
+    char v[16];
+    snprintf(v, sizeof v, "%d", (int)cfg->min_insync);
+    rd_kafka_NewTopic_set_config(nt, "min.insync.replicas", v);
+  }
   rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
   rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
   rd_kafka_AdminOptions_set_request_timeout(o, timeout_ms, why, sizeof why);

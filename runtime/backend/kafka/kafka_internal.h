@@ -44,6 +44,7 @@ typedef struct orca__kafka_cfg {
   char prefix[ORCA__KAFKA_PREFIX_MAX]; /* of every topic name */
   int32_t partitions;                  /* of the topics this backend creates */
   int32_t replication;                 /* of the topics this backend creates, -1 = broker default */
+  int32_t min_insync;                  /* their min.insync.replicas, 0 = broker default */
   char *conf_file;                     /* conf=FILE, NULL when not given */
   orca__kafka_prop *props;             /* librdkafka properties: the file's first, then the URL's */
   size_t nprops, cap;
@@ -51,7 +52,8 @@ typedef struct orca__kafka_cfg {
 
 /* Parse "kafka://BROKER[,BROKER...][?KEY=VALUE&...]" into cfg (zeroed
  * first; free it with orca__kafka_cfg_free in every case). Our keys:
- * group=, prefix= (of topic names, default "orca."), partitions=, replication=, conf=FILE (a
+ * group=, prefix= (of topic names, default "orca."), partitions=, replication=,
+ * min.insync.replicas= (the last three for topics this backend creates), conf=FILE (a
  * librdkafka properties file, see orca__kafka_cfg_load_file; the environment's ORCA_KAFKA_CONF
  * names one too, read first); store= is the registry's and is skipped.
  * Every other KEY=VALUE is a librdkafka property, applied after the file's.

@@ -201,6 +201,12 @@ static int query_pair(orca__kafka_cfg *cfg, const char *url_shown, const char *s
       rc = orca_err_set(err, ORCA_EURL,
                         "kafka URL '%s': replication must be a number from 1 to 32767, got '%s'",
                         url_shown, val);
+  } else if (strcmp(key, "min.insync.replicas") == 0) {
+    if (parse_int(val, 1, 32767, &cfg->min_insync))
+      rc = orca_err_set(err, ORCA_EURL,
+                        "kafka URL '%s': min.insync.replicas must be a number from 1 to 32767, got "
+                        "'%s'",
+                        url_shown, val);
   } else if (strcmp(key, "conf") == 0) {
     free(cfg->conf_file);
     cfg->conf_file = val;
@@ -298,6 +304,7 @@ int orca__kafka_cfg_parse(const char *url, orca__kafka_cfg *cfg, orca_err *err) 
   memcpy(cfg->prefix, urlcfg.prefix, sizeof cfg->prefix);
   cfg->partitions = urlcfg.partitions;
   cfg->replication = urlcfg.replication;
+  cfg->min_insync = urlcfg.min_insync;
   cfg->conf_file = urlcfg.conf_file;
   urlcfg.conf_file = NULL;
   orca__kafka_cfg_free(&urlcfg);
