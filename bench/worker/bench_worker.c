@@ -23,9 +23,14 @@
  *                  worker starts on an empty queue; its rate is then end to
  *                  end); default 0: enqueue everything first
  *   --stall        watchdog: seconds without a finished task (default 30)
+ *   --rate R       with --live 1: offer R tasks per second (batches paced to
+ *                  it) and measure every task's enqueue-to-start latency
  * Prints `# ...` detail lines, then `RESULT worker_<backend>_enqueue_per_s X`
  * and `RESULT worker_<backend>_process_per_s Y` (backend from the URL
- * scheme). Exit 0, 1 when a check failed, 2 on usage errors. */
+ * scheme), `RESULT worker_<backend>_process_active_per_s Z` (from the first
+ * handler call to the last: a Kafka group join or a start-up not counted),
+ * and with --rate `RESULT worker_<backend>_latency_p50_ms`/`_p99_ms`. Exit
+ * 0, 1 when a check failed, 2 on usage errors. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -45,6 +50,7 @@ static long prefetch;
 static long batch = 1000;
 static long stall_s = 30;
 static long live; /* 1: enqueue beside the running worker */
+static long rate; /* with live: tasks per second offered, 0 = as fast as possible */
 
 static int64_t mono_ns(void) {
   struct timespec ts;
@@ -60,6 +66,9 @@ typedef struct run_state {
   atomic_long bad_seq;   /* seq out of 0..N-1 */
   atomic_long repeats;   /* calls for a seq that had already run */
   atomic_llong last_ns;  /* mono_ns() at the latest handler call */
+  atomic_llong first_ns; /* mono_ns() at the first handler call */
+  atomic_llong *enq_ns;  /* --rate: per seq, mono_ns() before its enqueue */
+  int64_t *lat_ns;       /* --rate: per seq, enqueue to handler start */
   atomic_long log_warns; /* WARN and ERROR lines from liborca */
 } run_state;
 
@@ -68,7 +77,11 @@ static run_state st;
 /* benchworker.noop: record that seq ran; returns seq. Never fails. */
 static int noop(orca_ctx *ctx, const benchworker_noop_args *args, int64_t *result) {
   (void)ctx;
-  int64_t seq = args->seq;
+  int64_t seq = args->seq, now = mono_ns();
+  long long zero = 0;
+  atomic_compare_exchange_strong(&st.first_ns, &zero, (long long)now);
+  if (st.lat_ns && seq >= 0 && seq < n_tasks)
+    st.lat_ns[seq] = now - atomic_load(&st.enq_ns[seq]);
   if (seq < 0 || seq >= n_tasks) {
     atomic_fetch_add(&st.bad_seq, 1);
   } else {
@@ -166,9 +179,19 @@ static void *producer(void *arg) {
   p->t0 = mono_ns();
   for (long base = 0; base < n_tasks; base += batch) {
     size_t k = (size_t)(n_tasks - base < batch ? n_tasks - base : batch);
+    if (rate) { /* pace the offered load (not a synchronization) */
+      int64_t due = p->t0 + (int64_t)((double)base * 1e9 / (double)rate), now = mono_ns();
+      if (due > now) {
+        struct timespec ts = {(time_t)((due - now) / 1000000000), (long)((due - now) % 1000000000)};
+        nanosleep(&ts, NULL);
+      }
+    }
+    int64_t t_enq = mono_ns();
     for (size_t j = 0; j < k; j++) {
       p->args[j].seq = base + (long)j;
       p->argp[j] = &p->args[j];
+      if (st.enq_ns)
+        atomic_store(&st.enq_ns[base + (long)j], t_enq);
     }
     int rc =
         orca_enqueue_many(p->c, &benchworker_noop__task, p->argp, k, NULL, p->ids, p->status, &err);
@@ -206,9 +229,14 @@ static int report_enqueue(const producer_state *p, const char *backend) {
 
 /* ---- main ------------------------------------------------------------------ */
 
+static int cmp64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
 static int usage(void) {
   fprintf(stderr, "usage: bench_worker --url URL [--n N] [--concurrency C] [--prefetch P] "
-                  "[--batch B] [--live 0|1] [--stall SECS]\n");
+                  "[--batch B] [--live 0|1] [--rate R] [--stall SECS]\n");
   return 2;
 }
 
@@ -242,6 +270,8 @@ int main(int argc, char **argv) {
       ok = parse_long(v, 1, &batch) && batch <= 100000;
     else if (!strcmp(a, "--live"))
       ok = parse_long(v, 0, &live) && live <= 1;
+    else if (!strcmp(a, "--rate"))
+      ok = parse_long(v, 0, &rate);
     else if (!strcmp(a, "--stall"))
       ok = parse_long(v, 1, &stall_s);
     else
@@ -249,12 +279,22 @@ int main(int argc, char **argv) {
     if (!ok)
       return usage();
   }
-  if (!url)
+  if (!url || (rate && !live))
     return usage();
-  const char *backend = !strncmp(url, "redis", 5) ? "redis" : "sqlite";
+  const char *backend = !strncmp(url, "redis", 5)   ? "redis"
+                        : !strncmp(url, "kafka", 5) ? "kafka"
+                                                    : "sqlite";
 
   orca_log_set(on_log, NULL, ORCA_LOG_WARN);
   st.seen = calloc((size_t)n_tasks, sizeof *st.seen);
+  if (rate) {
+    st.enq_ns = calloc((size_t)n_tasks, sizeof *st.enq_ns);
+    st.lat_ns = calloc((size_t)n_tasks, sizeof *st.lat_ns);
+    if (!st.enq_ns || !st.lat_ns) {
+      fprintf(stderr, "bench_worker: out of memory\n");
+      return 1;
+    }
+  }
   producer_state pr = {.args = calloc((size_t)batch, sizeof *pr.args),
                        .argp = calloc((size_t)batch, sizeof *pr.argp),
                        .status = calloc((size_t)batch, sizeof *pr.status),
@@ -377,6 +417,18 @@ int main(int argc, char **argv) {
   printf("RESULT worker_%s_enqueue_per_s %.0f\n", backend,
          (double)n_tasks * 1e9 / (double)(pr.t1 - pr.t0));
   printf("RESULT worker_%s_process_per_s %.0f\n", backend, (double)done / run_s);
+  int64_t first = atomic_load(&st.first_ns);
+  if (last > first)
+    printf("RESULT worker_%s_process_active_per_s %.0f\n", backend,
+           (double)done * 1e9 / (double)(last - first));
+  if (st.lat_ns) {
+    qsort(st.lat_ns, (size_t)n_tasks, sizeof *st.lat_ns, cmp64);
+    printf("RESULT worker_%s_latency_p50_ms %.2f\n", backend, (double)st.lat_ns[n_tasks / 2] / 1e6);
+    printf("RESULT worker_%s_latency_p99_ms %.2f\n", backend,
+           (double)st.lat_ns[n_tasks * 99 / 100] / 1e6);
+  }
+  free(st.enq_ns);
+  free(st.lat_ns);
   free(st.seen);
   free(pr.args);
   free(pr.argp);
