@@ -1,5 +1,39 @@
-/* backend.h — the interface every log backend implements (sqlite, redis,
- * kafka), and the registry that opens one from a URL.
+/* backend.h — the composed backend every caller talks to (client, worker,
+ * TimeKeeper, admin): one handle made of a log (log.h: where ready tasks
+ * wait and deliveries are held) and a store (store.h: states, results, keys,
+ * cancel flags, dead letters, timers, schedules, stats), and the registry
+ * that opens one from a URL.
+ *
+ * Two ways to be composed:
+ *  - fused: log and store are the same engine on the same URL (sqlite:PATH,
+ *    redis://...). The engine's own table (orca__sqlite_ops,
+ *    orca__redis_ops) runs every step that touches both halves as today, in
+ *    one transaction (SQLite) or one script or pipeline (Redis): enqueue
+ *    (append + pending record + unique key), fetch, complete (ack + final
+ *    state + result + retry + dead letter), extend, promote, cancel,
+ *    dlq_requeue, schedule_fire. Steps that touch only the store go to its
+ *    store half (orca__fwd_*). No step costs a round trip more than a
+ *    single engine needs.
+ *  - split: a log and a store of different engines or URLs
+ *    (LOG_URL?store=STORE_URL; Kafka always). compose.c runs each step as
+ *    the two halves in an order that keeps delivery at-least-once and never
+ *    loses a task the caller was told is stored:
+ *      enqueue:  store.admit (records, keys, duplicates), log.append of the
+ *                ready ones, store.handed. A crash after admit leaves the
+ *                record handing; the store hands it out again after
+ *                ORCA__HANDOFF_US (store.h).
+ *      fetch:    log.fetch, store.start; deliveries the store refuses
+ *                (cancelled, done, duplicates) are completed in the log
+ *                without running.
+ *      complete: store.finish first, then log.complete. A crash between
+ *                the two re-delivers a task whose outcome is recorded; start
+ *                drops that delivery, so nothing runs twice for it.
+ *      extend:   log.extend and store.renew; lost in either is lost.
+ *      promote:  store.due (deferred tasks, retries, requeued dead letters,
+ *                stale handoffs; with a log without leases also expired
+ *                runs), log.append, store.handed. Retries and deferred tasks
+ *                always wait in the store.
+ *    docs/design.md ("Log and store") has the whole argument.
  *
  * Shape. Every operation works on batches and is synchronous: it blocks the
  * calling thread until done or until its own timeout. A backend handle is
@@ -17,127 +51,44 @@
  * cannot overwrite the record of the worker that took the task over.
  *
  * The backend stores envelopes as opaque bytes (runtime/codec/envelope.h); it
- * reads only the fields copied into orca__job. It also holds the StateKeeper
- * records, the dead-letter queue, deferred tasks, unique/cache keys and the
- * TimeKeeper's schedules, so that one transaction (SQLite) or one script or
- * pipeline (Redis) can change a task and its state together.
+ * reads only the fields copied into orca__job.
  *
- * Conformance: tests/conformance runs the same cases against every backend;
- * semantics below are what it checks. */
+ * Conformance: tests/conformance runs the log cases against every log, the
+ * store cases against every store, and the cases below against every pair
+ * of a log and a store that makes sense; semantics below are what it
+ * checks. */
 #ifndef ORCA__BACKEND_H
 #define ORCA__BACKEND_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include "orca/clock.h"
-#include "orca/error.h"
-#include "orca/memory.h"
-#include "orca/state.h"
+#include "backend/log.h"
+#include "backend/store.h"
+#include "backend/types.h"
 
 typedef struct orca__backend orca__backend;
 typedef struct orca__backend_ops orca__backend_ops;
 
-/* The part of every backend handle that the core reads. Implementations embed
- * it as their first member. */
+/* The part of every backend handle that the core reads. Implementations
+ * embed it as their first member. log and store are the two halves: in a
+ * fused handle, views of the same engine handle (one connection); NULL in
+ * a fused handle whose engine has no separate halves yet (Redis), whose
+ * table then implements every step itself. */
 struct orca__backend {
   const orca__backend_ops *ops;
   const orca_clock *clock; /* never NULL after open */
+  orca__log *log;
+  orca__store *store;
 };
 
-typedef struct orca__backend_opts {
-  const orca_clock *clock; /* NULL = real clock; tests inject one */
-  int64_t op_timeout_us;   /* network round-trip limit, 0 = backend default (5 s) */
-} orca__backend_opts;
-
-/* One task to store. Strings are copied; nothing is kept after the call. */
-typedef struct orca__job {
-  const char *id;         /* unique task id (< ORCA_ID_MAX) */
-  const char *task;       /* qualified task name, for stats and inspect */
-  const char *queue;      /* (< ORCA_NAME_MAX) */
-  int32_t priority;       /* higher is fetched first within a queue */
-  int64_t eta_us;         /* due time; <= now means ready now, later means deferred */
-  uint32_t attempt;       /* attempts already made (0 for a new task) */
-  const uint8_t *payload; /* encoded envelope */
-  size_t payload_len;
-  const char *unique_key; /* NULL, or: refuse if this key is held (see enqueue) */
-  int64_t unique_ttl_us;  /* how long the key is held */
-  int64_t state_ttl_us;   /* how long the state record lives after it ends */
-} orca__job;
-
-typedef struct orca__enqueue_result {
-  int status;                    /* 0, ORCA_EDUPLICATE, or another ORCA_E* for this job */
-  char existing_id[ORCA_ID_MAX]; /* EDUPLICATE: the id holding the unique key or id */
-} orca__enqueue_result;
-
-/* One delivery of a task to a worker. The worker owns lease structs (a pool
- * sized to its concurrency plus prefetch) and passes them to fetch, which
- * overwrites them; `payload` keeps its memory across fetches so a warm pool
- * allocates nothing. */
-typedef struct orca__lease {
-  char id[ORCA_ID_MAX];
-  char queue[ORCA_NAME_MAX];
-  char ref[64];           /* backend handle of this delivery (row id, stream entry id, …) */
-  uint32_t deliveries;    /* 1 on first delivery; more after lease expiries */
-  int64_t lease_until_us; /* absolute (backend clock): until then no other worker can be
-                             handed this delivery, so a task not started by then must not
-                             start (the worker releases it instead); fetch and extend set it */
-  orca_buf payload;       /* the envelope bytes */
-} orca__lease;
-
-typedef struct orca__fetch_req {
-  const char *const *queues; /* in the order to try: first non-empty wins first */
-  size_t nqueues;
-  const char *worker; /* worker id, recorded as lease owner */
-  int64_t lease_us;   /* lease length */
-  int64_t wait_us;    /* block up to this long when nothing is ready; 0 = don't */
-} orca__fetch_req;
-
-typedef enum orca__outcome {
-  ORCA__ACK = 1, /* remove from queue; record `state` (succeeded, cancelled, expired) */
-  ORCA__RETRY,   /* remove, store `payload` as a new delivery due at retry_at; record failed */
-  ORCA__DEAD,    /* remove, put into the queue's dead-letter list; record dead + reason */
-  ORCA__RELEASE, /* give the task back at once, not counted as an attempt (shutdown) */
-} orca__outcome;
-
-/* The end of one delivery. Strings and bytes are copied. */
-typedef struct orca__completion {
-  const orca__lease *lease;
-  orca__outcome outcome;
-  orca_state state; /* the state to record */
-  const char *worker;
-  uint32_t attempt; /* attempt number that ran (1-based) */
-  int64_t started_us;
-  const char *error;     /* NULL or the failure / dead-letter reason */
-  const uint8_t *result; /* SUCCEEDED: encoded result, may be NULL */
-  size_t result_len;
-  int64_t ttl_us;         /* state and result kept this long */
-  const uint8_t *payload; /* RETRY: the rewritten envelope (attempt + 1) */
-  size_t payload_len;
-  int64_t retry_at_us;    /* RETRY: due time */
-  const char *unique_key; /* NULL, or a key to refresh (unique_ttl_us > 0) or drop (0) */
-  int64_t unique_ttl_us;
-} orca__completion;
-
-typedef struct orca__schedule_rec {
-  char name[ORCA_NAME_MAX];
-  int64_t next_fire_us; /* the fire the TimeKeeper expects next */
-  bool paused;
-  orca_buf spec; /* encoded schedule definition (timekeeper/schedule_codec) */
-} orca__schedule_rec;
-
-typedef int (*orca__info_cb)(void *ud, const orca_task_info *info); /* non-zero stops */
-typedef int (*orca__schedule_cb)(void *ud, const orca__schedule_rec *rec);
-
 struct orca__backend_ops {
-  const char *scheme; /* "sqlite", "redis", "kafka" */
+  const char *scheme; /* "sqlite", "redis" (fused tables), "split" (compose.c) */
 
-  /* Open the backend named by url (scheme already matched). Returns 0 and a
-   * handle the caller closes with ops->close, or ORCA_EURL / ORCA_ECONNECT /
-   * ORCA_EIO with err saying what and where. */
+  /* Fused tables only (NULL in the split composition): open the engine named
+   * by url (scheme already matched) as both log and store on one
+   * connection. Returns 0 and a handle the caller closes with ops->close, or
+   * ORCA_EURL / ORCA_ECONNECT / ORCA_EIO with err saying what and where. */
   int (*open)(const char *url, const orca__backend_opts *opts, orca__backend **out, orca_err *err);
-  /* Release the handle. Leases held are not released (they expire). */
+  /* Release the handle (both halves). Leases held are not released (they
+   * expire). */
   void (*close)(orca__backend *b);
   /* Make a blocking call on another thread return early (ORCA_EAGAIN or with
    * what it has). Safe from any thread and from a signal-free context. */
@@ -210,11 +161,56 @@ struct orca__backend_ops {
   int (*schedule_pause)(orca__backend *b, const char *name, bool paused);
   int (*schedule_fire)(orca__backend *b, const char *name, int64_t expected_us, int64_t next_us,
                        const orca__job *jobs, size_t njobs);
+
+  /* Failover: give back at once every delivery held by worker (the peer
+   * network declared it dead) instead of waiting for its leases to run out.
+   * Exactly as if all its leases ran out now: the next fetch of any worker
+   * gets the tasks with `deliveries` incremented; a task flagged for cancel
+   * is recorded cancelled instead; the dead worker's later complete/extend
+   * of them is skipped / ELOST, so releasing a worker that was in fact
+   * alive only makes its tasks run again (at-least-once). A fused table
+   * does it in one transaction / round trip and wakes blocked fetches; a
+   * composed one asks its log (log.h; the store takes the new deliveries
+   * over at start). *count (may be NULL) gets how many were given back (0:
+   * none held; calling again is harmless). Returns 0, or an error (nothing
+   * released). Not supported: the slot is NULL, or (composed, the log has
+   * none) the call returns ORCA_ENOTSUP; callers treat both alike, and
+   * the leases then run out as usual. */
+  int (*release_worker)(orca__backend *b, const char *worker, size_t *count);
 };
+
+/* The store-only steps of a fused table: each forwards to b->store (the
+ * engine's store half), so a fused engine implements only the steps that
+ * touch both halves. Same contract as the entries above. */
+int orca__fwd_state_get(orca__backend *b, const char *id, orca_task_info *info);
+int orca__fwd_state_wait(orca__backend *b, const char *id, int64_t timeout_us,
+                         orca_task_info *info);
+int orca__fwd_dlq_list(orca__backend *b, const char *queue, size_t offset, size_t limit,
+                       orca__info_cb cb, void *ud);
+int orca__fwd_dlq_purge(orca__backend *b, const char *queue, const char *id, size_t *count);
+int orca__fwd_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_t *n);
+int orca__fwd_schedule_put(orca__backend *b, const orca__schedule_rec *rec, bool if_absent);
+int orca__fwd_schedule_get(orca__backend *b, const char *name, orca__schedule_rec *rec);
+int orca__fwd_schedule_list(orca__backend *b, orca__schedule_cb cb, void *ud);
+int orca__fwd_schedule_remove(orca__backend *b, const char *name);
+int orca__fwd_schedule_pause(orca__backend *b, const char *name, bool paused);
+int orca__fwd_cancel(orca__backend *b, const char *id);
+
+/* Compose a split backend from a log and a store already open (compose.c),
+ * taking ownership of both (closed with the returned handle, or at once on
+ * failure). The handle's clock is the store's. Returns 0 and *out, or
+ * ORCA_ENOMEM (both closed). */
+int orca__compose_open(orca__log *log, orca__store *store, orca__backend **out, orca_err *err);
 
 /* Open a backend from a URL ("sqlite:PATH", "redis://HOST:PORT/DB",
  * "kafka://BROKERS"). NULL means the environment (orca__url_from_env), else
- * the default, sqlite:./.orca/orca.db; "" is ORCA_EURL. Returns 0 and a
+ * the default, sqlite:./.orca/orca.db; "" is ORCA_EURL. A `store=URL`
+ * parameter of the log URL (LOG?store=URL or LOG?K=V&store=URL, the value
+ * running to the next '&', %26 and %25 decoded) names a separate store: the
+ * log URL without it is opened as a log, URL as a store, and the two are
+ * composed (compose.c) unless both name the same engine and URL, which is
+ * the fused form. A scheme with no fused form (kafka) gets the default
+ * store, sqlite:./.orca/orca.db, when none is given. Returns 0 and a
  * handle to close with orca__backend_close(), or an error with err naming the
  * problem ("unknown scheme 'mysql' in 'mysql://x'"), passwords redacted, and
  * prefixed with the variable the URL came from when it came from one. */
@@ -246,10 +242,15 @@ int orca__url_from_env(char **out, const char **from, orca_err *err);
  * URL came from, e.g. "--backend") unless from is NULL. Returns code. */
 int orca__url_err_from(orca_err *err, int code, const char *from);
 
-/* The implementations (each in its own folder). A backend that is not built
- * is absent from the registry and its scheme gets ORCA_ENOTSUP. */
+/* The implementations (each in its own folder): their fused tables and
+ * their halves. An engine that is not built is absent from the registry
+ * and its scheme gets ORCA_ENOTSUP. Kafka is a log only. */
 extern const orca__backend_ops orca__sqlite_ops;
+extern const orca__log_ops orca__sqlite_log_ops;
+extern const orca__store_ops orca__sqlite_store_ops;
 extern const orca__backend_ops orca__redis_ops;
-extern const orca__backend_ops orca__kafka_ops;
+extern const orca__log_ops orca__redis_log_ops;
+extern const orca__store_ops orca__redis_store_ops;
+extern const orca__log_ops orca__kafka_log_ops;
 
 #endif

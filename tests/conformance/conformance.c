@@ -10,12 +10,15 @@
 
 static const char *(*g_make_url)(void *);
 static void *g_ud;
+static const orca__log_ops *g_log_ops;
+static const orca__store_ops *g_store_ops;
 
 static int64_t fake_now(void *ctx) {
   return ((cf_clock *)ctx)->now;
 }
 
-int cf_setup(void **state) {
+/* A fixture with a fresh URL and the hand-moved clock; NULL on failure. */
+static cf *fixture_new(void) {
   cf *f = calloc(1, sizeof *f);
   assert_non_null(f);
   f->url = strdup(g_make_url(g_ud));
@@ -26,17 +29,44 @@ int cf_setup(void **state) {
   assert_non_null(f->leases);
   for (size_t i = 0; i < CF_SLOTS; i++)
     f->slots[i] = &f->leases[i];
+  return f;
+}
+
+static int fixture_failed(cf *f, const orca_err *err) {
+  print_error("cannot open %s: %s\n", f->url, err->msg);
+  free(f->leases);
+  free(f->url);
+  free(f);
+  return -1;
+}
+
+int cf_setup(void **state) {
+  cf *f = fixture_new();
   orca__backend_opts o = {.clock = &f->clk.clock};
   orca_err err = {0};
-  int rc = orca__backend_open(f->url, &o, &f->b, &err);
-  if (rc) {
-    print_error("cannot open %s: %s\n", f->url, err.msg);
-    free(f->leases);
-    free(f->url);
-    free(f);
-    return -1;
-  }
+  if (orca__backend_open(f->url, &o, &f->b, &err))
+    return fixture_failed(f, &err);
   f->ops = f->b->ops;
+  *state = f;
+  return 0;
+}
+
+int cf_setup_log(void **state) {
+  cf *f = fixture_new();
+  orca__backend_opts o = {.clock = &f->clk.clock};
+  orca_err err = {0};
+  if (g_log_ops->open(f->url, &o, &f->log, &err))
+    return fixture_failed(f, &err);
+  *state = f;
+  return 0;
+}
+
+int cf_setup_store(void **state) {
+  cf *f = fixture_new();
+  orca__backend_opts o = {.clock = &f->clk.clock};
+  orca_err err = {0};
+  if (g_store_ops->open(f->url, &o, &f->store, &err))
+    return fixture_failed(f, &err);
   *state = f;
   return 0;
 }
@@ -45,7 +75,12 @@ int cf_teardown(void **state) {
   cf *f = *state;
   if (!f)
     return 0;
-  orca__backend_close(f->b);
+  if (f->b)
+    orca__backend_close(f->b);
+  if (f->log)
+    f->log->ops->close(f->log);
+  if (f->store)
+    f->store->ops->close(f->store);
   for (size_t i = 0; i < CF_SLOTS; i++)
     orca_buf_free(&f->leases[i].payload);
   free(f->leases);
@@ -168,4 +203,20 @@ int orca_conformance_run(const char *name, const char *(*make_url)(void *ud), vo
   int failed = _cmocka_run_group_tests(name, all, n, NULL, NULL);
   free(all);
   return failed;
+}
+
+int orca_conformance_run_log(const char *name, const orca__log_ops *ops,
+                             const char *(*make_url)(void *ud), void *ud) {
+  g_make_url = make_url;
+  g_ud = ud;
+  g_log_ops = ops;
+  return _cmocka_run_group_tests(name, cf_log_cases, cf_log_ncases, NULL, NULL);
+}
+
+int orca_conformance_run_store(const char *name, const orca__store_ops *ops,
+                               const char *(*make_url)(void *ud), void *ud) {
+  g_make_url = make_url;
+  g_ud = ud;
+  g_store_ops = ops;
+  return _cmocka_run_group_tests(name, cf_store_cases, cf_store_ncases, NULL, NULL);
 }

@@ -26,14 +26,19 @@ typedef struct cf_clock {
 typedef struct cf {
   char *url;
   cf_clock clk;
-  orca__backend *b;
+  orca__backend *b; /* backend cases */
   const orca__backend_ops *ops;
+  orca__log *log;      /* log cases (cf_setup_log) */
+  orca__store *store;  /* store cases (cf_setup_store) */
   orca__lease *leases; /* CF_SLOTS, payload buffers freed at teardown */
   orca__lease *slots[CF_SLOTS];
 } cf;
 
-/* Setup/teardown used by every case (conformance.c). */
+/* Setup/teardown of every case (conformance.c): a backend (cf_setup), or a
+ * log or a store alone, opened with the ops the runner was given. */
 int cf_setup(void **state);
+int cf_setup_log(void **state);
+int cf_setup_store(void **state);
 int cf_teardown(void **state);
 
 /* Open another handle on the case's backend with the same clock (for helper
@@ -74,5 +79,9 @@ extern const struct CMUnitTest cf_queue_cases[];
 extern const size_t cf_queue_ncases;
 extern const struct CMUnitTest cf_state_cases[];
 extern const size_t cf_state_ncases;
+extern const struct CMUnitTest cf_log_cases[];
+extern const size_t cf_log_ncases;
+extern const struct CMUnitTest cf_store_cases[];
+extern const size_t cf_store_ncases;
 
 #endif

@@ -22,7 +22,8 @@ const orca__backend_ops *const rt_force_sqlite = &orca__sqlite_ops;
 
 /* ORCA_RT_BACKEND=redis runs the same tests on a private redis-server
  * (started on first use, one database per environment, stopped at exit by
- * the process that started it). */
+ * the process that started it); ORCA_RT_BACKEND=split on a SQLite log and a
+ * SQLite store in two files, composed (runtime/backend/compose.c). */
 static orca_test_redis rt_redis;
 static pid_t rt_redis_owner;
 static int rt_redis_db;
@@ -46,7 +47,13 @@ void rt_env_init(rt_env *e) {
     snprintf(e->url, sizeof e->url, "%s", orca_test_redis_url(&rt_redis, ++rt_redis_db));
     return;
   }
-  snprintf(e->url, sizeof e->url, "sqlite:%s/orca.db", e->dir);
+  if (be && !strcmp(be, "split")) {
+    int k = snprintf(e->url, sizeof e->url, "sqlite:%s/log.db?store=sqlite:%s/store.db", e->dir,
+                     e->dir);
+    assert_true(k > 0 && (size_t)k < sizeof e->url);
+  } else {
+    snprintf(e->url, sizeof e->url, "sqlite:%s/orca.db", e->dir);
+  }
 }
 
 void rt_env_done(rt_env *e) {

@@ -1,5 +1,6 @@
 /* rt_support.h — what the runtime tests share: a temp SQLite database (or,
- * with ORCA_RT_BACKEND=redis, a database of a private redis-server), an
+ * with ORCA_RT_BACKEND=redis, a database of a private redis-server; with
+ * ORCA_RT_BACKEND=split, a SQLite log and a SQLite store composed), an
  * injectable clock, a worker running on a background thread, hand-written
  * task descriptors (as orcac emits them) and the events their handlers
  * signal, and a log sink tests can wait on. */
@@ -24,8 +25,10 @@ typedef struct rt_env {
   char url[300];
 } rt_env;
 
-/* Make a fresh temp dir and a backend URL (SQLite in the dir, or a fresh
- * Redis database with ORCA_RT_BACKEND=redis); rt_env_done removes the dir. */
+/* Make a fresh temp dir and a backend URL (SQLite in the dir, a fresh
+ * Redis database with ORCA_RT_BACKEND=redis, or sqlite:DIR/log.db?store=
+ * sqlite:DIR/store.db with ORCA_RT_BACKEND=split); rt_env_done removes the
+ * dir. */
 void rt_env_init(rt_env *e);
 void rt_env_done(rt_env *e);
 

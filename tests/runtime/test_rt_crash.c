@@ -280,22 +280,30 @@ CRASH_TASK(stall, "t.stall");
  * stopped inside an SQLite write transaction (its TimeKeeper's first
  * promote, say) keeps the write lock, so every other process waits for it:
  * a limit of SQLite's single writer. On SQLite the test holds the write
- * lock itself while it stops the worker, so the worker holds none. */
+ * lock itself while it stops the worker, so the worker holds none (both
+ * files' locks for a SQLite log composed with a SQLite store,
+ * sqlite:LOG?store=sqlite:STORE). */
 static void stop_worker(pid_t pid, const char *url) {
-  sqlite3 *db = NULL;
-  bool sqlite = !strncmp(url, "sqlite:", 7);
-  if (sqlite) {
-    assert_int_equal(sqlite3_open(url + 7, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 30000);
-    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3 *db[2] = {NULL, NULL};
+  char path[2][300] = {"", ""};
+  if (!strncmp(url, "sqlite:", 7)) {
+    snprintf(path[0], sizeof path[0], "%.*s", (int)strcspn(url + 7, "?"), url + 7);
+    const char *st = strstr(url, "?store=sqlite:");
+    if (st)
+      snprintf(path[1], sizeof path[1], "%s", st + 14);
+  }
+  for (int i = 0; i < 2 && path[i][0]; i++) {
+    assert_int_equal(sqlite3_open(path[i], &db[i]), SQLITE_OK);
+    sqlite3_busy_timeout(db[i], 30000);
+    assert_int_equal(sqlite3_exec(db[i], "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
   }
   assert_int_equal(kill(pid, SIGSTOP), 0);
   int status = 0;
   assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
   assert_true(WIFSTOPPED(status));
-  if (sqlite) {
-    assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+  for (int i = 0; i < 2 && db[i]; i++) {
+    assert_int_equal(sqlite3_exec(db[i], "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db[i]);
   }
 }
 

@@ -1,7 +1,10 @@
 /* complete.c — the end of deliveries (ack, retry, dead-letter, release) and
- * lease extension, each batch in one transaction.
+ * lease extension, each batch in one transaction, for all three roles: the
+ * fused backend's complete and extend, the store's finish and renew (the
+ * same statements matched by id, since the delivery came from another log),
+ * and the log's complete and extend (a completed entry is deleted).
  *
- * Every statement here carries the lease match (row, id, owner, delivery
+ * Every statement here carries the lease match (row or id, owner, delivery
  * count), so a worker whose lease ran out and was handed to someone else
  * changes nothing. The completion transaction also purges a few expired state
  * records and unique keys, so records go away without a janitor, and bumps the
@@ -64,18 +67,64 @@ static int tally_add(orca__sqlite *s, tally *t, int64_t now, const char *queue, 
   return 0;
 }
 
-/* Bind the lease match (?1..?4) of l for worker. Returns 0, or 1 when the
- * ref is not one of ours (the completion is skipped). */
-static int bind_lease(sqlite3_stmt *st, const orca__lease *l, const char *worker) {
+int orca__sq_bind_lease(sqlite3_stmt *st, const orca__lease *l, const char *worker) {
   char *end;
   long long rid = strtoll(l->ref, &end, 10);
+  long long deliveries = l->deliveries;
+  if (end != l->ref && *end == '.') {
+    const char *d = end + 1;
+    deliveries = strtoll(d, &end, 10);
+    if (end == d)
+      return 1;
+  }
   if (end == l->ref || *end)
     return 1;
   sqlite3_bind_int64(st, 1, rid);
   sqlite3_bind_text(st, 2, l->id, -1, SQLITE_STATIC);
   orca__sq_bind_text(st, 3, worker);
+  sqlite3_bind_int64(st, 4, deliveries);
+  return 0;
+}
+
+/* Bind the match of l for the role: the lease match, or (store role) the id
+ * match, whose ?1 is unused. Returns as orca__sq_bind_lease. */
+static int bind_match(orca__sqlite *s, sqlite3_stmt *st, const orca__lease *l, const char *worker) {
+  if (s->role != ORCA__SQ_STORE)
+    return orca__sq_bind_lease(st, l, worker);
+  sqlite3_bind_null(st, 1);
+  sqlite3_bind_text(st, 2, l->id, -1, SQLITE_STATIC);
+  orca__sq_bind_text(st, 3, worker);
   sqlite3_bind_int64(st, 4, l->deliveries);
   return 0;
+}
+
+/* The statement k of the fused role, or its id-matched twin (store role). */
+static sqlite3_stmt *stmt_for(orca__sqlite *s, orca__sq_stmt k) {
+  if (s->role == ORCA__SQ_STORE) {
+    switch (k) {
+    case SQ_ACK:
+      k = SQ_S_ACK;
+      break;
+    case SQ_ACK_DELETE:
+      k = SQ_S_ACK_DELETE;
+      break;
+    case SQ_RETRY:
+      k = SQ_S_RETRY;
+      break;
+    case SQ_DEAD:
+      k = SQ_S_DEAD;
+      break;
+    case SQ_RELEASE:
+      k = SQ_S_RELEASE;
+      break;
+    case SQ_EXTEND:
+      k = SQ_S_EXTEND;
+      break;
+    default:
+      break;
+    }
+  }
+  return orca__sq_stmt_get(s, k);
 }
 
 static int unique_update(orca__sqlite *s, const orca__completion *c, int64_t now) {
@@ -101,10 +150,10 @@ static int apply(orca__sqlite *s, const orca__completion *c, int64_t now, tally 
     if (!orca_state_is_final(state) || state == ORCA_STATE_DEAD)
       state = ORCA_STATE_SUCCEEDED;
     succeeded = state == ORCA_STATE_SUCCEEDED;
-    st = orca__sq_stmt_get(s, c->ttl_us > 0 ? SQ_ACK : SQ_ACK_DELETE);
+    st = stmt_for(s, c->ttl_us > 0 ? SQ_ACK : SQ_ACK_DELETE);
     if (!st)
       return ORCA_EBACKEND;
-    if (bind_lease(st, l, c->worker))
+    if (bind_match(s, st, l, c->worker))
       return 0;
     if (c->ttl_us > 0) {
       sqlite3_bind_int(st, 5, state);
@@ -118,12 +167,13 @@ static int apply(orca__sqlite *s, const orca__completion *c, int64_t now, tally 
     break;
   }
   case ORCA__RETRY: {
-    int deferred = c->retry_at_us > now;
+    /* A store beside a log keeps every retry waiting: `due` hands it out. */
+    int deferred = c->retry_at_us > now || s->role == ORCA__SQ_STORE;
     failed = 1;
-    st = orca__sq_stmt_get(s, SQ_RETRY);
+    st = stmt_for(s, SQ_RETRY);
     if (!st)
       return ORCA_EBACKEND;
-    if (bind_lease(st, l, c->worker))
+    if (bind_match(s, st, l, c->worker))
       return 0;
     sqlite3_bind_int(st, 5, deferred ? ORCA__Q_DEFERRED : ORCA__Q_READY);
     sqlite3_bind_int(st, 6, deferred ? ORCA_STATE_FAILED : ORCA_STATE_PENDING);
@@ -137,10 +187,10 @@ static int apply(orca__sqlite *s, const orca__completion *c, int64_t now, tally 
   }
   case ORCA__DEAD:
     failed = 1;
-    st = orca__sq_stmt_get(s, SQ_DEAD);
+    st = stmt_for(s, SQ_DEAD);
     if (!st)
       return ORCA_EBACKEND;
-    if (bind_lease(st, l, c->worker))
+    if (bind_match(s, st, l, c->worker))
       return 0;
     sqlite3_bind_int64(st, 5, c->attempt);
     sqlite3_bind_int64(st, 6, c->started_us);
@@ -149,10 +199,10 @@ static int apply(orca__sqlite *s, const orca__completion *c, int64_t now, tally 
     break;
   case ORCA__RELEASE:
     counted = 0;
-    st = orca__sq_stmt_get(s, SQ_RELEASE);
+    st = stmt_for(s, SQ_RELEASE);
     if (!st)
       return ORCA_EBACKEND;
-    if (bind_lease(st, l, c->worker))
+    if (bind_match(s, st, l, c->worker))
       return 0;
     sqlite3_bind_int64(st, 5, now);
     break;
@@ -188,8 +238,9 @@ int orca__sq_purge_expired(orca__sqlite *s, int64_t now, int max) {
   return orca__sq_exec_stmt(st);
 }
 
-int orca__sq_complete(orca__backend *b, const orca__completion *c, size_t n) {
-  orca__sqlite *s = (orca__sqlite *)b;
+/* Record the completions c[0..n) in one transaction (fused complete, store
+ * finish). */
+static int complete_all(orca__sqlite *s, const orca__completion *c, size_t n) {
   if (n == 0)
     return 0;
   if (!c)
@@ -223,9 +274,17 @@ int orca__sq_complete(orca__backend *b, const orca__completion *c, size_t n) {
   return 0;
 }
 
-int orca__sq_extend(orca__backend *b, orca__lease *const *leases, size_t n, const char *worker,
-                    int64_t lease_us, int *status) {
-  orca__sqlite *s = (orca__sqlite *)b;
+int orca__sq_complete(orca__backend *b, const orca__completion *c, size_t n) {
+  return complete_all((orca__sqlite *)b, c, n);
+}
+
+int orca__sq_finish(orca__store *st, const orca__completion *c, size_t n) {
+  return complete_all(orca__sq_of_store(st), c, n);
+}
+
+/* Push the leases of n deliveries (fused extend, store renew, log extend). */
+static int extend_all(orca__sqlite *s, orca__lease *const *leases, size_t n, const char *worker,
+                      int64_t lease_us, int *status) {
   if (n == 0)
     return 0;
   if (!leases || !status)
@@ -235,13 +294,13 @@ int orca__sq_extend(orca__backend *b, orca__lease *const *leases, size_t n, cons
   if (rc)
     return rc;
   for (size_t i = 0; i < n; i++) {
-    sqlite3_stmt *st = orca__sq_stmt_get(s, SQ_EXTEND);
+    sqlite3_stmt *st = stmt_for(s, SQ_EXTEND);
     if (!st) {
       orca__sq_rollback(s);
       return ORCA_EBACKEND;
     }
     status[i] = ORCA_ELOST;
-    if (bind_lease(st, leases[i], worker))
+    if (bind_match(s, st, leases[i], worker))
       continue;
     sqlite3_bind_int64(st, 5, now + lease_us);
     int r = sqlite3_step(st);
@@ -257,4 +316,57 @@ int orca__sq_extend(orca__backend *b, orca__lease *const *leases, size_t n, cons
     }
   }
   return orca__sq_commit(s);
+}
+
+int orca__sq_extend(orca__backend *b, orca__lease *const *leases, size_t n, const char *worker,
+                    int64_t lease_us, int *status) {
+  return extend_all((orca__sqlite *)b, leases, n, worker, lease_us, status);
+}
+
+int orca__sq_renew(orca__store *st, orca__lease *const *leases, size_t n, const char *worker,
+                   int64_t lease_us, int *status) {
+  return extend_all(orca__sq_of_store(st), leases, n, worker, lease_us, status);
+}
+
+int orca__sq_log_extend(orca__log *l, orca__lease *const *leases, size_t n, const char *worker,
+                        int64_t lease_us, int *status) {
+  return extend_all(orca__sq_of_log(l), leases, n, worker, lease_us, status);
+}
+
+int orca__sq_log_complete(orca__log *l, const orca__completion *c, size_t n) {
+  orca__sqlite *s = orca__sq_of_log(l);
+  if (n == 0)
+    return 0;
+  if (!c)
+    return ORCA_EINVAL;
+  int64_t now = orca__sq_now(s);
+  int rc = orca__sq_begin(s);
+  if (rc)
+    return rc;
+  size_t released = 0;
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    if (!c[i].lease)
+      continue;
+    bool release = c[i].outcome == ORCA__RELEASE;
+    sqlite3_stmt *st = orca__sq_stmt_get(s, release ? SQ_RELEASE : SQ_ACK_DELETE);
+    if (!st) {
+      rc = ORCA_EBACKEND;
+      break;
+    }
+    if (orca__sq_bind_lease(st, c[i].lease, c[i].worker))
+      continue;
+    if (release)
+      sqlite3_bind_int64(st, 5, now);
+    rc = orca__sq_exec_stmt(st);
+    released += release && rc == 0 && sqlite3_changes(s->db) > 0;
+  }
+  if (rc) {
+    orca__sq_rollback(s);
+    return rc;
+  }
+  if ((rc = orca__sq_commit(s)))
+    return rc;
+  if (released)
+    orca__sq_notify_signal(s);
+  return 0;
 }

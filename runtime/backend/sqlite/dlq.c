@@ -2,9 +2,9 @@
  * kept with their last error until an operator requeues or purges them. */
 #include "backend/sqlite/sqlite_internal.h"
 
-int orca__sq_dlq_list(orca__backend *b, const char *queue, size_t offset, size_t limit,
+int orca__sq_dlq_list(orca__store *st_, const char *queue, size_t offset, size_t limit,
                       orca__info_cb cb, void *ud) {
-  orca__sqlite *s = (orca__sqlite *)b;
+  orca__sqlite *s = orca__sq_of_store(st_);
   if (!cb)
     return ORCA_EINVAL;
   sqlite3_stmt *st = orca__sq_stmt_get(s, queue ? SQ_DLQ_LIST_Q : SQ_DLQ_LIST_ALL);
@@ -45,8 +45,10 @@ static int dlq_change(orca__sqlite *s, orca__sq_stmt k, const char *queue, const
   }
   orca__sq_bind_text(st, 1, queue);
   orca__sq_bind_text(st, 2, id);
-  if (k == SQ_DLQ_REQUEUE)
+  if (k == SQ_DLQ_REQUEUE) {
     sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int(st, 4, s->role == ORCA__SQ_STORE ? ORCA__Q_DEFERRED : ORCA__Q_READY);
+  }
   if ((rc = orca__sq_exec_stmt(st))) {
     orca__sq_rollback(s);
     return rc;
@@ -65,6 +67,10 @@ int orca__sq_dlq_requeue(orca__backend *b, const char *queue, const char *id, si
   return dlq_change((orca__sqlite *)b, SQ_DLQ_REQUEUE, queue, id, count);
 }
 
-int orca__sq_dlq_purge(orca__backend *b, const char *queue, const char *id, size_t *count) {
-  return dlq_change((orca__sqlite *)b, SQ_DLQ_PURGE, queue, id, count);
+int orca__sq_store_dlq_requeue(orca__store *st, const char *queue, const char *id, size_t *count) {
+  return dlq_change(orca__sq_of_store(st), SQ_DLQ_REQUEUE, queue, id, count);
+}
+
+int orca__sq_dlq_purge(orca__store *st, const char *queue, const char *id, size_t *count) {
+  return dlq_change(orca__sq_of_store(st), SQ_DLQ_PURGE, queue, id, count);
 }

@@ -2,7 +2,10 @@
  * held unique keys answered with EDUPLICATE and the holder's id.
  *
  * orca__sq_insert_job is the one place a task row is created; schedule fire
- * uses it too, so a fired job obeys the same duplicate rules. */
+ * and the store role's admit use it too, so every new task obeys the same
+ * duplicate rules. In the store role a ready task is not fetchable here: it
+ * is handing (ORCA__Q_HANDOFF) until the composition confirms that the log
+ * has it (store.c). */
 #include "backend/sqlite/sqlite_internal.h"
 
 #include <stdio.h>
@@ -68,12 +71,13 @@ static int insert_row(orca__sqlite *s, const orca__job *j, int64_t now) {
     return ORCA_EBACKEND;
   int64_t eta = j->eta_us > 0 ? j->eta_us : now;
   int deferred = eta > now;
+  int q = deferred ? ORCA__Q_DEFERRED : s->role == ORCA__SQ_STORE ? ORCA__Q_HANDOFF : ORCA__Q_READY;
   sqlite3_bind_text(st, 1, j->id, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, j->queue, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, j->task ? j->task : "", -1, SQLITE_STATIC);
   sqlite3_bind_int(st, 4, j->priority);
   sqlite3_bind_int64(st, 5, eta);
-  sqlite3_bind_int(st, 6, deferred ? ORCA__Q_DEFERRED : ORCA__Q_READY);
+  sqlite3_bind_int(st, 6, q);
   sqlite3_bind_int(st, 7, deferred ? ORCA_STATE_SCHEDULED : ORCA_STATE_PENDING);
   sqlite3_bind_int64(st, 8, j->attempt);
   sqlite3_bind_int64(st, 9, now);
@@ -82,6 +86,10 @@ static int insert_row(orca__sqlite *s, const orca__job *j, int64_t now) {
   if (sqlite3_bind_blob64(st, 12, j->payload ? (const void *)j->payload : "", j->payload_len,
                           SQLITE_STATIC) != SQLITE_OK)
     return ORCA_ELIMIT; /* larger than SQLite's blob limit (1 GB by default) */
+  if (q == ORCA__Q_DEFERRED)
+    sqlite3_bind_int64(st, 13, eta);
+  else if (q == ORCA__Q_HANDOFF)
+    sqlite3_bind_int64(st, 13, now + ORCA__HANDOFF_US);
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
   if (rc == SQLITE_DONE)
@@ -130,8 +138,8 @@ int orca__sq_insert_job(orca__sqlite *s, const orca__job *j, int64_t now,
   return rc;
 }
 
-int orca__sq_enqueue(orca__backend *b, const orca__job *jobs, size_t n, orca__enqueue_result *res) {
-  orca__sqlite *s = (orca__sqlite *)b;
+int orca__sq_insert_batch(orca__sqlite *s, const orca__job *jobs, size_t n,
+                          orca__enqueue_result *res) {
   if (n == 0)
     return 0;
   if (!jobs || !res)
@@ -156,4 +164,12 @@ int orca__sq_enqueue(orca__backend *b, const orca__job *jobs, size_t n, orca__en
   if (stored)
     orca__sq_notify_signal(s);
   return 0;
+}
+
+int orca__sq_enqueue(orca__backend *b, const orca__job *jobs, size_t n, orca__enqueue_result *res) {
+  return orca__sq_insert_batch((orca__sqlite *)b, jobs, n, res);
+}
+
+int orca__sq_admit(orca__store *st, const orca__job *jobs, size_t n, orca__enqueue_result *res) {
+  return orca__sq_insert_batch(orca__sq_of_store(st), jobs, n, res);
 }

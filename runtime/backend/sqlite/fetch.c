@@ -85,21 +85,32 @@ static void sort_slots(orca__lease *const *slots, order_key *keys, size_t n) {
   }
 }
 
-/* Write rid in decimal into ref (what complete.c parses back); snprintf
- * costs more than the rest of the per-row work in C. */
-static void format_rid(char ref[64], int64_t rid) {
+/* Write v in decimal at out (no NUL); returns the length. snprintf costs
+ * more than the rest of the per-row work in C. */
+static size_t put_dec(char *out, int64_t v) {
   char tmp[24];
-  size_t n = 0;
-  uint64_t v = rid < 0 ? 0 - (uint64_t)rid : (uint64_t)rid;
+  size_t n = 0, i = 0;
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
   do {
-    tmp[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  size_t i = 0;
-  if (rid < 0)
-    ref[i++] = '-';
+    tmp[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0)
+    out[i++] = '-';
   while (n)
-    ref[i++] = tmp[--n];
+    out[i++] = tmp[--n];
+  return i;
+}
+
+/* The ref of a delivery (what orca__sq_bind_lease parses back): "RID", or
+ * "RID.DELIVERIES" for a log-role handle, whose lease's deliveries field
+ * the composition overwrites with the store's count. */
+static void format_ref(char ref[64], int64_t rid, int64_t deliveries, bool with_deliveries) {
+  size_t i = put_dec(ref, rid);
+  if (with_deliveries) {
+    ref[i++] = '.';
+    i += put_dec(ref + i, deliveries);
+  }
   ref[i] = '\0';
 }
 
@@ -109,6 +120,7 @@ static int lease_queue(orca__sqlite *s, const char *queue, const orca__fetch_req
                        int64_t lease_us, orca__lease *const *slots, size_t want) {
   order_key keys[ORCA__SQ_CHUNK];
   size_t got = 0, qlen = strlen(queue);
+  bool log_role = s->role == ORCA__SQ_LOG;
   if (qlen >= ORCA_NAME_MAX)
     return ORCA_EINVAL;
   while (got < want) {
@@ -130,8 +142,8 @@ static int lease_queue(orca__sqlite *s, const char *queue, const orca__fetch_req
       keys[k].eta = sqlite3_column_int64(st, 5);
       orca__sq_col_text(st, 1, l->id, sizeof l->id);
       memcpy(l->queue, queue, qlen + 1);
-      format_rid(l->ref, keys[k].rid);
       l->deliveries = (uint32_t)sqlite3_column_int64(st, 2);
+      format_ref(l->ref, keys[k].rid, l->deliveries, log_role);
       l->lease_until_us = now + lease_us;
       orca_buf_reset(&l->payload);
       const void *p = sqlite3_column_blob(st, 3);
@@ -213,9 +225,8 @@ static int fetch_once(orca__sqlite *s, const orca__fetch_req *req, orca__lease *
   return 0;
 }
 
-int orca__sq_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease *const *slots,
-                   size_t max, size_t *got) {
-  orca__sqlite *s = (orca__sqlite *)b;
+int orca__sq_fetch_rows(orca__sqlite *s, const orca__fetch_req *req, orca__lease *const *slots,
+                        size_t max, size_t *got) {
   *got = 0;
   if (!req || (req->nqueues && !req->queues) || (max && !slots))
     return ORCA_EINVAL;
@@ -248,6 +259,16 @@ int orca__sq_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease *co
     if (orca__sq_notify_wait(s, until))
       return 0; /* interrupted */
   }
+}
+
+int orca__sq_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease *const *slots,
+                   size_t max, size_t *got) {
+  return orca__sq_fetch_rows((orca__sqlite *)b, req, slots, max, got);
+}
+
+int orca__sq_log_fetch(orca__log *l, const orca__fetch_req *req, orca__lease *const *slots,
+                       size_t max, size_t *got) {
+  return orca__sq_fetch_rows(orca__sq_of_log(l), req, slots, max, got);
 }
 
 int orca__sq_promote(orca__backend *b, int64_t now_us, size_t max, int64_t *next_due_us) {

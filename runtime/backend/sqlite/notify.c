@@ -99,8 +99,7 @@ int orca__sq_notify_wait(orca__sqlite *s, int64_t until_mono_us) {
   return atomic_exchange(&n->interrupted, 0) ? 1 : 0;
 }
 
-void orca__sq_interrupt(orca__backend *b) {
-  orca__sqlite *s = (orca__sqlite *)b;
+void orca__sq_interrupt(orca__sqlite *s) {
   atomic_store(&s->notify.interrupted, 1);
   if (s->notify.word)
     bump(s->notify.word);

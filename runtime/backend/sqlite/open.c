@@ -117,8 +117,7 @@ static int on_busy(void *ctx, int count) {
   return 1;
 }
 
-static void sq_close(orca__backend *b) {
-  orca__sqlite *s = (orca__sqlite *)b;
+static void sq_free(orca__sqlite *s) {
   if (!s)
     return;
   if (s->db) {
@@ -131,8 +130,10 @@ static void sq_close(orca__backend *b) {
   free(s);
 }
 
-static int sq_open(const char *url, const orca__backend_opts *opts, orca__backend **out,
-                   orca_err *err) {
+/* Open the database of url as a handle in role. Returns 0 and *out, or an
+ * error with err. */
+static int sq_open_role(const char *url, const orca__backend_opts *opts, orca__sq_role role,
+                        orca__sqlite **out, orca_err *err) {
   *out = NULL;
   sq_url u;
   int rc = parse_url(url, &u, err);
@@ -144,8 +145,15 @@ static int sq_open(const char *url, const orca__backend_opts *opts, orca__backen
   orca__sqlite *s = calloc(1, sizeof *s);
   if (!s)
     return orca_err_set(err, ORCA_ENOMEM, "sqlite: out of memory opening '%s'", u.path);
+  s->role = role;
   s->base.ops = &orca__sqlite_ops;
   s->base.clock = opts && opts->clock ? opts->clock : &orca_clock_real;
+  s->base.log = &s->log;
+  s->base.store = &s->store;
+  s->log.ops = &orca__sqlite_log_ops;
+  s->log.clock = s->base.clock;
+  s->store.ops = &orca__sqlite_store_ops;
+  s->store.clock = s->base.clock;
   s->busy_ms =
       opts && opts->op_timeout_us > 0 ? opts->op_timeout_us / 1000 : ORCA__SQ_DEFAULT_BUSY_MS;
   s->path = strdup(u.path);
@@ -158,13 +166,13 @@ static int sq_open(const char *url, const orca__backend_opts *opts, orca__backen
   if (src != SQLITE_OK) {
     rc = orca_err_set(err, ORCA_EIO, "sqlite: cannot open database '%s': %s", u.path,
                       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(src));
-    sq_close(&s->base);
+    sq_free(s);
     return rc;
   }
   sqlite3_extended_result_codes(s->db, 1);
   if (sqlite3_db_readonly(s->db, "main") == 1) {
     rc = orca_err_set(err, ORCA_EIO, "sqlite: database '%s' is not writable (permissions)", u.path);
-    sq_close(&s->base);
+    sq_free(s);
     return rc;
   }
   sqlite3_busy_handler(s->db, on_busy, s);
@@ -183,28 +191,119 @@ static int sq_open(const char *url, const orca__backend_opts *opts, orca__backen
   if (rc == 0)
     rc = orca__sq_notify_open(s, err);
   if (rc) {
-    sq_close(&s->base);
+    sq_free(s);
     return rc;
   }
-  *out = &s->base;
+  *out = s;
   return 0;
 }
 
+static int sq_open(const char *url, const orca__backend_opts *opts, orca__backend **out,
+                   orca_err *err) {
+  orca__sqlite *s;
+  int rc = sq_open_role(url, opts, ORCA__SQ_FUSED, &s, err);
+  *out = rc ? NULL : &s->base;
+  return rc;
+}
+
+static int sq_open_log(const char *url, const orca__backend_opts *opts, orca__log **out,
+                       orca_err *err) {
+  orca__sqlite *s;
+  int rc = sq_open_role(url, opts, ORCA__SQ_LOG, &s, err);
+  *out = rc ? NULL : &s->log;
+  return rc;
+}
+
+static int sq_open_store(const char *url, const orca__backend_opts *opts, orca__store **out,
+                         orca_err *err) {
+  orca__sqlite *s;
+  int rc = sq_open_role(url, opts, ORCA__SQ_STORE, &s, err);
+  *out = rc ? NULL : &s->store;
+  return rc;
+}
+
+static void sq_close(orca__backend *b) {
+  sq_free((orca__sqlite *)b);
+}
+
+static void sq_close_log(orca__log *l) {
+  if (l)
+    sq_free(orca__sq_of_log(l));
+}
+
+static void sq_close_store(orca__store *st) {
+  if (st)
+    sq_free(orca__sq_of_store(st));
+}
+
+static void sq_interrupt(orca__backend *b) {
+  orca__sq_interrupt((orca__sqlite *)b);
+}
+
+static void sq_interrupt_log(orca__log *l) {
+  orca__sq_interrupt(orca__sq_of_log(l));
+}
+
+static void sq_interrupt_store(orca__store *st) {
+  orca__sq_interrupt(orca__sq_of_store(st));
+}
+
+/* The fused backend: the steps that touch both halves run here in one
+ * transaction; the store-only ones go through the store half (same
+ * connection). */
 const orca__backend_ops orca__sqlite_ops = {
     .scheme = "sqlite",
     .open = sq_open,
     .close = sq_close,
-    .interrupt = orca__sq_interrupt,
+    .interrupt = sq_interrupt,
     .enqueue = orca__sq_enqueue,
     .fetch = orca__sq_fetch,
     .complete = orca__sq_complete,
     .extend = orca__sq_extend,
     .promote = orca__sq_promote,
+    .state_get = orca__fwd_state_get,
+    .state_wait = orca__fwd_state_wait,
+    .cancel = orca__fwd_cancel,
+    .dlq_list = orca__fwd_dlq_list,
+    .dlq_requeue = orca__sq_dlq_requeue,
+    .dlq_purge = orca__fwd_dlq_purge,
+    .stats = orca__fwd_stats,
+    .schedule_put = orca__fwd_schedule_put,
+    .schedule_get = orca__fwd_schedule_get,
+    .schedule_list = orca__fwd_schedule_list,
+    .schedule_remove = orca__fwd_schedule_remove,
+    .schedule_pause = orca__fwd_schedule_pause,
+    .schedule_fire = orca__sq_schedule_fire,
+};
+
+const orca__log_ops orca__sqlite_log_ops = {
+    .scheme = "sqlite",
+    .caps = ORCA__LOG_LEASES,
+    .open = sq_open_log,
+    .close = sq_close_log,
+    .interrupt = sq_interrupt_log,
+    .append = orca__sq_append,
+    .fetch = orca__sq_log_fetch,
+    .complete = orca__sq_log_complete,
+    .extend = orca__sq_log_extend,
+};
+
+const orca__store_ops orca__sqlite_store_ops = {
+    .scheme = "sqlite",
+    .open = sq_open_store,
+    .close = sq_close_store,
+    .interrupt = sq_interrupt_store,
+    .admit = orca__sq_admit,
+    .handed = orca__sq_handed,
+    .start = orca__sq_start,
+    .finish = orca__sq_finish,
+    .renew = orca__sq_renew,
+    .due = orca__sq_due,
     .state_get = orca__sq_state_get,
     .state_wait = orca__sq_state_wait,
     .cancel = orca__sq_cancel,
     .dlq_list = orca__sq_dlq_list,
-    .dlq_requeue = orca__sq_dlq_requeue,
+    .dlq_requeue = orca__sq_store_dlq_requeue,
     .dlq_purge = orca__sq_dlq_purge,
     .stats = orca__sq_stats,
     .schedule_put = orca__sq_schedule_put,
@@ -212,5 +311,5 @@ const orca__backend_ops orca__sqlite_ops = {
     .schedule_list = orca__sq_schedule_list,
     .schedule_remove = orca__sq_schedule_remove,
     .schedule_pause = orca__sq_schedule_pause,
-    .schedule_fire = orca__sq_schedule_fire,
+    .schedule_fire = orca__sq_store_schedule_fire,
 };

@@ -9,8 +9,8 @@ static int valid_name(const char *name) {
   return name && *name && strlen(name) < ORCA_NAME_MAX;
 }
 
-int orca__sq_schedule_put(orca__backend *b, const orca__schedule_rec *rec, bool if_absent) {
-  orca__sqlite *s = (orca__sqlite *)b;
+int orca__sq_schedule_put(orca__store *st_, const orca__schedule_rec *rec, bool if_absent) {
+  orca__sqlite *s = orca__sq_of_store(st_);
   if (!rec || !valid_name(rec->name))
     return ORCA_EINVAL;
   sqlite3_stmt *st = orca__sq_stmt_get(s, if_absent ? SQ_SCHED_PUT_IF_ABSENT : SQ_SCHED_PUT);
@@ -39,8 +39,8 @@ static int fill_rec(sqlite3_stmt *st, orca__schedule_rec *rec) {
   return len > 0 ? orca_buf_append(&rec->spec, p, (size_t)len) : 0;
 }
 
-int orca__sq_schedule_get(orca__backend *b, const char *name, orca__schedule_rec *rec) {
-  orca__sqlite *s = (orca__sqlite *)b;
+int orca__sq_schedule_get(orca__store *st_, const char *name, orca__schedule_rec *rec) {
+  orca__sqlite *s = orca__sq_of_store(st_);
   if (!name || !rec)
     return ORCA_EINVAL;
   sqlite3_stmt *st = orca__sq_stmt_get(s, SQ_SCHED_GET);
@@ -55,8 +55,8 @@ int orca__sq_schedule_get(orca__backend *b, const char *name, orca__schedule_rec
   return out;
 }
 
-int orca__sq_schedule_list(orca__backend *b, orca__schedule_cb cb, void *ud) {
-  orca__sqlite *s = (orca__sqlite *)b;
+int orca__sq_schedule_list(orca__store *st_, orca__schedule_cb cb, void *ud) {
+  orca__sqlite *s = orca__sq_of_store(st_);
   if (!cb)
     return ORCA_EINVAL;
   sqlite3_stmt *st = orca__sq_stmt_get(s, SQ_SCHED_LIST);
@@ -82,8 +82,8 @@ static int sched_change(orca__sqlite *s, sqlite3_stmt *st) {
   return sqlite3_changes(s->db) ? 0 : ORCA_ENOTFOUND;
 }
 
-int orca__sq_schedule_remove(orca__backend *b, const char *name) {
-  orca__sqlite *s = (orca__sqlite *)b;
+int orca__sq_schedule_remove(orca__store *st_, const char *name) {
+  orca__sqlite *s = orca__sq_of_store(st_);
   if (!name)
     return ORCA_EINVAL;
   sqlite3_stmt *st = orca__sq_stmt_get(s, SQ_SCHED_REMOVE);
@@ -93,8 +93,8 @@ int orca__sq_schedule_remove(orca__backend *b, const char *name) {
   return sched_change(s, st);
 }
 
-int orca__sq_schedule_pause(orca__backend *b, const char *name, bool paused) {
-  orca__sqlite *s = (orca__sqlite *)b;
+int orca__sq_schedule_pause(orca__store *st_, const char *name, bool paused) {
+  orca__sqlite *s = orca__sq_of_store(st_);
   if (!name)
     return ORCA_EINVAL;
   sqlite3_stmt *st = orca__sq_stmt_get(s, SQ_SCHED_PAUSE);
@@ -119,9 +119,10 @@ int orca__sq_schedule_peek(orca__sqlite *s, const char *name, int64_t *next_fire
   return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ORCA_ENOTFOUND : orca__sq_map(rc);
 }
 
-int orca__sq_schedule_fire(orca__backend *b, const char *name, int64_t expected_us, int64_t next_us,
-                           const orca__job *jobs, size_t njobs) {
-  orca__sqlite *s = (orca__sqlite *)b;
+/* The fire step for either role: the compare-and-set and the fire's jobs
+ * (res[i] per job when res is not NULL) in one transaction. */
+static int fire(orca__sqlite *s, const char *name, int64_t expected_us, int64_t next_us,
+                const orca__job *jobs, size_t njobs, orca__enqueue_result *res) {
   if (!name || (njobs && !jobs))
     return ORCA_EINVAL;
   int64_t now = orca__sq_now(s);
@@ -151,12 +152,16 @@ int orca__sq_schedule_fire(orca__backend *b, const char *name, int64_t expected_
     /* Distinguish "someone else fired it (or paused it)" from "no such
      * schedule". A paused schedule never fires, closing the pause/fire race. */
     orca__schedule_rec rec = {.spec = ORCA_BUF_INIT};
-    rc = orca__sq_schedule_get(b, name, &rec) == 0 ? ORCA_ECONFLICT : ORCA_ENOTFOUND;
+    rc = orca__sq_schedule_get(&s->store, name, &rec) == 0 ? ORCA_ECONFLICT : ORCA_ENOTFOUND;
     orca_buf_free(&rec.spec);
   }
   for (size_t i = 0; rc == 0 && i < njobs; i++) {
     char existing[ORCA_ID_MAX];
     rc = orca__sq_insert_job(s, &jobs[i], now, existing);
+    if (res) {
+      res[i].status = rc;
+      memcpy(res[i].existing_id, existing, sizeof existing);
+    }
     if (rc == ORCA_EDUPLICATE) /* this fire's job is already there */
       rc = 0;
   }
@@ -169,4 +174,15 @@ int orca__sq_schedule_fire(orca__backend *b, const char *name, int64_t expected_
   if (njobs)
     orca__sq_notify_signal(s);
   return 0;
+}
+
+int orca__sq_schedule_fire(orca__backend *b, const char *name, int64_t expected_us, int64_t next_us,
+                           const orca__job *jobs, size_t njobs) {
+  return fire((orca__sqlite *)b, name, expected_us, next_us, jobs, njobs, NULL);
+}
+
+int orca__sq_store_schedule_fire(orca__store *st, const char *name, int64_t expected_us,
+                                 int64_t next_us, const orca__job *jobs, size_t njobs,
+                                 orca__enqueue_result *res) {
+  return fire(orca__sq_of_store(st), name, expected_us, next_us, jobs, njobs, res);
 }

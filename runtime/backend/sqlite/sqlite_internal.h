@@ -2,14 +2,20 @@
  * the prepared-statement cache, transaction helpers and the notifier.
  *
  * One handle = one sqlite3 connection used by one thread at a time (the
- * backend contract). Statements are prepared on first use and kept for the
- * life of the handle, so the hot paths (enqueue, fetch, complete) never
- * re-parse SQL. docs/sqlite.md describes the schema and the wake-up scheme. */
+ * backend contract), opened in one of three roles: fused (log and store in
+ * one: the tasks table is both, and every step is one transaction), log
+ * (log.h: the tasks table holds ready and leased entries only; a completed
+ * entry is deleted) or store (store.h: the tasks table holds the records;
+ * a ready row means "in the log", see ORCA__Q_HANDOFF). Statements are
+ * prepared on first use and kept for the life of the handle, so the hot
+ * paths (enqueue, fetch, complete) never re-parse SQL. docs/sqlite.md
+ * describes the schema and the wake-up scheme. */
 #ifndef ORCA__SQLITE_INTERNAL_H
 #define ORCA__SQLITE_INTERNAL_H
 
 #include <sqlite3.h>
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include "backend/backend.h"
 
@@ -22,7 +28,11 @@ enum {
   ORCA__Q_DEFERRED = 2, /* waiting for eta (scheduled, or failed awaiting retry) */
   ORCA__Q_LEASED = 3,   /* running under lease_owner until lease_until */
   ORCA__Q_DEAD = 4,     /* in the dead-letter queue until requeued or purged */
+  ORCA__Q_HANDOFF = 5,  /* store role: admitted, on its way to the log until `due` */
 };
+
+/* What a handle is (see the head). */
+typedef enum orca__sq_role { ORCA__SQ_FUSED, ORCA__SQ_LOG, ORCA__SQ_STORE } orca__sq_role;
 
 /* The cached statements; SQL text in stmt.c, same order. */
 typedef enum orca__sq_stmt {
@@ -67,6 +77,21 @@ typedef enum orca__sq_stmt {
   SQ_SCHED_REMOVE,
   SQ_SCHED_PAUSE,
   SQ_SCHED_FIRE,
+  /* store role: a separate log holds the queue (store.c) */
+  SQ_S_HANDED,
+  SQ_S_START,
+  SQ_S_START_CANCELLED,
+  SQ_S_ACK,
+  SQ_S_ACK_DELETE,
+  SQ_S_RETRY,
+  SQ_S_DEAD,
+  SQ_S_RELEASE,
+  SQ_S_EXTEND,
+  SQ_S_REAP,
+  SQ_S_TAKE_DUE,
+  SQ_S_NEXT_DUE,
+  /* log role (log.c) */
+  SQ_L_APPEND,
   SQ__COUNT
 } orca__sq_stmt;
 
@@ -78,7 +103,10 @@ typedef struct orca__sq_notify {
 } orca__sq_notify;
 
 typedef struct orca__sqlite {
-  orca__backend base; /* first: the core reads ops and clock */
+  orca__backend base; /* first: the fused handle (base.log, base.store point below) */
+  orca__store store;  /* the store half (store role, or fused) */
+  orca__log log;      /* the log half (log role, or fused) */
+  orca__sq_role role;
   sqlite3 *db;
   char *path; /* database file, owned */
   sqlite3_stmt *stmts[SQ__COUNT];
@@ -89,6 +117,14 @@ typedef struct orca__sqlite {
 /* Current time of the handle's clock (µs). */
 static inline int64_t orca__sq_now(orca__sqlite *s) {
   return orca_clock_now(s->base.clock);
+}
+
+/* The handle behind a half's header. */
+static inline orca__sqlite *orca__sq_of_store(orca__store *st) {
+  return (orca__sqlite *)((char *)st - offsetof(orca__sqlite, store));
+}
+static inline orca__sqlite *orca__sq_of_log(orca__log *l) {
+  return (orca__sqlite *)((char *)l - offsetof(orca__sqlite, log));
 }
 
 /* Return the cached statement k, preparing it on first use, reset and with
@@ -116,11 +152,17 @@ void orca__sq_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n);
 /* Copy column i as text into dst[cap] (truncated, "" for NULL). */
 void orca__sq_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap);
 
-/* Insert one job inside an open transaction (enqueue, schedule fire,
- * requeue paths). Returns 0, ORCA_EDUPLICATE with existing[] filled (the id
- * or the holder of the unique key), or another ORCA_E*. */
+/* Insert one job inside an open transaction (enqueue, admit, schedule
+ * fire). A ready job is inserted ready (fused role) or handing until now +
+ * ORCA__HANDOFF_US (store role). Returns 0, ORCA_EDUPLICATE with existing[]
+ * filled (the id or the holder of the unique key), or another ORCA_E*. */
 int orca__sq_insert_job(orca__sqlite *s, const orca__job *j, int64_t now,
                         char existing[ORCA_ID_MAX]);
+
+/* Insert n jobs in one transaction (enqueue, admit): res[i] per job.
+ * Returns 0 or the error that rolled the batch back. */
+int orca__sq_insert_batch(orca__sqlite *s, const orca__job *jobs, size_t n,
+                          orca__enqueue_result *res);
 
 /* Inside a transaction: make due deferred tasks ready and reclaim expired
  * leases. Returns the number of rows changed or ORCA_E*. */
@@ -159,9 +201,22 @@ void orca__sq_notify_close(orca__sqlite *s);
 void orca__sq_notify_signal(orca__sqlite *s);
 void orca__sq_notify_drain(orca__sqlite *s);
 int orca__sq_notify_wait(orca__sqlite *s, int64_t until_mono_us);
-void orca__sq_interrupt(orca__backend *b);
+void orca__sq_interrupt(orca__sqlite *s);
 
-/* Ops implemented across the files (wired into orca__sqlite_ops in open.c). */
+/* Bind the lease match (?1..?4: rid, id, worker, deliveries) of delivery l
+ * for worker. The ref is "RID" (fused) or "RID.DELIVERIES" (log role: the
+ * lease's deliveries field is the store's). Returns 0, or 1 when the ref is
+ * not one of ours (skip the completion). */
+int orca__sq_bind_lease(sqlite3_stmt *st, const orca__lease *l, const char *worker);
+
+/* Fetch as the fused backend or the log (fetch.c); the log role leases
+ * with "RID.DELIVERIES" refs. */
+int orca__sq_fetch_rows(orca__sqlite *s, const orca__fetch_req *req, orca__lease *const *slots,
+                        size_t max, size_t *got);
+
+/* Ops implemented across the files (wired into the tables in open.c). The
+ * fused table's steps take the fused handle; the store's and the log's take
+ * their half. */
 int orca__sq_enqueue(orca__backend *b, const orca__job *jobs, size_t n, orca__enqueue_result *res);
 int orca__sq_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease *const *slots,
                    size_t max, size_t *got);
@@ -169,21 +224,44 @@ int orca__sq_complete(orca__backend *b, const orca__completion *c, size_t n);
 int orca__sq_extend(orca__backend *b, orca__lease *const *leases, size_t n, const char *worker,
                     int64_t lease_us, int *status);
 int orca__sq_promote(orca__backend *b, int64_t now_us, size_t max, int64_t *next_due_us);
-int orca__sq_state_get(orca__backend *b, const char *id, orca_task_info *info);
-int orca__sq_state_wait(orca__backend *b, const char *id, int64_t timeout_us, orca_task_info *info);
-int orca__sq_cancel(orca__backend *b, const char *id);
-int orca__sq_dlq_list(orca__backend *b, const char *queue, size_t offset, size_t limit,
+int orca__sq_state_get(orca__store *st, const char *id, orca_task_info *info);
+int orca__sq_state_wait(orca__store *st, const char *id, int64_t timeout_us, orca_task_info *info);
+int orca__sq_cancel(orca__store *st, const char *id);
+int orca__sq_dlq_list(orca__store *st, const char *queue, size_t offset, size_t limit,
                       orca__info_cb cb, void *ud);
 int orca__sq_dlq_requeue(orca__backend *b, const char *queue, const char *id, size_t *count);
-int orca__sq_dlq_purge(orca__backend *b, const char *queue, const char *id, size_t *count);
-int orca__sq_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_t *n);
-int orca__sq_schedule_put(orca__backend *b, const orca__schedule_rec *rec, bool if_absent);
-int orca__sq_schedule_get(orca__backend *b, const char *name, orca__schedule_rec *rec);
-int orca__sq_schedule_list(orca__backend *b, orca__schedule_cb cb, void *ud);
-int orca__sq_schedule_remove(orca__backend *b, const char *name);
-int orca__sq_schedule_pause(orca__backend *b, const char *name, bool paused);
+int orca__sq_dlq_purge(orca__store *st, const char *queue, const char *id, size_t *count);
+int orca__sq_stats(orca__store *st, orca_queue_stats *out, size_t max, size_t *n);
+int orca__sq_schedule_put(orca__store *st, const orca__schedule_rec *rec, bool if_absent);
+int orca__sq_schedule_get(orca__store *st, const char *name, orca__schedule_rec *rec);
+int orca__sq_schedule_list(orca__store *st, orca__schedule_cb cb, void *ud);
+int orca__sq_schedule_remove(orca__store *st, const char *name);
+int orca__sq_schedule_pause(orca__store *st, const char *name, bool paused);
 int orca__sq_schedule_fire(orca__backend *b, const char *name, int64_t expected_us, int64_t next_us,
                            const orca__job *jobs, size_t njobs);
+int orca__sq_store_schedule_fire(orca__store *st, const char *name, int64_t expected_us,
+                                 int64_t next_us, const orca__job *jobs, size_t njobs,
+                                 orca__enqueue_result *res);
+
+/* The store half beside a separate log (store.c, complete.c). */
+int orca__sq_admit(orca__store *st, const orca__job *jobs, size_t n, orca__enqueue_result *res);
+int orca__sq_handed(orca__store *st, const orca__job *jobs, size_t n);
+int orca__sq_start(orca__store *st, orca__lease *const *leases, size_t n, const char *worker,
+                   int64_t lease_us, bool takeover, int *status);
+int orca__sq_finish(orca__store *st, const orca__completion *c, size_t n);
+int orca__sq_renew(orca__store *st, orca__lease *const *leases, size_t n, const char *worker,
+                   int64_t lease_us, int *status);
+int orca__sq_due(orca__store *st, int64_t now_us, size_t max, bool reclaim, orca__job_cb cb,
+                 void *ud, int64_t *next_due_us);
+int orca__sq_store_dlq_requeue(orca__store *st, const char *queue, const char *id, size_t *count);
+
+/* The log half (log.c, complete.c). */
+int orca__sq_append(orca__log *l, const orca__job *jobs, size_t n);
+int orca__sq_log_fetch(orca__log *l, const orca__fetch_req *req, orca__lease *const *slots,
+                       size_t max, size_t *got);
+int orca__sq_log_complete(orca__log *l, const orca__completion *c, size_t n);
+int orca__sq_log_extend(orca__log *l, orca__lease *const *leases, size_t n, const char *worker,
+                        int64_t lease_us, int *status);
 
 /* Create or check the schema (schema.c). Returns 0 or ORCA_EIO with err. */
 int orca__sq_schema_init(orca__sqlite *s, orca_err *err);

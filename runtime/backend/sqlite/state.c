@@ -36,8 +36,8 @@ int orca__sq_fill_info(sqlite3_stmt *st, orca_task_info *info) {
   return 0;
 }
 
-int orca__sq_state_get(orca__backend *b, const char *id, orca_task_info *info) {
-  orca__sqlite *s = (orca__sqlite *)b;
+int orca__sq_state_get(orca__store *st_, const char *id, orca_task_info *info) {
+  orca__sqlite *s = orca__sq_of_store(st_);
   if (!id || !info)
     return ORCA_EINVAL;
   sqlite3_stmt *st = orca__sq_stmt_get(s, SQ_STATE_GET);
@@ -60,9 +60,8 @@ int orca__sq_state_get(orca__backend *b, const char *id, orca_task_info *info) {
   return rc;
 }
 
-int orca__sq_state_wait(orca__backend *b, const char *id, int64_t timeout_us,
-                        orca_task_info *info) {
-  orca__sqlite *s = (orca__sqlite *)b;
+int orca__sq_state_wait(orca__store *st, const char *id, int64_t timeout_us, orca_task_info *info) {
+  orca__sqlite *s = orca__sq_of_store(st);
   if (!id || !info)
     return ORCA_EINVAL;
   int64_t deadline = orca_monotonic_us() + (timeout_us > 0 ? timeout_us : 0);
@@ -71,7 +70,7 @@ int orca__sq_state_wait(orca__backend *b, const char *id, int64_t timeout_us,
     orca__sq_notify_drain(s);
     info->result.len = rlen; /* each read appends afresh */
     info->args.len = alen;
-    int rc = orca__sq_state_get(b, id, info);
+    int rc = orca__sq_state_get(st, id, info);
     if (rc)
       return rc;
     if (orca_state_is_final(info->state))
@@ -83,8 +82,8 @@ int orca__sq_state_wait(orca__backend *b, const char *id, int64_t timeout_us,
   }
 }
 
-int orca__sq_cancel(orca__backend *b, const char *id) {
-  orca__sqlite *s = (orca__sqlite *)b;
+int orca__sq_cancel(orca__store *st_, const char *id) {
+  orca__sqlite *s = orca__sq_of_store(st_);
   if (!id)
     return ORCA_EINVAL;
   int64_t now = orca__sq_now(s);
@@ -113,7 +112,7 @@ int orca__sq_cancel(orca__backend *b, const char *id) {
   int result = 0, signal = 0;
   if (gone) {
     result = ORCA_ENOTFOUND;
-  } else if (q == ORCA__Q_READY || q == ORCA__Q_DEFERRED) {
+  } else if (q == ORCA__Q_READY || q == ORCA__Q_DEFERRED || q == ORCA__Q_HANDOFF) {
     st = orca__sq_stmt_get(s, SQ_CANCEL_QUEUED);
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now);

@@ -35,8 +35,8 @@ static double rate(int64_t now, int64_t win_start, int64_t win_done, int64_t pre
   return 0.0;
 }
 
-int orca__sq_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_t *n) {
-  orca__sqlite *s = (orca__sqlite *)b;
+int orca__sq_stats(orca__store *st_, orca_queue_stats *out, size_t max, size_t *n) {
+  orca__sqlite *s = orca__sq_of_store(st_);
   if (!n || (max && !out))
     return ORCA_EINVAL;
   *n = 0;
@@ -53,6 +53,7 @@ int orca__sq_stats(orca__backend *b, orca_queue_stats *out, size_t max, size_t *
     uint64_t c = (uint64_t)sqlite3_column_int64(st, 2);
     switch (sqlite3_column_int(st, 1)) {
     case ORCA__Q_READY:
+    case ORCA__Q_HANDOFF:
       e->pending += c;
       break;
     case ORCA__Q_DEFERRED:
