@@ -76,6 +76,9 @@ typedef struct orca__log_ops orca__log_ops;
 struct orca__log {
   const orca__log_ops *ops;
   const orca_clock *clock; /* never NULL after open */
+  /* A log without ORCA__LOG_ORDERED: a worker refuses to serve tasks with
+   * @priority unless this is set (the URL's priorities=ignore for Kafka). */
+  bool priorities_ignored;
 };
 
 /* The log hands back deliveries whose lease ran out (see the head). */

@@ -166,7 +166,8 @@ static void prefix_commit(void **st) {
   orca__kafka_consumer_close(&c2);
 }
 
-/* In-flight full pauses the assignment; an end below capacity resumes. */
+/* In-flight full, noticed while the worker is busy (serve, on a renewal),
+ * pauses the assignment; the next fetch resumes it. */
 static void pause_when_full(void **st) {
   fx *f = *st;
   assert_int_equal(produce(f, "p", 0, 10), 0);
@@ -174,17 +175,22 @@ static void pause_when_full(void **st) {
   open_consumer(f, &c);
   assert_int_equal(fetch_until(&c, f->slots, 3), 3);
   assert_int_equal(c.capacity, 3);
+  assert_false(c.paused);
+  orca__kafka_consumer_serve(&c);
   assert_true(c.paused);
   rd_kafka_topic_partition_list_t *l = NULL;
   assert_int_equal(rd_kafka_assignment(c.rk, &l), 0);
   assert_true(l->cnt > 0);
   rd_kafka_topic_partition_list_destroy(l);
+  orca__kafka_consumer_serve(&c); /* still full: stays paused, takes no message */
+  assert_true(c.paused);
+  assert_null(c.stash);
   assert_int_equal(orca__kafka_consumer_end(&c, f->slots[1]), 0);
   assert_int_equal(orca__kafka_consumer_commit(&c, false), 0);
-  assert_false(c.paused);
   /* the rest comes after the resume */
   size_t rest = fetch_until(&c, f->slots + 3, 7);
   assert_int_equal(rest, 7);
+  assert_false(c.paused);
   orca__kafka_consumer_close(&c);
 }
 

@@ -1,7 +1,8 @@
 /* kafka_consumer.c — the consumer group of a worker pool. Deliveries are
  * tracked per partition (kafka_tracker.c); offsets are committed only over
  * the contiguous prefix of ended deliveries; every assigned partition is
- * paused while the deliveries in flight fill the worker's slots; a revoke
+ * paused while the deliveries in flight fill the worker's slots (noticed on
+ * a renewal, resumed by the next fetch); a revoke
  * commits what ended and forgets the rest, so none of its deliveries is
  * started afterwards (held() says lost) and the next owner reads them
  * again. Rebalance callbacks run inside rd_kafka_consumer_poll, on the
@@ -226,7 +227,7 @@ int orca__kafka_consumer_fetch(orca__kafka_consumer *c, orca__lease *const *slot
                                int wait_ms, size_t *got, orca_err *err) {
   *got = 0;
   c->capacity = c->tracker.inflight + max;
-  if (c->paused && c->tracker.inflight < c->capacity)
+  if (c->paused && max > 0)
     set_paused(c, false);
   size_t k = 0;
   int rc = 0;
@@ -255,8 +256,6 @@ int orca__kafka_consumer_fetch(orca__kafka_consumer *c, orca__lease *const *slot
       k++;
   }
   *got = k;
-  if (!c->paused && c->tracker.inflight >= c->capacity)
-    set_paused(c, true);
   return rc;
 }
 
@@ -272,13 +271,17 @@ int orca__kafka_consumer_end(orca__kafka_consumer *c, const orca__lease *lease) 
 }
 
 int orca__kafka_consumer_commit(orca__kafka_consumer *c, bool sync) {
-  int rc = commit_list(c, dirty_list(c, NULL), sync);
-  if (c->paused && c->tracker.inflight < c->capacity)
-    set_paused(c, false);
-  return rc;
+  return commit_list(c, dirty_list(c, NULL), sync);
 }
 
 void orca__kafka_consumer_serve(orca__kafka_consumer *c) {
+  /* Busy since the last fetch with every slot taken: pause, so librdkafka
+   * stops fetching ahead what the worker cannot take (and a rebalance finds
+   * nothing buffered here). The next fetch resumes. Pausing at every full
+   * fetch instead would drop the fetched-ahead messages each time and cost
+   * a broker round trip per batch. */
+  if (!c->paused && c->capacity > 0 && c->tracker.inflight >= c->capacity)
+    set_paused(c, true);
   if (c->stash)
     return;
   /* Serve rebalance callbacks (and the group's liveness) while the worker

@@ -45,15 +45,17 @@ typedef struct orca__kafka_cfg {
   int32_t partitions;                  /* of the topics this backend creates */
   int32_t replication;                 /* of the topics this backend creates, -1 = broker default */
   int32_t min_insync;                  /* their min.insync.replicas, 0 = broker default */
-  char *conf_file;                     /* conf=FILE, NULL when not given */
-  orca__kafka_prop *props;             /* librdkafka properties: the file's first, then the URL's */
+  bool priorities_ignored; /* priorities=ignore (the worker refuses @priority otherwise) */
+  char *conf_file;         /* conf=FILE, NULL when not given */
+  orca__kafka_prop *props; /* librdkafka properties: the file's first, then the URL's */
   size_t nprops, cap;
 } orca__kafka_cfg;
 
 /* Parse "kafka://BROKER[,BROKER...][?KEY=VALUE&...]" into cfg (zeroed
  * first; free it with orca__kafka_cfg_free in every case). Our keys:
  * group=, prefix= (of topic names, default "orca."), partitions=, replication=,
- * min.insync.replicas= (the last three for topics this backend creates), conf=FILE (a
+ * min.insync.replicas= (the last three for topics this backend creates),
+ * priorities=refuse|ignore (what a worker does with @priority tasks), conf=FILE (a
  * librdkafka properties file, see orca__kafka_cfg_load_file; the environment's ORCA_KAFKA_CONF
  * names one too, read first); store= is the registry's and is skipped.
  * Every other KEY=VALUE is a librdkafka property, applied after the file's.
@@ -235,8 +237,8 @@ int orca__kafka_consumer_subscribe(orca__kafka_consumer *c, const char *const *q
 
 /* Deliver up to max messages into slots (id = key, queue from the topic,
  * ref, deliveries 1, lease_until_us INT64_MAX, payload = value), waiting up
- * to wait_ms for the first. capacity = in-flight + max is remembered for
- * pausing. Returns 0 with *got, or an error. */
+ * to wait_ms for the first. Resumes paused partitions; capacity = in-flight
+ * + max is remembered for serve. Returns 0 with *got, or an error. */
 int orca__kafka_consumer_fetch(orca__kafka_consumer *c, orca__lease *const *slots, size_t max,
                                int wait_ms, size_t *got, orca_err *err);
 
@@ -244,12 +246,13 @@ int orca__kafka_consumer_fetch(orca__kafka_consumer *c, orca__lease *const *slot
 int orca__kafka_consumer_end(orca__kafka_consumer *c, const orca__lease *lease);
 
 /* Commit every partition whose commit point moved (asynchronously unless
- * sync), and resume paused partitions when in-flight fell below capacity.
- * Returns 0 or an error of a synchronous commit. */
+ * sync). Returns 0 or an error of a synchronous commit. */
 int orca__kafka_consumer_commit(orca__kafka_consumer *c, bool sync);
 
 /* Serve rebalance callbacks and keep the group membership alive while no
- * fetch happens (a poll; a message it returns is kept for the next fetch). */
+ * fetch happens (a poll; a message it returns is kept for the next fetch).
+ * When the deliveries in flight fill the capacity the last fetch saw, every
+ * assigned partition is paused first. */
 void orca__kafka_consumer_serve(orca__kafka_consumer *c);
 
 /* 0 when lease is still held, ORCA_ELOST when its partition was revoked

@@ -53,6 +53,7 @@ static int kl_open(const char *url, const orca__backend_opts *opts, orca__log **
   if (k->op_timeout_ms < 1)
     k->op_timeout_ms = 1;
   int rc = orca__kafka_cfg_parse(url, &k->cfg, err);
+  k->base.priorities_ignored = k->cfg.priorities_ignored;
   if (!rc)
     rc = orca__kafka_producer_open(&k->producer, &k->cfg, k->op_timeout_ms, err);
   if (!rc)

@@ -207,6 +207,13 @@ static int query_pair(orca__kafka_cfg *cfg, const char *url_shown, const char *s
                         "kafka URL '%s': min.insync.replicas must be a number from 1 to 32767, got "
                         "'%s'",
                         url_shown, val);
+  } else if (strcmp(key, "priorities") == 0) {
+    if (strcmp(val, "ignore") && strcmp(val, "refuse"))
+      rc = orca_err_set(err, ORCA_EURL,
+                        "kafka URL '%s': priorities must be refuse or ignore, got '%s'", url_shown,
+                        val);
+    else
+      cfg->priorities_ignored = strcmp(val, "ignore") == 0;
   } else if (strcmp(key, "conf") == 0) {
     free(cfg->conf_file);
     cfg->conf_file = val;
@@ -305,6 +312,7 @@ int orca__kafka_cfg_parse(const char *url, orca__kafka_cfg *cfg, orca_err *err) 
   cfg->partitions = urlcfg.partitions;
   cfg->replication = urlcfg.replication;
   cfg->min_insync = urlcfg.min_insync;
+  cfg->priorities_ignored = urlcfg.priorities_ignored;
   cfg->conf_file = urlcfg.conf_file;
   urlcfg.conf_file = NULL;
   orca__kafka_cfg_free(&urlcfg);
