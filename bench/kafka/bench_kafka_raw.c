@@ -110,7 +110,7 @@ static void *produce_all(void *arg) {
         rd_kafka_poll(rk, 10);
     }
     while (atomic_load(&dr_pending) > 0) /* the batch's acknowledgement */
-      rd_kafka_flush(rk, 1000);
+      rd_kafka_flush(rk, 100);
   }
   r->t1 = mono_ns();
   r->failed = atomic_load(&dr_failed);

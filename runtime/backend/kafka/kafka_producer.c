@@ -3,8 +3,15 @@
  * an error (with acks=all: written to every in-sync replica). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend/kafka/kafka_internal.h"
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Delivery report: runs inside rd_kafka_flush/poll on the appending thread. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
@@ -114,16 +121,15 @@ int orca__kafka_produce(orca__kafka_producer *p, const orca__kafka_msg *msgs, si
       rd_kafka_poll(p->rk, 10); /* the local queue is full: let reports drain it */
     }
   }
-  /* One flush for the batch; every report arrives by message.timeout.ms. */
-  while (p->pending > 0) {
-    rd_kafka_resp_err_t e = rd_kafka_flush(p->rk, (int)p->op_timeout_ms + 1000);
-    if (e == RD_KAFKA_RESP_ERR__TIMED_OUT && p->pending > 0) {
-      if (!rc)
-        rc = orca_err_set(err, ORCA_ETIMEDOUT, "kafka: %zu message(s) not acknowledged in time",
-                          p->pending);
-      break;
-    }
-  }
+  /* One flush for the batch (it sends at once, linger.ms ignored, and
+   * serves the delivery reports as they come); every report arrives by
+   * message.timeout.ms. */
+  int64_t until = mono_ms() + p->op_timeout_ms + 1000;
+  while (p->pending > 0 && mono_ms() < until)
+    rd_kafka_flush(p->rk, 100);
+  if (p->pending > 0 && !rc)
+    rc = orca_err_set(err, ORCA_ETIMEDOUT, "kafka: %zu message(s) not acknowledged in time",
+                      p->pending);
   if (!rc && p->first_err)
     rc = orca_err_set(err, orca__kafka_errno(p->first_err),
                       "kafka: append not acknowledged by the brokers: %s",
