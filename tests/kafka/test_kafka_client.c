@@ -74,7 +74,8 @@ static int produce(fx *f, const char *prefix, int from, int n) {
   orca__kafka_msg m[MAXN];
   for (int i = 0; i < n; i++) {
     snprintf(ids[i], sizeof ids[i], "%s%03d", prefix, from + i);
-    snprintf(vals[i], sizeof vals[i], "v%s", ids[i]);
+    vals[i][0] = 'v';
+    memcpy(vals[i] + 1, ids[i], strlen(ids[i]) + 1);
     m[i] = (orca__kafka_msg){"q", ids[i], vals[i], strlen(vals[i])};
   }
   orca_err err = {0};

@@ -62,7 +62,7 @@ void rt_env_init(rt_env *e) {
       rt_kafka_owner = getpid();
       atexit(rt_kafka_stop);
     }
-    char group[32], store[160], extra[200];
+    char group[32], store[300], extra[400];
     snprintf(group, sizeof group, "rt%d", ++rt_kafka_envs);
     if (!strcmp(be, "kafka-redis")) {
       if (!rt_redis_owner) {
@@ -73,15 +73,18 @@ void rt_env_init(rt_env *e) {
       assert_true(rt_redis_db < 15);
       snprintf(store, sizeof store, "%s", orca_test_redis_url(&rt_redis, ++rt_redis_db));
     } else {
-      snprintf(store, sizeof store, "sqlite:%s/store.db", e->dir);
+      int k = snprintf(store, sizeof store, "sqlite:%s/store.db", e->dir);
+      assert_true(k > 0 && (size_t)k < sizeof store);
     }
     /* a short session: a killed worker's partitions move within seconds */
-    snprintf(extra, sizeof extra, "session.timeout.ms=6000&heartbeat.interval.ms=500&store=%s",
-             store);
+    int k = snprintf(extra, sizeof extra,
+                     "session.timeout.ms=6000&heartbeat.interval.ms=500&store=%s", store);
+    assert_true(k > 0 && (size_t)k < sizeof extra);
     char prefix[sizeof rt_kafka.prefix];
     memcpy(prefix, rt_kafka.prefix, sizeof prefix);
     snprintf(rt_kafka.prefix, sizeof rt_kafka.prefix, "%.30se%d.", prefix, rt_kafka_envs);
-    snprintf(e->url, sizeof e->url, "%s", orca_test_kafka_url(&rt_kafka, group, extra));
+    k = snprintf(e->url, sizeof e->url, "%s", orca_test_kafka_url(&rt_kafka, group, extra));
+    assert_true(k > 0 && (size_t)k < sizeof e->url);
     memcpy(rt_kafka.prefix, prefix, sizeof prefix);
     return;
   }
