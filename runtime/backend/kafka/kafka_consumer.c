@@ -259,13 +259,22 @@ int orca__kafka_consumer_fetch(orca__kafka_consumer *c, orca__lease *const *slot
   return rc;
 }
 
+/* The tracker's key of a delivery: its topic and its ref's partition,
+ * offset and generation. Returns 0 or ORCA_ELOST (not a delivery of ours). */
+static int delivery_of(const orca__kafka_consumer *c, const orca__lease *lease, char *topic,
+                       int32_t *partition, int64_t *offset, uint32_t *gen) {
+  if (orca__kafka_ref_parse(lease->ref, partition, offset, gen) ||
+      orca__kafka_topic_name(c->cfg, lease->queue, topic))
+    return ORCA_ELOST;
+  return 0;
+}
+
 int orca__kafka_consumer_end(orca__kafka_consumer *c, const orca__lease *lease) {
   int32_t partition;
   int64_t offset;
   uint32_t gen;
   char topic[ORCA__KAFKA_TOPIC_MAX];
-  if (orca__kafka_ref_parse(lease->ref, &partition, &offset, &gen) ||
-      orca__kafka_topic_name(c->cfg, lease->queue, topic))
+  if (delivery_of(c, lease, topic, &partition, &offset, &gen))
     return ORCA_ELOST;
   return orca__kafka_tracker_end(&c->tracker, topic, partition, offset, gen);
 }
@@ -298,8 +307,7 @@ int orca__kafka_consumer_held(orca__kafka_consumer *c, const orca__lease *lease)
   int64_t offset;
   uint32_t gen;
   char topic[ORCA__KAFKA_TOPIC_MAX];
-  if (orca__kafka_ref_parse(lease->ref, &partition, &offset, &gen) ||
-      orca__kafka_topic_name(c->cfg, lease->queue, topic))
+  if (delivery_of(c, lease, topic, &partition, &offset, &gen))
     return ORCA_ELOST;
   return orca__kafka_tracker_held(&c->tracker, topic, partition, offset, gen);
 }
