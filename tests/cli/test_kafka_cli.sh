@@ -55,5 +55,14 @@ echo "$out" | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["sta
 [ $? -ne 0 ] && grep -q "kafka property 'sasl.pasword' (from the URL): no such librdkafka property" out &&
   ! grep -q S3cr3t out && ok "unknown property" || bad "unknown property: $(cat out)"
 
+# --kafka-conf FILE: librdkafka properties from a file, errors at FILE:LINE.
+printf '# test\nsasl.pasword=S3cr3t\n' >"$dir/k.properties"
+"$orca" stats --kafka-conf "$dir/k.properties" >out 2>&1
+[ $? -ne 0 ] && grep -q "kafka property 'sasl.pasword' (from $dir/k.properties:2)" out &&
+  ! grep -q S3cr3t out && ok "orca --kafka-conf" || bad "orca --kafka-conf: $(cat out)"
+"$worker" --kafka-conf "$dir/nope.properties" >out 2>&1
+[ $? -eq 2 ] && grep -q -- "--kafka-conf: '$dir/nope.properties' cannot be read" out &&
+  ok "worker --kafka-conf missing file" || bad "worker --kafka-conf: $(cat out)"
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
