@@ -1,6 +1,5 @@
 # Third-party libraries, all from Debian 12 packages, as imported targets.
-# Only what liborca, orcac and the tests use: librdkafka comes with the Kafka
-# backend. cmake/OrcaConfig.cmake.in and cmake/orca.pc.in list the same
+# Only what liborca, orcac and the tests use (librdkafka: the Kafka log). cmake/OrcaConfig.cmake.in and cmake/orca.pc.in list the same
 # libraries for users of the installed liborca.
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
@@ -18,6 +17,8 @@ pkg_check_modules(SQLITE REQUIRED IMPORTED_TARGET sqlite3>=3.40)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 # libmicrohttpd serves a worker's metrics and the dashboard (runtime/http/).
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd>=0.9.71)
+# librdkafka: the Kafka log (runtime/backend/kafka/).
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka>=2.0)
 if(ORCA_BUILD_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 endif()

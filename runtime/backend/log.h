@@ -76,10 +76,19 @@ typedef struct orca__log_ops orca__log_ops;
 struct orca__log {
   const orca__log_ops *ops;
   const orca_clock *clock; /* never NULL after open */
+  /* A log without ORCA__LOG_ORDERED: a worker refuses to serve tasks with
+   * @priority unless this is set (the URL's priorities=ignore for Kafka). */
+  bool priorities_ignored;
 };
 
 /* The log hands back deliveries whose lease ran out (see the head). */
 #define ORCA__LOG_LEASES 1u
+/* The log delivers a queue's entries by priority, then in append order, and
+ * a fetch sees every entry appended before it. Without it (Kafka) order holds
+ * per partition only, priorities are ignored, and an appended entry reaches
+ * a fetch after a moment (the consumer fetches from the brokers in the
+ * background; the first fetch of a handle also waits for the group join). */
+#define ORCA__LOG_ORDERED 2u
 
 struct orca__log_ops {
   const char *scheme; /* "sqlite", "redis", "kafka" */

@@ -2,17 +2,16 @@
  * engine that is both log and store, or a log and a store composed
  * (LOG_URL?store=STORE_URL, compose.c).
  *
- * The built engines' fused tables and halves are referenced strongly, so a
- * program linking the static liborca pulls them in. Kafka's log and Redis's
- * log are not built yet: their references are weak and a URL that needs
- * them answers ORCA_ENOTSUP with a clear message. */
+ * The built engines' tables are referenced strongly, so a program linking
+ * the static liborca pulls them in. Redis's log half is not built yet: its
+ * reference is weak and a URL that needs it answers ORCA_ENOTSUP with a
+ * clear message. */
 #include "backend/backend.h"
 #include "orca/client.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-extern const orca__log_ops orca__kafka_log_ops __attribute__((weak));
 extern const orca__log_ops orca__redis_log_ops __attribute__((weak));
 
 #define ORCA__DEFAULT_URL "sqlite:./.orca/orca.db"

@@ -3,15 +3,18 @@
  * (ORCA_BACKEND, or ORCA_BACKEND_FILE naming a file that holds it) or gave
  * it as a file (--backend-file), so a password never has to be on a command
  * line where `ps` shows it. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "backend/backend.h"
+#include "backend/url.h"
 #include "orca/client.h"
 #include "orca/log.h"
 
@@ -26,6 +29,42 @@ static void put(char *out, size_t cap, size_t *len, const char *s, size_t n) {
   out[*len] = '\0';
 }
 
+bool orca__url_secret_key(const char *key, size_t n) {
+  static const char *const words[] = {"password", "secret", "token", "jaas", "key", "config"};
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+    size_t w = strlen(words[i]);
+    for (size_t j = 0; j + w <= n; j++)
+      if (strncasecmp(key + j, words[i], w) == 0)
+        return true;
+  }
+  return false;
+}
+
+/* Copy the query of a URL (from its '?') hiding the value of every secret
+ * parameter (orca__url_secret_key). */
+static void put_query(char *out, size_t cap, size_t *len, const char *q) {
+  while (*q) {
+    const char *amp = strchr(q + 1, '&');
+    const char *end = amp ? amp : q + strlen(q);
+    const char *eq = memchr(q + 1, '=', (size_t)(end - q - 1));
+    if (eq && orca__url_secret_key(q + 1, (size_t)(eq - q - 1))) {
+      put(out, cap, len, q, (size_t)(eq - q + 1));
+      put(out, cap, len, "***", 3);
+    } else if (eq && (size_t)(end - eq) < 1024 && memmem(eq, (size_t)(end - eq), "://", 3)) {
+      /* a URL as a value (store=redis://:PW@H): redacted as a URL */
+      char val[1024], shown[1024];
+      memcpy(val, eq + 1, (size_t)(end - eq - 1));
+      val[end - eq - 1] = '\0';
+      put(out, cap, len, q, (size_t)(eq - q + 1));
+      orca_url_redact(val, shown, sizeof shown);
+      put(out, cap, len, shown, strlen(shown));
+    } else {
+      put(out, cap, len, q, (size_t)(end - q));
+    }
+    q = end;
+  }
+}
+
 const char *orca_url_redact(const char *url, char *out, size_t cap) {
   if (!out || cap == 0)
     return "";
@@ -33,6 +72,20 @@ const char *orca_url_redact(const char *url, char *out, size_t cap) {
   size_t len = 0;
   if (!url)
     return out;
+  /* kafka://...?sasl.password=S: the query's secrets are hidden too. */
+  const char *query = strncmp(url, "kafka://", 8) == 0 ? strchr(url, '?') : NULL;
+  if (query) {
+    char head[1024];
+    size_t hn = (size_t)(query - url);
+    if (hn >= sizeof head)
+      hn = sizeof head - 1;
+    memcpy(head, url, hn);
+    head[hn] = '\0';
+    orca_url_redact(head, out, cap);
+    len = strlen(out);
+    put_query(out, cap, &len, query);
+    return out;
+  }
   const char *at = strrchr(url, '@');
   const char *colon = strchr(url, ':');
   /* sqlite:PATH is a file path: an '@' in it is not a credential. */

@@ -186,6 +186,29 @@ void orca_worker_stop(orca_worker *w) {
   uv_async_send(&w->async);
 }
 
+/* A log that ignores priorities (Kafka) refuses, at start, a task with
+ * @priority on a queue this worker serves, unless the URL accepted that
+ * (priorities=ignore): the priority would silently mean nothing. */
+static int check_priorities(orca_worker *w, orca_err *err) {
+  const orca__log *log = w->b->log;
+  if (!log || (log->ops->caps & ORCA__LOG_ORDERED) || log->priorities_ignored)
+    return 0;
+  for (size_t i = 0; i < w->nhandlers; i++) {
+    const orca_task_desc *t = w->handlers[i].task;
+    const char *q = t->queue && *t->queue ? t->queue : "default";
+    bool served = false;
+    for (size_t k = 0; k < w->queues.n && !served; k++)
+      served = strcmp(w->queues.q[k].name, q) == 0;
+    if (t->priority != 0 && served)
+      return orca_err_set(err, ORCA_ENOTSUP,
+                          "task %s has @priority(%d) but queue %s is on %s, which has no "
+                          "priorities within a queue: use a queue per priority, or "
+                          "priorities=ignore in the URL (docs/kafka.md)",
+                          t->name, (int)t->priority, q, log->ops->scheme);
+  }
+  return 0;
+}
+
 int orca__worker_prepare(orca_worker *w, orca_err *err) {
   if (w->prepared)
     return 0;
@@ -199,7 +222,10 @@ int orca__worker_prepare(orca_worker *w, orca_err *err) {
                             w->handlers[i].task->name, ORCA__MAX_QUEUES);
     }
   }
-  int rc = orca__seam_hooks_open(w, err);
+  int rc = check_priorities(w, err);
+  if (rc)
+    return rc;
+  rc = orca__seam_hooks_open(w, err);
   if (rc) {
     orca__seam_hooks_close(w);
     return rc;

@@ -32,6 +32,8 @@ static const char usage_text[] =
     "                     (env ORCA_BACKEND; default sqlite:./.orca/orca.db)\n"
     "  --backend-file FILE  read the URL from FILE, so a password stays off the command\n"
     "                     line (env ORCA_BACKEND_FILE)\n"
+    "  --kafka-conf FILE  librdkafka properties for a kafka:// backend, key=value lines\n"
+    "                     (env ORCA_KAFKA_CONF; docs/kafka.md)\n"
     "  --concurrency N    handler threads, 1..%d (env ORCA_CONCURRENCY; default: CPUs)\n"
     "  --queues Q:W,...   queues to serve with weights, e.g. payments:3,default:1\n"
     "                     (env ORCA_QUEUES; default: the queues of the registered tasks)\n"
@@ -121,6 +123,15 @@ static int take(const char *prog, flags *f, const char *name, const char *val) {
     f->o.cluster_key_file = val;
     if (!*val)
       return bad(prog, name, val, "is empty (no file name)");
+  } else if (strcmp(name, "--kafka-conf") == 0) {
+    char why[160];
+    if (!*val)
+      return bad(prog, name, val, "is empty (no file name)");
+    if (access(val, R_OK) != 0) {
+      snprintf(why, sizeof why, "cannot be read: %s", strerror(errno));
+      return bad(prog, name, val, why);
+    }
+    setenv("ORCA_KAFKA_CONF", val, 1); /* where the Kafka log reads it */
   } else if (strcmp(name, "--queues") == 0) {
     f->o.queues = val;
     return check_queues(prog, name, val);
@@ -192,7 +203,8 @@ static int parse_args(const char *prog, int argc, char **argv, flags *f) {
                                       "--join",
                                       "--cluster-key-file",
                                       "--metrics",
-                                      "--log-format"};
+                                      "--log-format",
+                                      "--kafka-conf"};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strncmp(a, "--", 2) != 0) {

@@ -29,10 +29,10 @@ endforeach()
 
 # pkg-config sees the installed orca.pc and the libraries liborca uses (with
 # the modules their own .pc files require, e.g. gnutls for libmicrohttpd),
-# and nothing else (no librdkafka: nothing links it).
+# and nothing else.
 set(pc_dir ${WORK_DIR}/pkgconfig)
 file(MAKE_DIRECTORY ${pc_dir})
-set(mods libuv msgpack hiredis lua5.4 sqlite3 libsodium libmicrohttpd)
+set(mods libuv msgpack hiredis lua5.4 sqlite3 libsodium libmicrohttpd rdkafka)
 set(seen)
 while(mods)
   list(POP_FRONT mods mod)

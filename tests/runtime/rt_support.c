@@ -1,6 +1,7 @@
 /* rt_support.c — shared fixtures of the runtime tests (see rt_support.h). */
 #include "rt_support.h"
 
+#include "kafka_cluster.h"
 #include "redis_cluster.h"
 #include "redis_server.h"
 
@@ -31,6 +32,19 @@ static orca_test_redis rt_redis;
 static pid_t rt_redis_owner;
 static int rt_redis_db;
 
+/* ORCA_RT_BACKEND=kafka runs them on the Kafka log (librdkafka's mock
+ * cluster started in this process, or ORCA_TEST_KAFKA) with a SQLite store
+ * in the temp dir; kafka-redis with the store on the private redis-server.
+ * Each environment has its own topic prefix and consumer group. */
+static orca_test_kafka rt_kafka;
+static pid_t rt_kafka_owner;
+static int rt_kafka_envs;
+
+static void rt_kafka_stop(void) {
+  if (getpid() == rt_kafka_owner)
+    orca_test_kafka_stop(&rt_kafka);
+}
+
 static void rt_redis_stop(void) {
   if (getpid() == rt_redis_owner)
     orca_test_redis_stop(&rt_redis);
@@ -57,12 +71,49 @@ static void rt_cluster_env(rt_env *e) {
   snprintf(e->url, sizeof e->url, "%s", rt_cluster.url);
 }
 
+bool rt_on_kafka(void) {
+  const char *be = getenv("ORCA_RT_BACKEND");
+  return be && !strncmp(be, "kafka", 5);
+}
+
 void rt_env_init(rt_env *e) {
   snprintf(e->dir, sizeof e->dir, "/tmp/orca-rt-XXXXXX");
   assert_non_null(mkdtemp(e->dir));
   const char *be = getenv("ORCA_RT_BACKEND");
   if (be && !strcmp(be, "redis-cluster")) {
     rt_cluster_env(e);
+    return;
+  }
+  if (be && !strncmp(be, "kafka", 5)) {
+    if (!rt_kafka_owner) {
+      assert_int_equal(orca_test_kafka_start(&rt_kafka), 0);
+      rt_kafka_owner = getpid();
+      atexit(rt_kafka_stop);
+    }
+    char group[32], store[300], extra[400];
+    snprintf(group, sizeof group, "rt%d", ++rt_kafka_envs);
+    if (!strcmp(be, "kafka-redis")) {
+      if (!rt_redis_owner) {
+        assert_int_equal(orca_test_redis_start(&rt_redis, false), 0);
+        rt_redis_owner = getpid();
+        atexit(rt_redis_stop);
+      }
+      assert_true(rt_redis_db < 15);
+      snprintf(store, sizeof store, "%s", orca_test_redis_url(&rt_redis, ++rt_redis_db));
+    } else {
+      int k = snprintf(store, sizeof store, "sqlite:%s/store.db", e->dir);
+      assert_true(k > 0 && (size_t)k < sizeof store);
+    }
+    /* a short session: a killed worker's partitions move within seconds */
+    int k = snprintf(extra, sizeof extra,
+                     "session.timeout.ms=6000&heartbeat.interval.ms=500&store=%s", store);
+    assert_true(k > 0 && (size_t)k < sizeof extra);
+    char prefix[sizeof rt_kafka.prefix];
+    memcpy(prefix, rt_kafka.prefix, sizeof prefix);
+    snprintf(rt_kafka.prefix, sizeof rt_kafka.prefix, "%.30se%d.", prefix, rt_kafka_envs);
+    k = snprintf(e->url, sizeof e->url, "%s", orca_test_kafka_url(&rt_kafka, group, extra));
+    assert_true(k > 0 && (size_t)k < sizeof e->url);
+    memcpy(rt_kafka.prefix, prefix, sizeof prefix);
     return;
   }
   bool on_redis = be && !strcmp(be, "redis"), redis_store = be && !strcmp(be, "sqlite_redis");

@@ -31,6 +31,10 @@ typedef struct rt_env {
  * redis://... with ORCA_RT_BACKEND=sqlite_redis); rt_env_done removes the
  * dir. */
 void rt_env_init(rt_env *e);
+
+/* True when ORCA_RT_BACKEND puts the tests on the Kafka log (kafka,
+ * kafka-redis): a log without priorities and without leases. */
+bool rt_on_kafka(void);
 void rt_env_done(rt_env *e);
 
 /* The StateKeeper record of id (asserts it exists); result and args are not

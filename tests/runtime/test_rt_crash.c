@@ -354,6 +354,9 @@ static void check_record(orca_client *c, const char *id, orca_state state, const
  * The records show the thief's runs with two deliveries each. */
 static void test_sigstop_past_lease(void **st) {
   (void)st;
+  if (rt_on_kafka())
+    skip(); /* no leases on Kafka: a stopped worker keeps its partitions until its session
+               times out, and the store reclaims its runs (test_kafka_failover) */
   rt_env e;
   rt_env_init(&e);
   rt_clock *clk =

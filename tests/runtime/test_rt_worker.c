@@ -339,9 +339,13 @@ static void test_schedules_fire(void **st) {
   assert_int_equal(orca_worker_add_schema(rw.w, &schema, NULL), 0);
   assert_int_equal(orca_worker_run(rw.w, NULL), 0);
   orca_worker_close(rw.w);
-  int64_t runs[4];
-  assert_int_equal(rt_runs(runs, 4), 1);
-  assert_int_equal(runs[0], 42);
+  /* max_tasks stops the worker after one; tasks already running finish (on
+   * Kafka the group join takes seconds, so several fires wait by then). */
+  int64_t runs[64];
+  int n = rt_runs(runs, 64);
+  assert_true(n >= 1);
+  for (int i = 0; i < n; i++)
+    assert_int_equal(runs[i], 42);
 }
 
 int main(void) {

@@ -55,6 +55,8 @@ int cli_common_opts(cli *c, int argc, char **argv) {
       slot = &c->schema;
     else if (strcmp(a, "--cluster-key-file") == 0)
       slot = &c->key_file;
+    else if (strcmp(a, "--kafka-conf") == 0)
+      slot = &c->kafka_conf;
     else if (strcmp(a, "-I") == 0) {
       if (c->nimports == CLI_MAX_IMPORTS)
         return cli_fail(c, -1, "too many -I directories (at most %d)", CLI_MAX_IMPORTS);
@@ -79,6 +81,10 @@ int cli_common_opts(cli *c, int argc, char **argv) {
       return cli_fail(c, -1, "%s '': empty value (an unset shell variable?)", a);
   }
   argv[out] = NULL;
+  /* librdkafka properties for a kafka:// backend: the Kafka log reads the
+   * file ORCA_KAFKA_CONF names (docs/kafka.md). */
+  if (c->kafka_conf)
+    setenv("ORCA_KAFKA_CONF", c->kafka_conf, 1);
   orca_err err = {0};
   if (orca_url_from_options(c->backend, c->backend_file, &c->url, &c->url_from, &err))
     return cli_fail(c, -1, "%s", err.msg);

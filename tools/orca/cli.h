@@ -14,6 +14,7 @@ typedef struct cli {
   const char *prog;         /* argv[0] of the subcommand, for messages */
   const char *backend;      /* --backend URL as given; NULL = not given */
   const char *backend_file; /* --backend-file FILE as given; NULL = not given */
+  const char *kafka_conf;   /* --kafka-conf FILE: librdkafka properties (ORCA_KAFKA_CONF) */
   /* The URL of either option (owned), and which option; NULL = the library
    * reads $ORCA_BACKEND or $ORCA_BACKEND_FILE, else uses its default. */
   char *url;

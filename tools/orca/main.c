@@ -36,7 +36,8 @@ static void usage(FILE *out) {
   fprintf(out, "\n'orca COMMAND --help' describes one command. The backend URL comes from\n"
                "--backend, --backend-file (a file holding it, so a password stays out of `ps`),\n"
                "ORCA_BACKEND or ORCA_BACKEND_FILE (default sqlite:./.orca/orca.db).\n"
-               "See docs/cli.md.\n");
+               "--kafka-conf FILE (or ORCA_KAFKA_CONF) gives librdkafka properties to a\n"
+               "kafka:// backend (docs/kafka.md). See docs/cli.md.\n");
 }
 
 int main(int argc, char **argv) {

@@ -281,7 +281,7 @@ const orca__backend_ops orca__sqlite_ops = {
 
 const orca__log_ops orca__sqlite_log_ops = {
     .scheme = "sqlite",
-    .caps = ORCA__LOG_LEASES,
+    .caps = ORCA__LOG_LEASES | ORCA__LOG_ORDERED,
     .open = sq_open_log,
     .close = sq_close_log,
     .interrupt = sq_interrupt_log,
