@@ -166,9 +166,10 @@ local function gone(t, now)
   local xp = tonumber(v[2] and v[2]:match('^%S+ %S+ %S+ (%d+)') or v[1] or '0') or 0
   return xp > 0 and xp <= tonumber(now)
 end
--- fresh: the caller checked that no record of the batch exists.
-local function enq(p, now, id, task, prio, eta, att, pay, uk, uttl, sttl, seen, fresh)
-  local t = tk(p, id)
+-- Take task id (record t; a gone record of it is dropped) and its unique
+-- key uk: the holder's id when either is taken, else nil. fresh: the
+-- caller checked that no record exists.
+local function take_id(p, t, now, id, uk, uttl, fresh)
   if not fresh and redis.call('EXISTS', t) == 1 then
     if not gone(t, now) then return id end
     redis.call('DEL', t)
@@ -180,6 +181,12 @@ local function enq(p, now, id, task, prio, eta, att, pay, uk, uttl, sttl, seen, 
     if holder then return holder end
     uset(k, id, uttl, now)
   end
+end
+-- fresh: the caller checked that no record of the batch exists.
+local function enq(p, now, id, task, prio, eta, att, pay, uk, uttl, sttl, seen, fresh)
+  local t = tk(p, id)
+  local holder = take_id(p, t, now, id, uk, uttl, fresh)
+  if holder then return holder end
   local f = {'HSET', t, 'm', now .. ' ' .. sttl .. ' ' .. task}
   if prio ~= '0' then f[#f + 1] = 'y'; f[#f + 1] = prio end
   if att ~= '0' then f[#f + 1] = 'a'; f[#f + 1] = att end

@@ -11,17 +11,8 @@
 -- the id or unique key is taken, else false.
 local function s_admit(p, now, hwin, id, task, prio, eta, att, pay, uk, uttl, sttl)
   local t = tk(p, id)
-  if redis.call('EXISTS', t) == 1 then
-    if not gone(t, now) then return id end
-    redis.call('DEL', t)
-    redis.call('ZREM', p .. 'exp', id)
-  end
-  if uk ~= '' then
-    local k = p .. 'u:' .. uk
-    local holder = uget(k, now)
-    if holder then return holder end
-    uset(k, id, uttl, now)
-  end
+  local holder = take_id(p, t, now, id, uk, uttl, false)
+  if holder then return holder end
   local f = {'HSET', t, 'm', now .. ' ' .. sttl .. ' ' .. task, 'd', pay}
   if prio ~= '0' then f[#f + 1] = 'y'; f[#f + 1] = prio end
   if att ~= '0' then f[#f + 1] = 'a'; f[#f + 1] = att end
