@@ -45,8 +45,12 @@ class World:
         self.workers = []  # (process, port, stderr lines)
 
     def start_worker(self, wid):
+        # --no-schedules: the schema's heartbeat (shop.ping every 15 s) would
+        # add pings to the exact counts; the run-time schedule ops.tick still
+        # fires for the TimeKeeper's metrics.
         p = self.p.start([WORKER, "--backend", self.db, "--metrics", "127.0.0.1:0",
-                          "--log-format", "json", "--concurrency", "2", "--id", wid],
+                          "--log-format", "json", "--concurrency", "2", "--id", wid,
+                          "--no-schedules"],
                          env={"ORCA_OPS_FAIL_FILE": self.flag})
         lines = []
         port = None
@@ -124,17 +128,35 @@ def test_all():
               "orca_queue_tasks shows the dead task")
         check(total(depth, "orca_worker_info", worker="ops-a") == 1, "orca_worker_info")
 
-        # A real Prometheus scrapes both workers.
-        prom_port = free_port()
+        # A real Prometheus scrapes both workers. Its port comes from the
+        # kernel's free ports, which a concurrent test's connection can take
+        # before Prometheus binds it: a Prometheus that exits is started again
+        # on another port (its log names why).
         cfg = os.path.join(procs.dir, "prometheus.yml")
         with open(cfg, "w") as f:
             f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
                     "scrape_configs:\n  - job_name: orca\n    static_configs:\n"
                     f"      - targets: ['127.0.0.1:{ports[0]}', '127.0.0.1:{ports[1]}']\n")
-        procs.start(["prometheus", f"--config.file={cfg}",
-                     f"--storage.tsdb.path={os.path.join(procs.dir, 'tsdb')}",
-                     f"--web.listen-address=127.0.0.1:{prom_port}", "--log.level=warn"],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for attempt in range(3):
+            prom_port = free_port()
+            prom_log = os.path.join(procs.dir, f"prometheus{attempt}.log")
+            with open(prom_log, "w") as log:
+                prom = procs.start(["prometheus", f"--config.file={cfg}",
+                                    f"--storage.tsdb.path={os.path.join(procs.dir, f'tsdb{attempt}')}",
+                                    f"--web.listen-address=127.0.0.1:{prom_port}",
+                                    "--log.level=warn"],
+                                   stdout=subprocess.DEVNULL, stderr=log)
+
+            def ready():
+                if prom.poll() is not None:
+                    return "exited"
+                return "ready" if http(f"http://127.0.0.1:{prom_port}/-/ready")[0] == 200 \
+                    else None
+            if wait_for("Prometheus to start", ready, timeout=60, every=0.2) == "ready":
+                break
+            with open(prom_log) as log:
+                why = log.read()[-400:]
+            check(attempt < 2, f"Prometheus exited three times; last log: {why}")
         query = ("http://127.0.0.1:%d/api/v1/query?query=" % prom_port +
                  "sum+by+(instance)(orca_tasks_succeeded_total%7Btask%3D%22shop.ping%22%7D)")
 
@@ -143,7 +165,7 @@ def test_all():
             res = json.loads(body)["data"]["result"] if status == 200 else []
             got = sum(float(r["value"][1]) for r in res)
             return res if len(res) == 2 and got == PINGS else None
-        res = wait_for("Prometheus to scrape both workers", answered, timeout=30, every=0.3)
+        res = wait_for("Prometheus to scrape both workers", answered, timeout=60, every=0.3)
         check({r["metric"]["instance"] for r in res} ==
               {f"127.0.0.1:{p}" for p in ports}, f"instances {res}")
 

@@ -1,9 +1,11 @@
 /* test_peer_loss.c — 50 members on a lossy simulated network (the loss rate
  * is the first argument: 10 or 30 %): no member is ever declared dead over
- * 10,000 protocol periods (or the second argument's count), then members are crashed one by one and
- * every live member declares each dead within the documented bound (orca__peer_detection_bound with
- * the highest local health score seen meanwhile). Datagrams are also duplicated (1 %) and reordered
- * (jitter 2 ms against 0.3 ms of delay); streams lose time to retransmissions. */
+ * 10,000 protocol periods (a second argument sets the count), then members
+ * are crashed one by one and every live member declares each dead within
+ * the documented bound (orca__peer_detection_bound with the highest local
+ * health score seen meanwhile). Datagrams are also duplicated (1 %) and
+ * reordered (jitter 2 ms against 0.3 ms of delay); streams lose time to
+ * retransmissions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
