@@ -220,11 +220,13 @@ static void *producer(void *arg) {
   orca_err err = {0};
   long stride = n_tasks / SAMPLES + 1;
   p->t0 = mono_ns();
+  bool warmed = false;
   for (long base = 0; base < n_tasks;) {
     size_t k = (size_t)(n_tasks - base < batch ? n_tasks - base : batch);
     if (rate && base == 0) /* task 0 alone, a warm-up: the worker is up (a Kafka */
       k = 1;               /* group joined) when the steady stream starts */
-    if (rate && base == 1) {
+    if (rate && base == 1 && !warmed) {
+      warmed = true;
       while (atomic_load(&st.done) == 0 && !atomic_load(&st.log_warns)) {
         struct timespec ts = {0, 1000000}; /* pacing a bench, not a test */
         nanosleep(&ts, NULL);
