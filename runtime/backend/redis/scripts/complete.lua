@@ -77,15 +77,7 @@ while b <= n do
       else
         redis.call('HSET', t, 's', 2, 'r', push(p, id, prio, pay, seen))
       end
-      local uk = ARGV[b + 12]
-      if uk ~= '' then
-        local k = p .. 'u:' .. uk
-        if (tonumber(ARGV[b + 13]) or 0) > 0 then
-          uset(k, id, ARGV[b + 13], now)
-        elseif uget(k, now) == id then
-          redis.call('DEL', k)
-        end
-      end
+      end_unique(p, id, ARGV[b + 12], ARGV[b + 13], now)
     end
     b = b + 15
   end

@@ -166,6 +166,17 @@ local function gone(t, now)
   local xp = tonumber(v[2] and v[2]:match('^%S+ %S+ %S+ (%d+)') or v[1] or '0') or 0
   return xp > 0 and xp <= tonumber(now)
 end
+-- A task's run ended: its unique key uk ('' = none) is kept uttl ms more
+-- when uttl > 0 (uniqueness past the end), else released if id holds it.
+local function end_unique(p, id, uk, uttl, now)
+  if uk == '' then return end
+  local k = p .. 'u:' .. uk
+  if (tonumber(uttl) or 0) > 0 then
+    uset(k, id, uttl, now)
+  elseif uget(k, now) == id then
+    redis.call('DEL', k)
+  end
+end
 -- Take task id (record t; a gone record of it is dropped) and its unique
 -- key uk: the holder's id when either is taken, else nil. fresh: the
 -- caller checked that no record exists.

@@ -55,15 +55,7 @@ for b = 2, #ARGV - 13, 14 do
       bury_task(p, id, pay, er, now)
       failed = failed + 1
     end
-    local uk = ARGV[b + 12]
-    if uk ~= '' then
-      local k = p .. 'u:' .. uk
-      if (tonumber(ARGV[b + 13]) or 0) > 0 then
-        uset(k, id, ARGV[b + 13], now)
-      elseif uget(k, now) == id then
-        redis.call('DEL', k)
-      end
-    end
+    end_unique(p, id, ARGV[b + 12], ARGV[b + 13], now)
   end
 end
 if ok > 0 then redis.call('HINCRBY', p .. 'stats', 'ok', ok) end
