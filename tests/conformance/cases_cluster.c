@@ -1,8 +1,9 @@
 /* cases_cluster.c — conformance cases for what the peer network asks of a
  * backend: releasing every lease of a worker declared dead
  * (release_worker) and the advertisements workers find each other by
- * (peer_ads). A backend without them (NULL ops, or ORCA_ENOTSUP: a Redis
- * Cluster, a Redis store) skips these cases. */
+ * (peer_ads). A backend without them (NULL ops, such as a Redis store, or
+ * ORCA_ENOTSUP) skips these cases; a Redis Cluster runs them (one script
+ * call per queue's slot, the advertisements under one hash tag). */
 #include <string.h>
 
 #include "fixture.h"
@@ -14,7 +15,7 @@
  * backends alike. */
 static void release_worker_gives_back(void **state) {
   cf *f = *state;
-  size_t probe = 0; /* ENOTSUP: a backend (Redis Cluster) with the op but not this way */
+  size_t probe = 0; /* ENOTSUP: a backend with the op but not this way */
   if (!f->ops->release_worker || f->ops->release_worker(f->b, "nobody", &probe) == ORCA_ENOTSUP)
     skip();
   orca__job jobs[3] = {cf_job("d1", "qa", 0, 0, "p1"), cf_job("d2", "qb", 0, 0, "p2"),
@@ -75,7 +76,7 @@ static void release_worker_gives_back(void **state) {
  * another worker (by the release itself, or at the next delivery). */
 static void release_worker_cancelled(void **state) {
   cf *f = *state;
-  size_t probe = 0; /* ENOTSUP: a backend (Redis Cluster) with the op but not this way */
+  size_t probe = 0; /* ENOTSUP: a backend with the op but not this way */
   if (!f->ops->release_worker || f->ops->release_worker(f->b, "nobody", &probe) == ORCA_ENOTSUP)
     skip();
   orca__job j = cf_job("cx", "q", 0, 0, "p");

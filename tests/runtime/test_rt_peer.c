@@ -12,7 +12,8 @@
  * reaches the handler long before the lease renewal (every 20 s here) that
  * would carry the backend's flag.
  *
- * Run on SQLite and (ORCA_RT_BACKEND=redis) on Redis. About 3 s each. */
+ * Run on SQLite, on Redis (ORCA_RT_BACKEND=redis) and on a Redis Cluster
+ * (redis-cluster). About 3 s each, plus the cluster's start. */
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>

@@ -161,6 +161,21 @@ int orca__redis_load_queues(orca__redis *r) {
   return rc;
 }
 
+size_t orca__redis_queue_calls(orca__redis *r, int script, const char *const *argv, size_t nargv) {
+  size_t ncalls = r->cluster ? r->nqueues : (r->nqueues > 0), per = r->cluster ? 1 : r->nqueues;
+  orca__rargs *a = &r->args;
+  orca__rargs_reset(a);
+  for (size_t c = 0; c < ncalls; c++) {
+    orca__rargs_cmd(a, script);
+    orca__rargs_int(a, (int64_t)per);
+    for (size_t i = c * per; i < (c + 1) * per; i++)
+      orca__rargs_key(a, r->queues[i], "");
+    for (size_t i = 0; i < nargv; i++)
+      orca__rargs_str(a, argv[i]);
+  }
+  return ncalls;
+}
+
 static int probe(orca__redis *r, const char *id) {
   if (r->nqueues == 0)
     return ORCA_ENOTFOUND;

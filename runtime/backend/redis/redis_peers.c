@@ -1,8 +1,9 @@
 /* redis_peers.c — what the peer network asks of the Redis backend
  * (docs/peers.md, docs/redis.md): releasing every lease of a worker declared
- * dead (scripts/release_worker.lua) and the advertisements workers find each
- * other by (scripts/peers.lua). One FCALL each; ORCA_ENOTSUP on a Redis
- * Cluster, where both would span slots. */
+ * dead (scripts/release_worker.lua: one FCALL over every queue, on a Redis
+ * Cluster one per queue in one pipeline) and the advertisements workers
+ * find each other by (scripts/peers.lua: one FCALL; on a Redis Cluster its
+ * two keys share the hash tag {peers}, so they live in one slot). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,25 +15,30 @@ int orca__redis_release_worker(orca__backend *b, const char *worker, size_t *cou
   orca__redis *r = (orca__redis *)b;
   if (count)
     *count = 0;
-  if (r->cluster) /* one call over every queue: several slots (docs/redis.md) */
-    return ORCA_ENOTSUP;
   if (!worker || !*worker)
     return ORCA_EINVAL;
-  orca__rargs *a = &r->args;
-  orca__rargs_reset(a);
-  orca__rargs_cmd(a, ORCA__RS_RELEASE_WORKER);
-  orca__rargs_int(a, 1);
-  orca__rargs_str(a, "orca:queues");
-  orca__rargs_str(a, worker);
-  orca__rargs_int(a, orca_clock_now(b->clock));
-  redisReply *rep[1];
-  int rc = orca__redis_exec(r, a, rep, 0);
-  if (rc)
+  int rc = orca__redis_load_queues(r);
+  if (rc || r->nqueues == 0)
     return rc;
-  rc = orca__redis_reply_error(r, rep[0], "release_worker script");
-  if (!rc && count)
-    *count = (size_t)orca__redis_int(rep[0]);
-  orca__redis_free_replies(rep, 1);
+  char now[24];
+  snprintf(now, sizeof now, "%" PRId64, orca_clock_now(b->clock));
+  size_t ncalls =
+      orca__redis_queue_calls(r, ORCA__RS_RELEASE_WORKER, (const char *[]){worker, now}, 2);
+  redisReply **rep = calloc(ncalls, sizeof *rep);
+  if (!rep)
+    return ORCA_ENOMEM;
+  rc = orca__redis_exec(r, &r->args, rep, 0);
+  if (rc) {
+    free(rep);
+    return rc;
+  }
+  for (size_t c = 0; !rc && c < ncalls; c++) {
+    rc = orca__redis_reply_error(r, rep[c], "release_worker script");
+    if (!rc && count)
+      *count += (size_t)orca__redis_int(rep[c]);
+  }
+  orca__redis_free_replies(rep, ncalls);
+  free(rep);
   return rc;
 }
 
@@ -62,8 +68,6 @@ static bool parse_ad(const redisReply *id, const redisReply *v, orca__peer_ad *a
 int orca__redis_peer_ads(orca__backend *b, const orca__peer_ad *mine, int64_t ttl_us, char *cluster,
                          orca__peer_ad_cb cb, void *ud) {
   orca__redis *r = (orca__redis *)b;
-  if (r->cluster) /* orca:cluster and orca:peers: two slots (docs/redis.md) */
-    return ORCA_ENOTSUP;
   if (!cluster || ttl_us < 0 ||
       (mine && (!mine->id[0] || !mine->addr[0] || strchr(mine->addr, ' ') || !mine->host[0] ||
                 strchr(mine->host, ' '))))
@@ -80,8 +84,10 @@ int orca__redis_peer_ads(orca__backend *b, const orca__peer_ad *mine, int64_t tt
   orca__rargs_reset(a);
   orca__rargs_cmd(a, ORCA__RS_PEERS);
   orca__rargs_int(a, 2);
-  orca__rargs_str(a, "orca:cluster");
-  orca__rargs_str(a, "orca:peers");
+  /* On a cluster both keys carry the tag {peers}: one slot. One server keeps
+   * the names of earlier versions, so workers of both meet. */
+  orca__rargs_str(a, r->cluster ? "orca:{peers}:cluster" : "orca:cluster");
+  orca__rargs_str(a, r->cluster ? "orca:{peers}:ads" : "orca:peers");
   orca__rargs_int(a, now);
   orca__rargs_str(a, fresh);
   orca__rargs_str(a, mine ? mine->id : "");

@@ -377,21 +377,14 @@ int orca__redis_promote(orca__backend *b, int64_t now_us, size_t max, int64_t *n
     return 0;
   /* One call for all queues; on a Redis Cluster one per queue (a script
    * touches one slot), all in one pipeline, each moving at most max. */
-  size_t ncalls = r->cluster ? r->nqueues : 1, per = r->cluster ? 1 : r->nqueues;
-  orca__rargs *a = &r->args;
-  orca__rargs_reset(a);
-  for (size_t c = 0; c < ncalls; c++) {
-    orca__rargs_cmd(a, ORCA__RS_PROMOTE);
-    orca__rargs_int(a, (int64_t)per);
-    for (size_t i = c * per; i < (c + 1) * per; i++)
-      orca__rargs_key(a, r->queues[i], "");
-    orca__rargs_int(a, now_us);
-    orca__rargs_int(a, (int64_t)(max ? max : 1000));
-  }
+  char now[24], most[24];
+  snprintf(now, sizeof now, "%" PRId64, now_us);
+  snprintf(most, sizeof most, "%zu", max ? max : 1000);
+  size_t ncalls = orca__redis_queue_calls(r, ORCA__RS_PROMOTE, (const char *[]){now, most}, 2);
   redisReply **rep = calloc(ncalls, sizeof *rep);
   if (!rep)
     return ORCA_ENOMEM;
-  rc = orca__redis_exec(r, a, rep, 0);
+  rc = orca__redis_exec(r, &r->args, rep, 0);
   if (rc) {
     free(rep);
     return rc;

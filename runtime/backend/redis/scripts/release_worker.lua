@@ -1,7 +1,8 @@
 -- release_worker.lua — the peer network declared worker ARGV[1] dead: make
--- every stream entry pending under that consumer, in every queue, look as
--- if its lease had run out, at once. KEYS[1]: the set of queue names
--- (orca:queues). ARGV: worker, now.
+-- every stream entry pending under that consumer, in the queues of KEYS,
+-- look as if its lease had run out, at once. KEYS: queue prefixes
+-- `orca:{Q}:` (every queue in one call on one server, one queue per call on
+-- a Redis Cluster, where a script touches one slot). ARGV: worker, now.
 -- Each entry stays in the pending list with its delivery count but moves
 -- to the consumer RELEASED with its delivery time back at the epoch
 -- (XCLAIM ... TIME 0 JUSTID), so the next XAUTOCLAIM of any worker takes
@@ -13,8 +14,7 @@
 -- A task whose cancel was requested while it ran is recorded cancelled
 -- instead. Returns the number of tasks released.
 local worker, now, n = ARGV[1], ARGV[2], 0
-for _, q in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local p = 'orca:{' .. q .. '}:'
+for _, p in ipairs(KEYS) do
   local any = false
   for _, prio in ipairs(redis.call('ZRANGE', p .. 'prios', 0, -1)) do
     local s = sk(p, prio)
