@@ -260,11 +260,8 @@ static void test_many_queues(void **state) {
 
 /* A reply of node i to a command (the caller frees it). */
 static redisReply *on_node(int i, int argc, const char **argv) {
-  redisContext *c = orca_test_cluster_connect(&g_cluster, i);
-  assert_non_null(c);
-  redisReply *r = redisCommandArgv(c, argc, argv, NULL);
+  redisReply *r = orca_test_cluster_run(&g_cluster, i, argc, argv);
   assert_non_null(r);
-  redisFree(c);
   return r;
 }
 
@@ -417,19 +414,8 @@ static void run_finish(const char *what) {
   assert_int_equal(bad, 0);
 }
 
-static void node_id(int i, char *out, size_t n) {
-  const char *argv[] = {"CLUSTER", "MYID"};
-  redisReply *r = on_node(i, 2, argv);
-  assert_int_equal(r->type, REDIS_REPLY_STRING);
-  snprintf(out, n, "%s", r->str);
-  freeReplyObject(r);
-}
-
 static void ok_on_node(int i, int argc, const char **argv) {
-  redisReply *r = on_node(i, argc, argv);
-  if (r->type == REDIS_REPLY_ERROR)
-    fail_msg("node %d: %s: %s", i, argv[0], r->str);
-  freeReplyObject(r);
+  assert_int_equal(orca_test_cluster_ok(&g_cluster, i, argc, argv), 0);
 }
 
 /* Move every key of slot from node src to node dst, as redis-cli --cluster
@@ -439,8 +425,8 @@ static void migrate_slot(int slot, int src, int dst) {
   char sl[16], src_id[64], dst_id[64], port[16];
   snprintf(sl, sizeof sl, "%d", slot);
   snprintf(port, sizeof port, "%d", g_cluster.node[dst].port);
-  node_id(src, src_id, sizeof src_id);
-  node_id(dst, dst_id, sizeof dst_id);
+  assert_int_equal(orca_test_cluster_node_id(&g_cluster, src, src_id, sizeof src_id), 0);
+  assert_int_equal(orca_test_cluster_node_id(&g_cluster, dst, dst_id, sizeof dst_id), 0);
   ok_on_node(dst, 5, (const char *[]){"CLUSTER", "SETSLOT", sl, "IMPORTING", src_id});
   ok_on_node(src, 5, (const char *[]){"CLUSTER", "SETSLOT", sl, "MIGRATING", dst_id});
   for (;;) {

@@ -239,27 +239,12 @@ static void test_moved(void **state) {
   orca__rcluster_free(&cl);
 }
 
-static void node_id(int i, char *out, size_t n) {
-  redisContext *c = orca_test_cluster_connect(&g_cluster, i);
-  redisReply *r = redisCommand(c, "CLUSTER MYID");
-  assert_int_equal(r->type, REDIS_REPLY_STRING);
-  snprintf(out, n, "%s", r->str);
-  freeReplyObject(r);
-  redisFree(c);
-}
-
-static void on_node(int i, const char *fmt, ...) {
-  redisContext *c = orca_test_cluster_connect(&g_cluster, i);
-  assert_non_null(c);
-  va_list ap;
-  va_start(ap, fmt);
-  redisReply *r = redisvCommand(c, fmt, ap);
-  va_end(ap);
-  assert_non_null(r);
-  if (r->type == REDIS_REPLY_ERROR)
-    fail_msg("node %d: %s", i, r->str);
-  freeReplyObject(r);
-  redisFree(c);
+/* CLUSTER SETSLOT slot WHAT node_id on node i (must succeed). */
+static void setslot(int i, int slot, const char *what, const char *node_id) {
+  char sl[16];
+  snprintf(sl, sizeof sl, "%d", slot);
+  const char *argv[] = {"CLUSTER", "SETSLOT", sl, what, node_id};
+  assert_int_equal(orca_test_cluster_ok(&g_cluster, i, 5, argv), 0);
 }
 
 /* One command through the client; returns its reply (caller frees). */
@@ -292,11 +277,14 @@ static void test_migration(void **state) {
   }
   assert_true(src >= 0 && dst >= 0);
   char src_id[64], dst_id[64];
-  node_id(src, src_id, sizeof src_id);
-  node_id(dst, dst_id, sizeof dst_id);
-  on_node(dst, "CLUSTER SETSLOT %d IMPORTING %s", slot, src_id);
-  on_node(src, "CLUSTER SETSLOT %d MIGRATING %s", slot, dst_id);
-  on_node(src, "MIGRATE 127.0.0.1 %d %s 0 5000 KEYS %s", g_cluster.node[dst].port, "", key);
+  assert_int_equal(orca_test_cluster_node_id(&g_cluster, src, src_id, sizeof src_id), 0);
+  assert_int_equal(orca_test_cluster_node_id(&g_cluster, dst, dst_id, sizeof dst_id), 0);
+  setslot(dst, slot, "IMPORTING", src_id);
+  setslot(src, slot, "MIGRATING", dst_id);
+  char port[16];
+  snprintf(port, sizeof port, "%d", g_cluster.node[dst].port);
+  const char *migrate[] = {"MIGRATE", "127.0.0.1", port, "", "0", "5000", "KEYS", key};
+  assert_int_equal(orca_test_cluster_ok(&g_cluster, src, 8, migrate), 0);
 
   /* The key moved, the slot did not: ASK, then ASKING + GET on dst. */
   r = one(&cl, "GET", key, NULL);
@@ -331,7 +319,7 @@ static void test_migration(void **state) {
   /* The slot is handed over: the client's map is stale, MOVED corrects it. */
   for (int i = 0; i < ORCA_TEST_CLUSTER_NODES; i++)
     if (orca_test_cluster_is_primary(&g_cluster, i))
-      on_node(i, "CLUSTER SETSLOT %d NODE %s", slot, dst_id);
+      setslot(i, slot, "NODE", dst_id);
   r = one(&cl, "GET", "{mig}new", NULL);
   assert_int_equal(r->type, REDIS_REPLY_STRING);
   assert_string_equal(r->str, "during");

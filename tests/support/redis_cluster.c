@@ -75,6 +75,36 @@ redisContext *orca_test_cluster_connect(const orca_test_cluster *c, int i) {
   return ctx;
 }
 
+redisReply *orca_test_cluster_run(const orca_test_cluster *c, int i, int argc, const char **argv) {
+  redisContext *ctx = orca_test_cluster_connect(c, i);
+  if (!ctx)
+    return NULL;
+  redisReply *r = redisCommandArgv(ctx, argc, argv, NULL);
+  redisFree(ctx);
+  return r;
+}
+
+int orca_test_cluster_ok(const orca_test_cluster *c, int i, int argc, const char **argv) {
+  redisReply *r = orca_test_cluster_run(c, i, argc, argv);
+  int rc = r && r->type != REDIS_REPLY_ERROR ? 0 : -1;
+  if (rc)
+    fprintf(stderr, "cluster fixture: node %d: %s: %s\n", i, argv[0],
+            r ? r->str : "cannot connect");
+  if (r)
+    freeReplyObject(r);
+  return rc;
+}
+
+int orca_test_cluster_node_id(const orca_test_cluster *c, int i, char *out, size_t n) {
+  redisReply *r = orca_test_cluster_run(c, i, 2, (const char *[]){"CLUSTER", "MYID"});
+  int rc = r && r->type == REDIS_REPLY_STRING ? 0 : -1;
+  if (!rc)
+    snprintf(out, n, "%s", r->str);
+  if (r)
+    freeReplyObject(r);
+  return rc;
+}
+
 static int node_of_port(const orca_test_cluster *c, long long port) {
   for (int i = 0; i < ORCA_TEST_CLUSTER_NODES; i++)
     if (c->node[i].port == port)

@@ -37,6 +37,19 @@ int orca_test_cluster_wait_ok(orca_test_cluster *c, int timeout_ms);
 /* A connection to node i (the caller frees it with redisFree), or NULL. */
 redisContext *orca_test_cluster_connect(const orca_test_cluster *c, int i);
 
+/* Run one command (argv[0..argc)) on node i. Returns its reply (the
+ * caller frees it with freeReplyObject), or NULL when the node cannot be
+ * reached. */
+redisReply *orca_test_cluster_run(const orca_test_cluster *c, int i, int argc, const char **argv);
+
+/* Run one command on node i and drop its reply. Returns 0, or -1 (with the
+ * node, the command and the error on stderr) when the node cannot be
+ * reached or answers with an error. */
+int orca_test_cluster_ok(const orca_test_cluster *c, int i, int argc, const char **argv);
+
+/* Node i's id in the cluster (CLUSTER MYID) into out[n]. Returns 0 or -1. */
+int orca_test_cluster_node_id(const orca_test_cluster *c, int i, char *out, size_t n);
+
 /* The index of the live node that is the primary for slot (asked of the
  * live nodes), or -1. */
 int orca_test_cluster_owner(const orca_test_cluster *c, int slot);
