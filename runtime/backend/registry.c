@@ -29,7 +29,7 @@ static const engine *find(const char *scheme, size_t len) {
   static const engine table[] = {
       {"sqlite", &orca__sqlite_ops, &orca__sqlite_log_ops, &orca__sqlite_store_ops},
       {"redis", &orca__redis_ops, &orca__redis_log_ops, &orca__redis_store_ops},
-      {"redis+cluster", &orca__redis_ops, NULL, NULL},
+      {"redis+cluster", &orca__redis_ops, NULL, &orca__redis_store_ops},
       {"kafka", NULL, &orca__kafka_log_ops, NULL},
   };
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)

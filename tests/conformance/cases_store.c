@@ -3,6 +3,7 @@
  * the handoff window, which deliveries start, finish matched by (worker,
  * deliveries), retries and deferred tasks waiting for `due`, reclaim of a
  * run whose lease ran out, cancel, the dead letters and the schedule fire. */
+#include <stdio.h>
 #include <string.h>
 
 #include "fixture.h"
@@ -45,9 +46,11 @@ static orca_state sstate(cf *f, const char *id) {
   return info.state;
 }
 
-/* What `due` handed out: ids (concatenated, space-separated) and count. */
+/* What `due` handed out: ids (concatenated, space-separated), each with
+ * its queue ("id@queue ", in the order handed out), and count. */
 typedef struct handed {
   char ids[256];
+  char where[256];
   size_t n;
   uint32_t attempt;
   char payload[32];
@@ -57,6 +60,8 @@ static int on_due(void *ud, const orca__job *j) {
   handed *h = ud;
   strcat(h->ids, j->id);
   strcat(h->ids, " ");
+  size_t w = strlen(h->where);
+  snprintf(h->where + w, sizeof h->where - w, "%s@%s ", j->id, j->queue);
   h->n++;
   h->attempt = j->attempt;
   size_t n = j->payload_len < sizeof h->payload - 1 ? j->payload_len : sizeof h->payload - 1;
@@ -279,10 +284,29 @@ static void store_schedule_fire(void **state) {
   assert_int_equal(start1(f, delivery(f, 0, "tick@1", "q"), "w", CF_SEC, true), 0);
 }
 
+/* Deferred tasks of two queues (on a Redis Cluster, two slots on two
+ * primaries: one call per queue) are handed out together, each with its
+ * own queue, and the next due time is the earliest over both. */
+static void store_due_queues(void **state) {
+  cf *f = *state;
+  orca__job a = cf_job("qa1", "qa", 0, cf_now(f) + 10 * CF_SEC, "pa");
+  orca__job b = cf_job("qb1", "qb", 0, cf_now(f) + 20 * CF_SEC, "pb");
+  admit1(f, &a, 0);
+  admit1(f, &b, 0);
+  handed h;
+  int64_t next = 0;
+  assert_int_equal(due(f, false, &h, &next), 0);
+  assert_int_equal(next, cf_now(f) + 10 * CF_SEC);
+  cf_advance(f, 30 * CF_SEC);
+  assert_int_equal(due(f, false, &h, &next), 2);
+  if (!strstr(h.where, "qa1@qa ") || !strstr(h.where, "qb1@qb "))
+    fail_msg("due handed out '%s'", h.where);
+}
+
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, cf_setup_store, cf_teardown)
 const struct CMUnitTest cf_store_cases[] = {
     CASE(store_admit),        CASE(store_handoff_window), CASE(store_start_and_finish),
     CASE(store_retry_waits),  CASE(store_reclaim),        CASE(store_cancel),
-    CASE(store_dead_letters), CASE(store_schedule_fire),
+    CASE(store_dead_letters), CASE(store_schedule_fire),  CASE(store_due_queues),
 };
 const size_t cf_store_ncases = sizeof cf_store_cases / sizeof cf_store_cases[0];

@@ -1,6 +1,7 @@
 /* test_conformance_redis_cluster.c — the backend conformance suite against
  * the Redis backend on a private 6-node Redis Cluster
- * (redis+cluster://, 3 primaries and 3 replicas started for this run).
+ * (redis+cluster://, 3 primaries and 3 replicas started for this run),
+ * then the store cases on the cluster as a store (store=redis+cluster://).
  * Each case starts on empty primaries (FLUSHALL on each). */
 #include <hiredis/hiredis.h>
 #include <stdio.h>
@@ -29,6 +30,8 @@ int main(void) {
   if (orca_test_cluster_start(&c))
     return 1;
   int failed = orca_conformance_run("conformance/redis-cluster", make_url, &c);
+  failed += orca_conformance_run_store("conformance/redis-cluster-store", &orca__redis_store_ops,
+                                       make_url, &c);
   orca_test_cluster_stop(&c);
   return failed ? 1 : 0;
 }

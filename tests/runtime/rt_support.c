@@ -52,7 +52,9 @@ static void rt_redis_stop(void) {
 
 /* ORCA_RT_BACKEND=redis-cluster: a private 6-node Redis Cluster (started
  * on first use, stopped at exit); each environment starts on empty
- * primaries (FLUSHALL), so environments must not overlap in time. */
+ * primaries (FLUSHALL), so environments must not overlap in time.
+ * sqlite_redis-cluster and kafka-redis-cluster put the store there, beside
+ * a SQLite log in the temp dir or the Kafka log. */
 static orca_test_cluster rt_cluster;
 static pid_t rt_cluster_owner;
 
@@ -61,14 +63,15 @@ static void rt_cluster_stop(void) {
     orca_test_cluster_stop(&rt_cluster);
 }
 
-static void rt_cluster_env(rt_env *e) {
+/* The cluster's URL, its primaries flushed for a new environment. */
+static const char *rt_cluster_url(void) {
   if (!rt_cluster_owner) {
     assert_int_equal(orca_test_cluster_start(&rt_cluster), 0);
     rt_cluster_owner = getpid();
     atexit(rt_cluster_stop);
   }
   assert_int_equal(orca_test_cluster_flush(&rt_cluster), 0);
-  snprintf(e->url, sizeof e->url, "%s", rt_cluster.url);
+  return rt_cluster.url;
 }
 
 bool rt_on_kafka(void) {
@@ -81,7 +84,7 @@ void rt_env_init(rt_env *e) {
   assert_non_null(mkdtemp(e->dir));
   const char *be = getenv("ORCA_RT_BACKEND");
   if (be && !strcmp(be, "redis-cluster")) {
-    rt_cluster_env(e);
+    snprintf(e->url, sizeof e->url, "%s", rt_cluster_url());
     return;
   }
   if (be && !strncmp(be, "kafka", 5)) {
@@ -92,7 +95,9 @@ void rt_env_init(rt_env *e) {
     }
     char group[32], store[300], extra[400];
     snprintf(group, sizeof group, "rt%d", ++rt_kafka_envs);
-    if (!strcmp(be, "kafka-redis")) {
+    if (!strcmp(be, "kafka-redis-cluster")) {
+      snprintf(store, sizeof store, "%s", rt_cluster_url());
+    } else if (!strcmp(be, "kafka-redis")) {
       if (!rt_redis_owner) {
         assert_int_equal(orca_test_redis_start(&rt_redis, false), 0);
         rt_redis_owner = getpid();
@@ -114,6 +119,11 @@ void rt_env_init(rt_env *e) {
     k = snprintf(e->url, sizeof e->url, "%s", orca_test_kafka_url(&rt_kafka, group, extra));
     assert_true(k > 0 && (size_t)k < sizeof e->url);
     memcpy(rt_kafka.prefix, prefix, sizeof prefix);
+    return;
+  }
+  if (be && !strcmp(be, "sqlite_redis-cluster")) {
+    int k = snprintf(e->url, sizeof e->url, "sqlite:%s/log.db?store=%s", e->dir, rt_cluster_url());
+    assert_true(k > 0 && (size_t)k < sizeof e->url);
     return;
   }
   bool on_redis = be && !strcmp(be, "redis"), redis_store = be && !strcmp(be, "sqlite_redis");

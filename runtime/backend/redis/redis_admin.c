@@ -11,7 +11,7 @@
 
 #include "backend/redis/redis_internal.h"
 
-#define SCHED_NEXT "orca:{sched}:next"
+#define SCHED_NEXT ORCA__REDIS_SCHED_NEXT
 #define SCHED_SPEC "orca:{sched}:spec"
 #define SCHED_PAUSED "orca:{sched}:paused"
 
@@ -484,9 +484,7 @@ int orca__redis_schedule_pause(orca__backend *b, const char *name, bool paused) 
   return rc;
 }
 
-/* A fire's name and jobs: 0, ORCA_ENOTFOUND (no such schedule can exist)
- * or ORCA_EINVAL (a job without an id or with a bad queue). */
-static int fire_ok(const char *name, const orca__job *jobs, size_t njobs) {
+int orca__redis_fire_ok(const char *name, const orca__job *jobs, size_t njobs) {
   if (!name_ok(name))
     return ORCA_ENOTFOUND;
   for (size_t i = 0; i < njobs; i++)
@@ -500,7 +498,7 @@ int orca__redis_fire(orca__redis *r, int script, const char *name, int64_t expec
                      int64_t next_us, int64_t handoff_us, const orca__job *jobs, size_t njobs,
                      redisReply **rep) {
   *rep = NULL;
-  int rc = fire_ok(name, jobs, njobs);
+  int rc = orca__redis_fire_ok(name, jobs, njobs);
   if (rc)
     return rc;
   if (r->cluster) /* the cluster fires through its outbox (schedule_fire) */
@@ -526,11 +524,8 @@ int orca__redis_fire(orca__redis *r, int script, const char *name, int64_t expec
 int orca__redis_schedule_fire(orca__backend *b, const char *name, int64_t expected_us,
                               int64_t next_us, const orca__job *jobs, size_t njobs) {
   orca__redis *r = (orca__redis *)b;
-  if (r->cluster) {
-    int rc = fire_ok(name, jobs, njobs);
-    return rc ? rc
-              : orca__redis_fire_outbox(r, SCHED_NEXT, name, expected_us, next_us, jobs, njobs);
-  }
+  if (r->cluster)
+    return orca__redis_fire_outbox(r, SCHED_NEXT, name, expected_us, next_us, jobs, njobs, NULL);
   redisReply *rep;
   int rc =
       orca__redis_fire(r, ORCA__RS_SCHED_FIRE, name, expected_us, next_us, -1, jobs, njobs, &rep);

@@ -345,14 +345,26 @@ int orca__redis_release_worker(orca__backend *b, const char *worker, size_t *cou
 int orca__redis_peer_ads(orca__backend *b, const orca__peer_ad *mine, int64_t ttl_us, char *cluster,
                          orca__peer_ad_cb cb, void *ud);
 
-/* schedule_fire on a Redis Cluster (redis_outbox.c): re-send old outbox
- * entries, compare-and-set next_key's field name and record the jobs in the
- * outbox in one script, then enqueue them in their queues and delete the
- * entries. Returns what schedule_fire returns (0, ORCA_ENOTFOUND as -4,
- * ORCA_ECONFLICT as -14, or a connection error before the CAS). */
+/* The hash of the schedules' next fire times (redis_admin.c). */
+#define ORCA__REDIS_SCHED_NEXT "orca:{sched}:next"
+
+/* A fire's name and jobs (redis_admin.c): 0, ORCA_ENOTFOUND (no such
+ * schedule can exist) or ORCA_EINVAL (a job without an id or with a bad
+ * queue). */
+int orca__redis_fire_ok(const char *name, const orca__job *jobs, size_t njobs);
+
+/* schedule_fire on a Redis Cluster (redis_outbox.c): check the fire
+ * (orca__redis_fire_ok), re-send old outbox entries, compare-and-set
+ * next_key's field name and record the jobs in the outbox in one script,
+ * then enqueue them in their queues (a store handle admits them, as its
+ * schedule_fire does) and delete the entries. res (njobs entries, may be
+ * NULL) gets each job's status once the fire is won; a job not enqueued
+ * yet (left in the outbox) reads 0. Returns what schedule_fire returns (0,
+ * ORCA_ENOTFOUND as -4, ORCA_ECONFLICT as -14, or a connection error
+ * before the CAS). */
 int orca__redis_fire_outbox(orca__redis *r, const char *next_key, const char *name,
                             int64_t expected_us, int64_t next_us, const orca__job *jobs,
-                            size_t njobs);
+                            size_t njobs, orca__enqueue_result *res);
 
 /* Re-send the outbox entries older than the op timeout (by now, backend
  * clock µs) and delete them (redis_outbox.c). Returns 0 or an error; a

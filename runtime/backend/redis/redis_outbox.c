@@ -13,7 +13,12 @@
  * every promote (the TimeKeeper's tick), first re-sends entries older than
  * the op timeout (their writer had its chance) and deletes them. So a won fire is enqueued at least
  * once and, by its id, at most once, as long as the task's state record outlives the re-send
- * (seconds against the state TTL). */
+ * (seconds against the state TTL).
+ *
+ * The store half (redis_store.c, a Redis Cluster as the store= of another
+ * log) fires the same way; its step 2 and its re-sends admit the jobs
+ * (scripts/s_admit.lua) instead of enqueueing them, and its due step
+ * drains the outbox as promote does. */
 #include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +62,13 @@ static char *str(const msgpack_object *o, char *out, size_t cap) {
   return out;
 }
 
+/* Step 2: enqueue jobs in their queues, or admit them on a store handle. */
+static int put_jobs(orca__redis *r, const orca__job *jobs, size_t n, orca__enqueue_result *res) {
+  if (r->store.ops)
+    return orca__redis_enqueue_with(r, ORCA__RS_S_ADMIT, ORCA__HANDOFF_US, jobs, n, res);
+  return orca__redis_enqueue(&r->base, jobs, n, res);
+}
+
 /* Enqueue the job packed in one outbox entry if it is older than min_age.
  * Returns 1 when re-sent, 0 when left (young), or an error (a malformed
  * entry is ORCA_EBACKEND: logged and deleted by the caller). */
@@ -88,7 +100,7 @@ static int resend(orca__redis *r, const redisReply *v, int64_t now, int64_t min_
           .state_ttl_us = num(&f[F_STTL]) * 1000,
       };
       orca__enqueue_result res = {0};
-      rc = orca__redis_enqueue(&r->base, &j, 1, &res);
+      rc = put_jobs(r, &j, 1, &res);
       if (!rc)
         rc = 1;
     }
@@ -153,9 +165,14 @@ int orca__redis_outbox_drain(orca__redis *r, int64_t now) {
 
 int orca__redis_fire_outbox(orca__redis *r, const char *next_key, const char *name,
                             int64_t expected_us, int64_t next_us, const orca__job *jobs,
-                            size_t njobs) {
+                            size_t njobs, orca__enqueue_result *res) {
+  for (size_t i = 0; res && i < njobs; i++)
+    res[i] = (orca__enqueue_result){0};
+  int rc = orca__redis_fire_ok(name, jobs, njobs);
+  if (rc)
+    return rc;
   int64_t now = orca_clock_now(r->base.clock);
-  int rc = orca__redis_outbox_drain(r, now);
+  rc = orca__redis_outbox_drain(r, now);
   if (rc)
     return rc;
   orca__rargs *a = &r->args;
@@ -176,18 +193,20 @@ int orca__redis_fire_outbox(orca__redis *r, const char *next_key, const char *na
     return rc;
   /* Won: step 2 and 3. A failure leaves the entries for a later re-send
    * and is not the caller's concern: the fire happened. */
-  orca__enqueue_result *res = calloc(njobs, sizeof *res);
+  orca__enqueue_result *got = calloc(njobs, sizeof *got);
   const char **ids = calloc(njobs, sizeof *ids);
-  int erc = res && ids ? orca__redis_enqueue(&r->base, jobs, njobs, res) : ORCA_ENOMEM;
+  int erc = got && ids ? put_jobs(r, jobs, njobs, got) : ORCA_ENOMEM;
   if (!erc) {
     for (size_t i = 0; i < njobs; i++)
       ids[i] = jobs[i].id;
+    if (res)
+      memcpy(res, got, njobs * sizeof *res);
     erc = forget(r, ids, njobs);
   }
   if (erc)
     orca_log(ORCA_LOG_WARN,
              "redis: schedule '%s' fired but its tasks stay in the outbox for now (%d)", name, erc);
-  free(res);
+  free(got);
   free(ids);
   return 0;
 }

@@ -11,6 +11,7 @@
  * items of one queue (every key of a queue shares its hash tag), so a batch
  * costs one round trip whatever its size. The fused table is untouched:
  * nothing here runs on its task path. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,16 +304,17 @@ static const char *cstr(const redisReply *x, orca_buf *scratch) {
   return (const char *)scratch->data;
 }
 
-/* Hand the tasks of a due reply (6 values each from element 1) to cb.
- * Returns how many, or ORCA_ENOMEM when cb refused one (or memory ran
- * out). */
-static int hand_out(orca__redis *r, const redisReply *x, int64_t now, orca__job_cb cb, void *ud) {
+/* Hand the tasks of a due reply (6 values each from element 1) to cb; the
+ * reply's queue index i names r->queues[base + i - 1]. Returns how many,
+ * or ORCA_ENOMEM when cb refused one (or memory ran out). */
+static int hand_out(orca__redis *r, const redisReply *x, size_t base, int64_t now, orca__job_cb cb,
+                    void *ud) {
   orca_buf id = ORCA_BUF_INIT, m = ORCA_BUF_INIT;
   int moved = 0, rc = 0;
   for (size_t e = 1; e + 5 < x->elements + 0 && rc == 0; e += 6) {
     int64_t qi = orca__redis_int(x->element[e]);
     const redisReply *pay = x->element[e + 5];
-    if (qi < 1 || (size_t)qi > r->nqueues || pay->type != REDIS_REPLY_STRING)
+    if (qi < 1 || base + (size_t)qi > r->nqueues || pay->type != REDIS_REPLY_STRING)
       continue;
     /* m is "ENQUEUED_US TTL_MS TASK". */
     const char *task = cstr(x->element[e + 2], &m);
@@ -321,7 +323,7 @@ static int hand_out(orca__redis *r, const redisReply *x, int64_t now, orca__job_
     orca__job j = {
         .id = cstr(x->element[e + 1], &id),
         .task = task,
-        .queue = r->queues[qi - 1],
+        .queue = r->queues[base + (size_t)qi - 1],
         .priority = (int32_t)orca__redis_int(x->element[e + 3]),
         .attempt = (uint32_t)orca__redis_int(x->element[e + 4]),
         .payload = (const uint8_t *)pay->str,
@@ -338,6 +340,11 @@ static int hand_out(orca__redis *r, const redisReply *x, int64_t now, orca__job_
   return rc ? rc : moved;
 }
 
+/* One s_due call over every queue; on a Redis Cluster one per queue (a
+ * script touches one slot), all in one pipeline, each handing out at most
+ * max, earliest first within its queue. A cluster's handle also re-sends
+ * the schedule fires a dead node left in the outbox first (redis_outbox.c;
+ * a failure there is logged by it and does not stop the call). */
 static int store_due(orca__store *s, int64_t now_us, size_t max, bool reclaim, orca__job_cb cb,
                      void *ud, int64_t *next_due_us) {
   orca__redis *r = of_store(s);
@@ -346,34 +353,46 @@ static int store_due(orca__store *s, int64_t now_us, size_t max, bool reclaim, o
   if (!cb)
     return ORCA_EINVAL;
   int rc = orca__redis_load_queues(r);
-  if (rc || r->nqueues == 0)
+  if (rc)
     return rc;
-  orca__rargs *a = &r->args;
-  orca__rargs_reset(a);
-  orca__rargs_cmd(a, ORCA__RS_S_DUE);
-  orca__rargs_int(a, (int64_t)r->nqueues);
-  for (size_t i = 0; i < r->nqueues; i++)
-    orca__rargs_key(a, r->queues[i], "");
-  orca__rargs_int(a, now_us);
-  orca__rargs_int(a, (int64_t)(max > INT32_MAX ? INT32_MAX : max));
-  orca__rargs_str(a, reclaim ? "1" : "0");
-  orca__rargs_int(a, ORCA__HANDOFF_US);
-  redisReply *rep[1];
-  if ((rc = orca__redis_exec(r, a, rep, 0)))
+  if (r->cluster)
+    orca__redis_outbox_drain(r, now_us);
+  if (r->nqueues == 0)
+    return 0;
+  char now[24], most[24], win[24];
+  snprintf(now, sizeof now, "%" PRId64, now_us);
+  snprintf(most, sizeof most, "%zu", max > INT32_MAX ? (size_t)INT32_MAX : max);
+  snprintf(win, sizeof win, "%" PRId64, (int64_t)ORCA__HANDOFF_US);
+  size_t ncalls = orca__redis_queue_calls(r, ORCA__RS_S_DUE,
+                                          (const char *[]){now, most, reclaim ? "1" : "0", win}, 4);
+  redisReply **rep = calloc(ncalls, sizeof *rep);
+  if (!rep)
+    return ORCA_ENOMEM;
+  if ((rc = orca__redis_exec(r, &r->args, rep, 0))) {
+    free(rep);
     return rc;
-  rc = orca__redis_reply_error(r, rep[0], "store due script");
-  if (!rc && (rep[0]->type != REDIS_REPLY_ARRAY || rep[0]->elements < 1))
-    rc = ORCA_EBACKEND;
-  if (!rc) {
-    int64_t nd = orca__redis_int(rep[0]->element[0]);
-    if (next_due_us && nd >= 0)
+  }
+  int moved = 0;
+  for (size_t c = 0; !rc && c < ncalls; c++) {
+    rc = orca__redis_reply_error(r, rep[c], "store due script");
+    if (!rc && (rep[c]->type != REDIS_REPLY_ARRAY || rep[c]->elements < 1))
+      rc = ORCA_EBACKEND;
+    if (rc)
+      break;
+    int64_t nd = orca__redis_int(rep[c]->element[0]);
+    if (next_due_us && nd >= 0 && nd < *next_due_us)
       *next_due_us = nd;
     /* The tasks are handing now: a refused callback leaves them so, and
      * the handoff window brings them back (the store cannot undo). */
-    rc = hand_out(r, rep[0], now_us, cb, ud);
+    int n = hand_out(r, rep[c], r->cluster ? c : 0, now_us, cb, ud);
+    if (n < 0)
+      rc = n;
+    else
+      moved += n;
   }
-  orca__redis_free_replies(rep, 1);
-  return rc;
+  orca__redis_free_replies(rep, ncalls);
+  free(rep);
+  return rc ? rc : moved;
 }
 
 /* ---- the steps every backend has ---------------------------------------- */
@@ -431,6 +450,9 @@ static int store_schedule_pause(orca__store *s, const char *name, bool paused) {
 static int store_schedule_fire(orca__store *s, const char *name, int64_t expected_us,
                                int64_t next_us, const orca__job *jobs, size_t njobs,
                                orca__enqueue_result *res) {
+  if (of_store(s)->cluster) /* CAS and jobs in different slots: the outbox */
+    return orca__redis_fire_outbox(of_store(s), ORCA__REDIS_SCHED_NEXT, name, expected_us, next_us,
+                                   jobs, njobs, res);
   redisReply *x;
   int rc = orca__redis_fire(of_store(s), ORCA__RS_S_SCHED_FIRE, name, expected_us, next_us,
                             ORCA__HANDOFF_US, jobs, njobs, &x);
