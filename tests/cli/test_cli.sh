@@ -7,9 +7,7 @@ orca=$1 worker=$2 schema=$3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 export ORCA_BACKEND="sqlite:$dir/orca.db"
-fails=0 passes=0
-ok() { passes=$((passes + 1)); echo "ok   $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 
 # expect_rc RC NAME PATTERN CMD... : exit RC, exactly one line on stderr
 # matching PATTERN (grep -E), nothing on stdout
@@ -140,10 +138,7 @@ expect_err "cluster without workers" "no worker of this backend runs the peer ne
 expect_usage "cluster takes no arguments" "takes no arguments" "$orca" cluster extra
 "$worker" --concurrency 3 --no-schedules --id cli-w1 >"$dir/peer.log" 2>&1 &
 peer_pid=$!
-for _ in $(seq 200); do # its log says when the advertisement is stored
-  grep -q "advertised in the backend" "$dir/peer.log" && break
-  sleep 0.05
-done
+wait_advertised "$dir/peer.log"
 out=$("$orca" cluster 2>&1)
 echo "$out" | grep -qE '^cli-w1 +alive +127\.0\.0\.1:[0-9]+ +0/3 ' && ok "cluster lists the worker" ||
   bad "cluster: $out"
@@ -205,5 +200,4 @@ result_is() {
 result_is "$big_id" 101711872 && ok "a 10 MiB argument arrives whole" || bad "10 MiB argument"
 result_is "$small_id" 31.4 && ok "arguments from stdin" || bad "arguments from stdin"
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+summary

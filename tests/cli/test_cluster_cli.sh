@@ -13,18 +13,11 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 coproc RUN { "$run" --cluster 2>"$dir/run.err"; }
 read -r -t 60 url <&"${RUN[0]}" || { echo "FAIL no cluster: $(cat "$dir/run.err")"; exit 1; }
-fails=0 passes=0
-ok() { passes=$((passes + 1)); echo "ok   $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
 cd "$dir"
 
-"$demo" --backend "$url" >out 2>err
-[ $? -eq 0 ] && ok "shop demo on the cluster" || bad "shop demo: $(tail -3 err)"
-for want in "charged order-1001 .* after 1 attempt" "charged flaky-1003 .* after 3 attempt" \
-  "charged later-1004 .* [2-9]\.[0-9]+s" "answered from the cache" "bounce@shop.example: dead"; do
-  grep -qE "$want" out && ok "demo: $want" || bad "demo: $want not in: $(cat out)"
-done
+shop_demo "shop demo on the cluster" "$demo" --backend "$url"
 
 export ORCA_BACKEND="$url"
 "$orca" stats --json | $py -c 'import json,sys; q={r["queue"]:r for r in map(json.loads,sys.stdin)}; assert q["default"]["dead"]==1, q' \
@@ -39,10 +32,7 @@ dead_id=$("$orca" enqueue --schema "$schema" shop.notify '{"to":"bounce@x.test",
 # cluster, then it runs the two tasks.
 "$worker" --concurrency 2 --no-schedules --id cl-w1 >"$dir/worker.log" 2>&1 &
 wpid=$!
-for _ in $(seq 200); do # its log says when the advertisement is stored
-  grep -q "advertised in the backend" "$dir/worker.log" && break
-  sleep 0.05
-done
+wait_advertised "$dir/worker.log"
 out=$("$orca" cluster 2>&1)
 echo "$out" | grep -qE '^cl-w1 +alive +127\.0\.0\.1:[0-9]+ ' && ok "cluster lists the worker" ||
   bad "cluster: $out $(tail -3 "$dir/worker.log")"
@@ -68,5 +58,4 @@ wait $wpid && ok "worker stopped" || bad "worker: $(tail -3 "$dir/worker.log")"
 
 exec {RUN[1]}>&- # the cluster stops
 wait
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+summary

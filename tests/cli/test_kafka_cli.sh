@@ -14,19 +14,12 @@ mkfifo "$dir/boot"
 "$mock" >"$dir/boot" &
 mock_pid=$!
 read -r -t 10 boot <"$dir/boot" || { echo "FAIL orca-kafka-mock printed nothing"; exit 1; }
-fails=0 passes=0
-ok() { passes=$((passes + 1)); echo "ok   $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 base="kafka://$boot?session.timeout.ms=6000"
 cd "$dir"
 
 # The demo, on Kafka with its SQLite store.
-"$demo" --backend "$base&priorities=ignore&store=sqlite:$dir/demo.db" >out 2>err
-[ $? -eq 0 ] && ok "shop demo on kafka" || bad "shop demo: $(tail -3 err)"
-for want in "charged order-1001 .* after 1 attempt" "charged flaky-1003 .* after 3 attempt" \
-  "charged later-1004 .* [2-9]\.[0-9]+s" "answered from the cache" "bounce@shop.example: dead"; do
-  grep -qE "$want" out && ok "demo: $want" || bad "demo: $want not in: $(cat out)"
-done
+shop_demo "shop demo on kafka" "$demo" --backend "$base&priorities=ignore&store=sqlite:$dir/demo.db"
 
 export ORCA_BACKEND="$base&prefix=cli.&store=sqlite:$dir/orca.db"
 "$worker" --max-tasks 1 --no-schedules >out 2>&1
@@ -64,5 +57,4 @@ printf '# test\nsasl.pasword=S3cr3t\n' >"$dir/k.properties"
 [ $? -eq 2 ] && grep -q -- "--kafka-conf: '$dir/nope.properties' cannot be read" out &&
   ok "worker --kafka-conf missing file" || bad "worker --kafka-conf: $(cat out)"
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+summary

@@ -5,6 +5,8 @@
 #include "redis_cluster.h"
 #include "redis_server.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -218,7 +220,7 @@ const orca_type rt_args_type = {
 
 typedef int (*rt_handler_fn)(orca_ctx *ctx, const rt_args *args, int64_t *result);
 
-static int rt_invoke(orca_fn fn, orca_ctx *ctx, const void *args, void *result) {
+int rt_invoke(orca_fn fn, orca_ctx *ctx, const void *args, void *result) {
   return ((rt_handler_fn)fn)(ctx, args, result);
 }
 
@@ -346,19 +348,12 @@ static int h_record(orca_ctx *ctx, const rt_args *a, int64_t *r) {
   return 0;
 }
 
-#define TASK(var, cv, NAME, QUEUE)                                                                 \
-  cv orca_task_desc var = {.name = NAME,                                                           \
-                           .queue = QUEUE,                                                         \
-                           .args = &rt_args_desc,                                                  \
-                           .args_type = &rt_args_type,                                             \
-                           .result = &orca_type_i64,                                               \
-                           .invoke = rt_invoke,                                                    \
-                           .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false}}
+#define TASK(var, cv, NAME) cv orca_task_desc var = RT_TASK_DESC(NAME)
 
-TASK(rt_task_add, const, "t.add", "default");
-TASK(rt_task_flaky, , "t.flaky", "default");
-TASK(rt_task_block, , "t.block", "default");
-TASK(rt_task_record, , "t.record", "default");
+TASK(rt_task_add, const, "t.add");
+TASK(rt_task_flaky, , "t.flaky");
+TASK(rt_task_block, , "t.block");
+TASK(rt_task_record, , "t.record");
 orca_task_desc rt_task_cached = {.name = "t.cached",
                                  .queue = "default",
                                  .args = &rt_args_desc,
@@ -443,6 +438,54 @@ int rt_enqueue(orca_client *c, const orca_task_desc *t, int64_t n, const char *s
   if (rc && rc != ORCA_EDUPLICATE)
     fprintf(stderr, "enqueue: %s\n", err.msg);
   return rc;
+}
+
+int rt_fork_children(int n, pid_t *pids, void (*child)(int fd, int i, void *ud), void *ud) {
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  fflush(NULL);
+  for (int i = 0; i < n; i++) {
+    pids[i] = fork();
+    assert_true(pids[i] >= 0);
+    if (pids[i] == 0) {
+      close(fds[0]);
+      child(fds[1], i, ud);
+      _exit(5); /* child() must not return */
+    }
+  }
+  close(fds[1]);
+  return fds[0];
+}
+
+bool rt_read_lines(int fd, rt_lines *l, int timeout_ms, void (*line)(void *ud, char *text),
+                   void *ud) {
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  int pr;
+  while ((pr = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+    ;
+  if (pr != 1)
+    fail_msg("nothing arrived on the children's pipe for %d ms", timeout_ms);
+  ssize_t k = read(fd, l->buf + l->len, sizeof l->buf - 1 - l->len);
+  assert_true(k >= 0);
+  if (k == 0)
+    return false;
+  l->len += (size_t)k;
+  l->buf[l->len] = '\0';
+  char *text = l->buf, *nl;
+  while ((nl = strchr(text, '\n'))) {
+    *nl = '\0';
+    line(ud, text);
+    text = nl + 1;
+  }
+  l->len = strlen(text);
+  memmove(l->buf, text, l->len);
+  return true;
+}
+
+double rt_seconds_since(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 orca_client *rt_client(const rt_env *e, const orca_clock *clock) {

@@ -11,6 +11,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "orca/orca.h"
 
@@ -83,6 +85,24 @@ typedef struct rt_args {
 extern const orca_type rt_args_type;
 extern const orca_struct_desc rt_args_desc;
 
+/* Call fn, an int (*)(orca_ctx *, const rt_args *, int64_t *), as the
+ * invoke function orcac emits does. */
+int rt_invoke(orca_fn fn, orca_ctx *ctx, const void *args, void *result);
+
+/* The initializer of task NAME as orcac would emit it: rt_args in, an i64
+ * out, queue "default", one attempt, handlers called through rt_invoke. */
+#define RT_TASK_DESC(NAME)                                                                         \
+  {                                                                                                \
+    .name = NAME, .queue = "default", .args = &rt_args_desc, .args_type = &rt_args_type,           \
+    .result = &orca_type_i64, .invoke = rt_invoke, .retry = {                                      \
+      1,                                                                                           \
+      ORCA_BACKOFF_NONE,                                                                           \
+      0,                                                                                           \
+      0,                                                                                           \
+      false                                                                                        \
+    }                                                                                              \
+  }
+
 /* t.add: result n + strlen(s). */
 extern const orca_task_desc rt_task_add;
 /* t.flaky: fails (orca_ctx_fail "boom N") while attempt <= n, then returns attempt. */
@@ -123,6 +143,29 @@ void rt_log_wait(const char *needle, int k);
 int rt_log_count(const char *needle);
 
 /* ---- helpers ---- */
+
+/* Fork n child processes that report to the parent on one pipe: child i
+ * runs child(fd, i, ud) with the pipe's write end fd and must end with
+ * _exit. pids[i] gets its process id. Returns the pipe's read end (the
+ * parent keeps no write end, so a read returns 0 once every child is
+ * gone). Asserts that pipe and fork succeed. */
+int rt_fork_children(int n, pid_t *pids, void (*child)(int fd, int i, void *ud), void *ud);
+
+/* Lines arriving on a pipe: buf holds a partial last line between calls. */
+typedef struct rt_lines {
+  char buf[8192];
+  size_t len;
+} rt_lines;
+
+/* Read what fd has, waiting at most timeout_ms for something (the test
+ * fails when nothing comes: the children went silent), and call
+ * line(ud, text) for every whole line (its newline removed). Returns false
+ * at the end of the pipe (every writer gone). */
+bool rt_read_lines(int fd, rt_lines *l, int timeout_ms, void (*line)(void *ud, char *text),
+                   void *ud);
+
+/* Seconds since t0 (CLOCK_MONOTONIC). */
+double rt_seconds_since(const struct timespec *t0);
 
 /* Enqueue rt_args {n, s} of task t; asserts the return code; id_out may be NULL. */
 int rt_enqueue(orca_client *c, const orca_task_desc *t, int64_t n, const char *s,

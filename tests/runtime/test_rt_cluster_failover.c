@@ -64,19 +64,10 @@ static int h_count(orca_ctx *ctx, const rt_args *a, int64_t *r) {
   return 0;
 }
 
-static int invoke(orca_fn fn, orca_ctx *ctx, const void *args, void *result) {
-  return ((int (*)(orca_ctx *, const rt_args *, int64_t *))fn)(ctx, args, result);
-}
+static const orca_task_desc count = RT_TASK_DESC("t.count");
 
-static const orca_task_desc count = {.name = "t.count",
-                                     .queue = "default",
-                                     .args = &rt_args_desc,
-                                     .args_type = &rt_args_type,
-                                     .result = &orca_type_i64,
-                                     .invoke = invoke,
-                                     .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false}};
-
-static void child(int fd, int idx) {
+static void child(int fd, int idx, void *ud) {
+  (void)ud;
   run_pipe = fd;
   orca_log_set(NULL, NULL, ORCA_LOG_ERROR);
   char id[16];
@@ -137,36 +128,21 @@ static void *producer(void *arg) {
 typedef struct runs {
   int *count; /* per number */
   int distinct, total;
-  char buf[8192];
-  size_t len;
+  rt_lines lines;
 } runs;
 
-/* Read what the pipe has (waiting at most 30 s) and count whole lines.
+static void on_run(void *ud, char *line) {
+  runs *s = ud;
+  int n = atoi(line);
+  assert_in_range(n, 0, g_max - 1);
+  s->distinct += s->count[n]++ == 0;
+  s->total++;
+}
+
+/* Read and count the runs the pipe has (waiting at most 30 s for some).
  * Returns false at the end of the pipe. */
 static bool pump(int fd, runs *s) {
-  struct pollfd p = {.fd = fd, .events = POLLIN};
-  int pr;
-  while ((pr = poll(&p, 1, 30000)) < 0 && errno == EINTR)
-    ;
-  if (pr != 1)
-    fail_msg("the workers reported no run for 30 s (%d distinct so far)", s->distinct);
-  ssize_t k = read(fd, s->buf + s->len, sizeof s->buf - 1 - s->len);
-  assert_true(k >= 0);
-  if (k == 0)
-    return false;
-  s->len += (size_t)k;
-  s->buf[s->len] = '\0';
-  char *line = s->buf, *nl;
-  while ((nl = strchr(line, '\n'))) {
-    int n = atoi(line);
-    assert_in_range(n, 0, g_max - 1);
-    s->distinct += s->count[n]++ == 0;
-    s->total++;
-    line = nl + 1;
-  }
-  s->len = strlen(line);
-  memmove(s->buf, line, s->len);
-  return true;
+  return rt_read_lines(fd, &s->lines, 30000, on_run, s);
 }
 
 static bool all_acked_ran(const runs *s) {
@@ -194,29 +170,12 @@ static int on_succeeded(void *ud, const orca_task_info *info) {
   return 0;
 }
 
-static double since(const struct timespec *t0) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 static void test_primary_killed_under_workers(void **st) {
   (void)st;
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  int fds[2];
-  assert_int_equal(pipe(fds), 0);
   pid_t pids[WORKERS];
-  fflush(NULL);
-  for (int i = 0; i < WORKERS; i++) {
-    pids[i] = fork();
-    assert_true(pids[i] >= 0);
-    if (pids[i] == 0) {
-      close(fds[0]);
-      child(fds[1], i);
-    }
-  }
-  close(fds[1]);
+  int runs_fd = rt_fork_children(WORKERS, pids, child, NULL);
   rt_env e = {0};
   snprintf(e.url, sizeof e.url, "%s", g_cluster.url);
   orca_client *c = rt_client(&e, NULL);
@@ -227,15 +186,15 @@ static void test_primary_killed_under_workers(void **st) {
   s.count = calloc((size_t)g_max, sizeof *s.count);
   assert_non_null(s.count);
   while (s.distinct < g_n / 3)
-    assert_true(pump(fds[0], &s));
+    assert_true(pump(runs_fd, &s));
   int victim = orca_test_cluster_owner(&g_cluster, (int)orca__redis_key_slot("default", 7));
   assert_true(victim >= 0);
   orca_test_cluster_kill(&g_cluster, victim);
-  double killed = since(&t0);
+  double killed = rt_seconds_since(&t0);
   int at_kill = s.distinct;
   while (!all_acked_ran(&s))
-    assert_true(pump(fds[0], &s));
-  double ran = since(&t0);
+    assert_true(pump(runs_fd, &s));
+  double ran = rt_seconds_since(&t0);
   pthread_join(prod, NULL);
 
   /* Every acknowledged task's record: SUCCEEDED with its own number. */
@@ -268,7 +227,7 @@ static void test_primary_killed_under_workers(void **st) {
                rc ? err.msg : "succeeded", (long long)r);
     waited++;
   }
-  double checked = since(&t0);
+  double checked = rt_seconds_since(&t0);
 
   for (int i = 0; i < WORKERS; i++)
     kill(pids[i], SIGTERM);
@@ -278,9 +237,9 @@ static void test_primary_killed_under_workers(void **st) {
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
       fail_msg("worker %d ended with status %#x", i, status);
   }
-  while (pump(fds[0], &s))
+  while (pump(runs_fd, &s))
     ;
-  close(fds[0]);
+  close(runs_fd);
   int twice = 0;
   for (int n = 0; n < g_max; n++)
     twice += s.count[n] > 1;

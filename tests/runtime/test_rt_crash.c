@@ -53,20 +53,9 @@ static int h_crashy(orca_ctx *ctx, const rt_args *a, int64_t *r) {
   return 0;
 }
 
-static int invoke(orca_fn fn, orca_ctx *ctx, const void *args, void *result) {
-  return ((int (*)(orca_ctx *, const rt_args *, int64_t *))fn)(ctx, args, result);
-}
-
 /* A task of this file, as orcac would emit it: rt_args in, an i64 out, one
  * attempt, queue "default". */
-#define CRASH_TASK(var, tname)                                                                     \
-  static const orca_task_desc var = {.name = tname,                                                \
-                                     .queue = "default",                                           \
-                                     .args = &rt_args_desc,                                        \
-                                     .args_type = &rt_args_type,                                   \
-                                     .result = &orca_type_i64,                                     \
-                                     .invoke = invoke,                                             \
-                                     .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false}}
+#define CRASH_TASK(var, tname) static const orca_task_desc var = RT_TASK_DESC(tname)
 
 CRASH_TASK(crashy, "t.crashy");
 

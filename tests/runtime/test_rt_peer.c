@@ -68,19 +68,9 @@ static int h_busy(orca_ctx *ctx, const rt_args *a, int64_t *r) {
   return 0;
 }
 
-static int invoke(orca_fn fn, orca_ctx *ctx, const void *args, void *result) {
-  return ((int (*)(orca_ctx *, const rt_args *, int64_t *))fn)(ctx, args, result);
-}
+static const orca_task_desc busy = RT_TASK_DESC("t.busy");
 
-static const orca_task_desc busy = {.name = "t.busy",
-                                    .queue = "default",
-                                    .args = &rt_args_desc,
-                                    .args_type = &rt_args_type,
-                                    .result = &orca_type_i64,
-                                    .invoke = invoke,
-                                    .retry = {1, ORCA_BACKOFF_NONE, 0, 0, false}};
-
-static void child(const char *url, int fd, int idx) {
+static void child(int fd, int idx, void *url) {
   events = fd;
   me = idx;
   orca_log_set(on_log, NULL, ORCA_LOG_INFO);
@@ -108,49 +98,28 @@ typedef struct seen {
   int dead[WORKERS];  /* "peer X is dead" lines per child */
   int started[WORKERS];
   int runs[N][WORKERS];
-  char buf[4096];
-  size_t len;
+  rt_lines lines;
 } seen;
 
-/* Read what is there (waiting at most 20 s for something) and parse whole
- * lines. Returns false at the end of the pipe (every child gone). Fails the
- * test when the children go silent. */
-static bool pump(int fd, seen *s) {
-  struct pollfd p = {.fd = fd, .events = POLLIN};
-  int pr = poll(&p, 1, 20000);
-  if (pr != 1)
-    fail_msg("the workers said nothing for 20 s");
-  ssize_t k = read(fd, s->buf + s->len, sizeof s->buf - 1 - s->len);
-  assert_true(k >= 0);
-  if (k == 0)
-    return false;
-  s->len += (size_t)k;
-  s->buf[s->len] = '\0';
-  char *line = s->buf, *nl;
-  while ((nl = strchr(line, '\n'))) {
-    *nl = '\0';
-    int idx = -1;
-    long long n = -1;
-    if (sscanf(line, "S %d %lld", &idx, &n) == 2 && idx >= 0 && idx < WORKERS && n >= 0 && n < N) {
-      s->runs[n][idx]++;
-      s->started[idx]++;
-    } else if (sscanf(line, "A %d", &idx) == 1 && idx >= 0 && idx < WORKERS)
-      s->alive[idx]++;
-    else if (sscanf(line, "D %d", &idx) == 1 && idx >= 0 && idx < WORKERS)
-      s->dead[idx]++;
-    else
-      fail_msg("unexpected event line '%s'", line);
-    line = nl + 1;
-  }
-  s->len = strlen(line);
-  memmove(s->buf, line, s->len);
-  return true;
+static void on_line(void *ud, char *line) {
+  seen *s = ud;
+  int idx = -1;
+  long long n = -1;
+  if (sscanf(line, "S %d %lld", &idx, &n) == 2 && idx >= 0 && idx < WORKERS && n >= 0 && n < N) {
+    s->runs[n][idx]++;
+    s->started[idx]++;
+  } else if (sscanf(line, "A %d", &idx) == 1 && idx >= 0 && idx < WORKERS)
+    s->alive[idx]++;
+  else if (sscanf(line, "D %d", &idx) == 1 && idx >= 0 && idx < WORKERS)
+    s->dead[idx]++;
+  else
+    fail_msg("unexpected event line '%s'", line);
 }
 
-static double since(const struct timespec *t0) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+/* Read and count what the children said (waiting at most 20 s for
+ * something). Returns false at the end of the pipe (every child gone). */
+static bool pump(int fd, seen *s) {
+  return rt_read_lines(fd, &s->lines, 20000, on_line, s);
 }
 
 static void test_sigkill_one_of_five(void **st) {
@@ -166,19 +135,8 @@ static void test_sigkill_one_of_five(void **st) {
     p[i] = &args[i];
   }
   orca_err err = {0};
-  int fds[2];
-  assert_int_equal(pipe(fds), 0);
   pid_t pids[WORKERS];
-  fflush(NULL);
-  for (int i = 0; i < WORKERS; i++) {
-    pids[i] = fork();
-    assert_true(pids[i] >= 0);
-    if (pids[i] == 0) {
-      close(fds[0]);
-      child(e.url, fds[1], i);
-    }
-  }
-  close(fds[1]);
+  int fd = rt_fork_children(WORKERS, pids, child, e.url);
   static seen s;
   memset(&s, 0, sizeof s);
   /* Every worker sees the four others (discovery through the backend). */
@@ -188,12 +146,12 @@ static void test_sigkill_one_of_five(void **st) {
       all += s.alive[i] >= WORKERS - 1;
     if (all == WORKERS)
       break;
-    pump(fds[0], &s);
+    pump(fd, &s);
   }
   assert_int_equal(orca_enqueue_many(c, &busy, p, N, NULL, ids, NULL, &err), 0);
   /* The victim is busy: it started some tasks and holds more. */
   while (s.started[VICTIM] < 4)
-    pump(fds[0], &s);
+    pump(fd, &s);
   kill(pids[VICTIM], SIGKILL);
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -207,9 +165,9 @@ static void test_sigkill_one_of_five(void **st) {
       all += i != VICTIM && s.dead[i] >= 1;
     if (all == WORKERS - 1)
       break;
-    pump(fds[0], &s);
+    pump(fd, &s);
   }
-  double detected = since(&t0);
+  double detected = rt_seconds_since(&t0);
   /* ... and every task finishes while the victim's leases would still run
    * for most of a minute: its tasks were released, not expired. */
   for (int i = 0; i < N; i++) {
@@ -217,7 +175,7 @@ static void test_sigkill_one_of_five(void **st) {
     if (rc)
       fail_msg("task %d: %s", i, err.msg);
   }
-  double done = since(&t0);
+  double done = rt_seconds_since(&t0);
   for (int i = 0; i < WORKERS; i++)
     if (i != VICTIM)
       kill(pids[i], SIGTERM);
@@ -228,9 +186,9 @@ static void test_sigkill_one_of_five(void **st) {
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
   }
-  while (pump(fds[0], &s)) /* the starts not read yet */
+  while (pump(fd, &s)) /* the starts not read yet */
     ;
-  close(fds[0]);
+  close(fd);
   int twice = 0;
   for (int n = 0; n < N; n++) {
     int total = 0;

@@ -161,11 +161,31 @@ int orca__redis_load_queues(orca__redis *r) {
   return rc;
 }
 
-size_t orca__redis_queue_calls(orca__redis *r, int script, const char *const *argv, size_t nargv) {
-  size_t ncalls = r->cluster ? r->nqueues : (r->nqueues > 0), per = r->cluster ? 1 : r->nqueues;
+/* Send r->args (n commands) and collect their replies into a new array
+ * *rep (the caller frees the replies, then the array). Returns 0, or
+ * ORCA_ENOMEM or a connection error with *rep NULL. */
+static int exec_all(orca__redis *r, size_t n, redisReply ***rep) {
+  *rep = calloc(n ? n : 1, sizeof **rep);
+  if (!*rep)
+    return ORCA_ENOMEM;
+  int rc = orca__redis_exec(r, &r->args, *rep, 0);
+  if (rc) {
+    free(*rep);
+    *rep = NULL;
+  }
+  return rc;
+}
+
+int orca__redis_queue_calls(orca__redis *r, int script, const char *const *argv, size_t nargv,
+                            redisReply ***rep, size_t *ncalls) {
+  size_t n = r->cluster ? r->nqueues : (r->nqueues > 0), per = r->cluster ? 1 : r->nqueues;
+  *rep = NULL;
+  *ncalls = 0;
+  if (n == 0)
+    return 0;
   orca__rargs *a = &r->args;
   orca__rargs_reset(a);
-  for (size_t c = 0; c < ncalls; c++) {
+  for (size_t c = 0; c < n; c++) {
     orca__rargs_cmd(a, script);
     orca__rargs_int(a, (int64_t)per);
     for (size_t i = c * per; i < (c + 1) * per; i++)
@@ -173,7 +193,10 @@ size_t orca__redis_queue_calls(orca__redis *r, int script, const char *const *ar
     for (size_t i = 0; i < nargv; i++)
       orca__rargs_str(a, argv[i]);
   }
-  return ncalls;
+  int rc = exec_all(r, n, rep);
+  if (!rc)
+    *ncalls = n;
+  return rc;
 }
 
 static int probe(orca__redis *r, const char *id) {
@@ -188,14 +211,10 @@ static int probe(orca__redis *r, const char *id) {
     orca__rargs_str(a, "EXISTS");
     orca__rargs_key(a, r->queues[i], suffix);
   }
-  redisReply **rep = calloc(r->nqueues, sizeof *rep);
-  if (!rep)
-    return ORCA_ENOMEM;
-  int rc = orca__redis_exec(r, a, rep, 0);
-  if (rc) {
-    free(rep);
+  redisReply **rep;
+  int rc = exec_all(r, r->nqueues, &rep);
+  if (rc)
     return rc;
-  }
   int found = ORCA_ENOTFOUND;
   for (size_t i = 0; i < r->nqueues; i++)
     if (found < 0 && orca__redis_int(rep[i]) == 1)

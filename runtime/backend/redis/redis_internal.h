@@ -286,14 +286,16 @@ bool orca__redis_take_interrupt(orca__redis *r);
 /* Refresh r->queues from the set orca:queues. Returns 0 or an error. */
 int orca__redis_load_queues(orca__redis *r);
 
-/* Append to a (reset first) the calls of script that cover every queue of
- * r->queues (load them first): one call whose KEYS are all the queues'
- * prefixes `orca:{Q}:` on one server, one call per queue on a Redis Cluster
- * (a script touches one slot; the cluster client sends them to every
- * primary at once), each with the nargv arguments argv after its keys
- * (copied). Returns the number of calls appended (0 when there are no
- * queues). */
-size_t orca__redis_queue_calls(orca__redis *r, int script, const char *const *argv, size_t nargv);
+/* Run script over every queue of r->queues (load them first): one call
+ * whose KEYS are all the queues' prefixes `orca:{Q}:` on one server, one
+ * call per queue on a Redis Cluster (a script touches one slot; the calls
+ * go in one pipeline, to every primary at once), each with the nargv
+ * arguments argv after its keys. On success *rep holds *ncalls replies in
+ * call order (queue i's on a cluster; the caller frees them with
+ * orca__redis_free_replies, then frees *rep); with no queues *ncalls is 0
+ * and *rep NULL. Returns 0, ORCA_ENOMEM or a connection error (*rep NULL). */
+int orca__redis_queue_calls(orca__redis *r, int script, const char *const *argv, size_t nargv,
+                            redisReply ***rep, size_t *ncalls);
 /* Find the queue that holds task id (its state hash orca:{Q}:t:ID); the
  * cached queue list is refreshed once when no cached queue has it. Returns
  * the queue index in r->queues, or ORCA_ENOTFOUND / an error. */

@@ -18,20 +18,16 @@ int orca__redis_release_worker(orca__backend *b, const char *worker, size_t *cou
   if (!worker || !*worker)
     return ORCA_EINVAL;
   int rc = orca__redis_load_queues(r);
-  if (rc || r->nqueues == 0)
+  if (rc)
     return rc;
   char now[24];
   snprintf(now, sizeof now, "%" PRId64, orca_clock_now(b->clock));
-  size_t ncalls =
-      orca__redis_queue_calls(r, ORCA__RS_RELEASE_WORKER, (const char *[]){worker, now}, 2);
-  redisReply **rep = calloc(ncalls, sizeof *rep);
-  if (!rep)
-    return ORCA_ENOMEM;
-  rc = orca__redis_exec(r, &r->args, rep, 0);
-  if (rc) {
-    free(rep);
+  redisReply **rep;
+  size_t ncalls;
+  rc = orca__redis_queue_calls(r, ORCA__RS_RELEASE_WORKER, (const char *[]){worker, now}, 2, &rep,
+                               &ncalls);
+  if (rc)
     return rc;
-  }
   for (size_t c = 0; !rc && c < ncalls; c++) {
     rc = orca__redis_reply_error(r, rep[c], "release_worker script");
     if (!rc && count)

@@ -380,15 +380,11 @@ int orca__redis_promote(orca__backend *b, int64_t now_us, size_t max, int64_t *n
   char now[24], most[24];
   snprintf(now, sizeof now, "%" PRId64, now_us);
   snprintf(most, sizeof most, "%zu", max ? max : 1000);
-  size_t ncalls = orca__redis_queue_calls(r, ORCA__RS_PROMOTE, (const char *[]){now, most}, 2);
-  redisReply **rep = calloc(ncalls, sizeof *rep);
-  if (!rep)
-    return ORCA_ENOMEM;
-  rc = orca__redis_exec(r, &r->args, rep, 0);
-  if (rc) {
-    free(rep);
+  redisReply **rep;
+  size_t ncalls;
+  rc = orca__redis_queue_calls(r, ORCA__RS_PROMOTE, (const char *[]){now, most}, 2, &rep, &ncalls);
+  if (rc)
     return rc;
-  }
   int moved = 0;
   for (size_t c = 0; !rc && c < ncalls; c++) {
     rc = orca__redis_reply_error(r, rep[c], "promote script");

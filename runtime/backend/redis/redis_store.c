@@ -363,15 +363,12 @@ static int store_due(orca__store *s, int64_t now_us, size_t max, bool reclaim, o
   snprintf(now, sizeof now, "%" PRId64, now_us);
   snprintf(most, sizeof most, "%zu", max > INT32_MAX ? (size_t)INT32_MAX : max);
   snprintf(win, sizeof win, "%" PRId64, (int64_t)ORCA__HANDOFF_US);
-  size_t ncalls = orca__redis_queue_calls(r, ORCA__RS_S_DUE,
-                                          (const char *[]){now, most, reclaim ? "1" : "0", win}, 4);
-  redisReply **rep = calloc(ncalls, sizeof *rep);
-  if (!rep)
-    return ORCA_ENOMEM;
-  if ((rc = orca__redis_exec(r, &r->args, rep, 0))) {
-    free(rep);
+  redisReply **rep;
+  size_t ncalls;
+  rc = orca__redis_queue_calls(
+      r, ORCA__RS_S_DUE, (const char *[]){now, most, reclaim ? "1" : "0", win}, 4, &rep, &ncalls);
+  if (rc)
     return rc;
-  }
   int moved = 0;
   for (size_t c = 0; !rc && c < ncalls; c++) {
     rc = orca__redis_reply_error(r, rep[c], "store due script");
