@@ -303,10 +303,97 @@ static void store_due_queues(void **state) {
     fail_msg("due handed out '%s'", h.where);
 }
 
+/* The succeeded total of queue q in the store's stats. */
+static uint64_t succeeded(cf *f) {
+  orca_queue_stats st[8];
+  size_t n = 0;
+  assert_int_equal(f->store->ops->stats(f->store, st, 8, &n), 0);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(st[i].queue, "q") == 0)
+      return st[i].succeeded;
+  return 0;
+}
+
+/* Batches answer every item as one call per item would: a store may read
+ * and write a batch's places at once only when no id repeats in it, so
+ * ids taken before the batch, ids repeated within it and shared unique
+ * keys are each checked, and a repeated delivery or completion is neither
+ * started nor recorded twice. */
+static void store_batches(void **state) {
+  cf *f = *state;
+  orca__job b0 = cf_job("b0", "q", 0, 0, "p");
+  admit1(f, &b0, 0);
+  orca__job jobs[5] = {cf_job("b1", "q", 0, 0, "p"), cf_job("b2", "q", 0, 0, "p"),
+                       cf_job("b1", "q", 0, 0, "p"), cf_job("b0", "q", 0, 0, "p"),
+                       cf_job("b3", "q", 0, 0, "p")};
+  orca__enqueue_result res[5] = {{0}};
+  assert_int_equal(f->store->ops->admit(f->store, jobs, 5, res), 0);
+  int want[5] = {0, 0, ORCA_EDUPLICATE, ORCA_EDUPLICATE, 0};
+  for (size_t i = 0; i < 5; i++)
+    assert_int_equal(res[i].status, want[i]);
+  assert_string_equal(res[2].existing_id, "b1");
+  /* Distinct new ids sharing a unique key: the first one holds it. */
+  orca__job uj[2] = {cf_job("u1", "q", 0, 0, "p"), cf_job("u2", "q", 0, 0, "p")};
+  uj[0].unique_key = uj[1].unique_key = "k";
+  uj[0].unique_ttl_us = uj[1].unique_ttl_us = 600 * CF_SEC;
+  assert_int_equal(f->store->ops->admit(f->store, uj, 2, res), 0);
+  assert_int_equal(res[0].status, 0);
+  assert_int_equal(res[1].status, ORCA_EDUPLICATE);
+  assert_string_equal(res[1].existing_id, "u1");
+  /* handed with a repeat and an unknown id: the others are queued, so the
+   * handoff window hands out only b3 (never confirmed) and u1. */
+  orca__job hj[4] = {jobs[0], jobs[1], jobs[0], cf_job("nobody", "q", 0, 0, "p")};
+  assert_int_equal(f->store->ops->handed(f->store, hj, 4), 0);
+  assert_int_equal(f->store->ops->handed(f->store, &b0, 1), 0);
+  /* start: b1 twice in one batch runs once; distinct ids, one unknown. */
+  orca__lease *ls[3] = {delivery(f, 0, "b1", "q"), delivery(f, 1, "b2", "q"),
+                        delivery(f, 2, "b1", "q")};
+  int st[3] = {99, 99, 99};
+  assert_int_equal(f->store->ops->start(f->store, ls, 3, "w", 30 * CF_SEC, false, st), 0);
+  assert_int_equal(st[0], 0);
+  assert_int_equal(st[1], 0);
+  assert_int_equal(st[2], ORCA_ESTATE);
+  assert_int_equal(ls[0]->deliveries, 1);
+  orca__lease *l0 = delivery(f, 3, "b0", "q");
+  orca__lease *ls2[2] = {l0, delivery(f, 4, "nobody", "q")};
+  assert_int_equal(f->store->ops->start(f->store, ls2, 2, "w", 30 * CF_SEC, false, st), 0);
+  assert_int_equal(st[0], 0);
+  assert_int_equal(st[1], ORCA_ESTATE);
+  /* finish: b1's completion twice in one batch is recorded once; b2's
+   * under another worker is skipped. */
+  uint64_t ok0 = succeeded(f);
+  orca__completion cs[3] = {cf_done(ls[0], ORCA__ACK, "w"), cf_done(ls[0], ORCA__ACK, "w"),
+                            cf_done(ls[1], ORCA__ACK, "w2")};
+  assert_int_equal(f->store->ops->finish(f->store, cs, 3), 0);
+  assert_int_equal(sstate(f, "b1"), ORCA_STATE_SUCCEEDED);
+  assert_int_equal(sstate(f, "b2"), ORCA_STATE_RUNNING);
+  assert_int_equal(succeeded(f), ok0 + 1);
+  /* Distinct ids: one succeeds, one waits for its retry. */
+  orca__completion ds[2] = {cf_done(ls[1], ORCA__ACK, "w"), cf_done(l0, ORCA__RETRY, "w")};
+  ds[1].retry_at_us = cf_now(f) + 5 * CF_SEC;
+  ds[1].error = "again";
+  assert_int_equal(f->store->ops->finish(f->store, ds, 2), 0);
+  assert_int_equal(sstate(f, "b2"), ORCA_STATE_SUCCEEDED);
+  assert_int_equal(sstate(f, "b0"), ORCA_STATE_FAILED);
+  assert_int_equal(succeeded(f), ok0 + 2);
+  /* What is left to hand out: b0's retry when due, and the two admitted
+   * but never confirmed (b3, u1) once their window passed. */
+  handed h;
+  int64_t next = 0;
+  assert_int_equal(due(f, false, &h, &next), 0);
+  assert_int_equal(next, cf_now(f) + 5 * CF_SEC);
+  cf_advance(f, ORCA__HANDOFF_US);
+  assert_int_equal(due(f, false, &h, &next), 3);
+  assert_non_null(strstr(h.ids, "b0 "));
+  assert_non_null(strstr(h.ids, "b3 "));
+  assert_non_null(strstr(h.ids, "u1 "));
+}
+
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, cf_setup_store, cf_teardown)
 const struct CMUnitTest cf_store_cases[] = {
     CASE(store_admit),        CASE(store_handoff_window), CASE(store_start_and_finish),
     CASE(store_retry_waits),  CASE(store_reclaim),        CASE(store_cancel),
     CASE(store_dead_letters), CASE(store_schedule_fire),  CASE(store_due_queues),
+    CASE(store_batches),
 };
 const size_t cf_store_ncases = sizeof cf_store_cases / sizeof cf_store_cases[0];

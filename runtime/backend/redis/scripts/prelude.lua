@@ -193,6 +193,26 @@ local function take_id(p, t, now, id, uk, uttl, fresh)
     uset(k, id, uttl, now)
   end
 end
+-- Batches. A script may read the places of a whole batch in one call and
+-- write them in one call at its end only when no id repeats in it (a repeat
+-- must see what its first copy did). Batches hold at most ORCA__REDIS_CHUNK
+-- items (redis_internal.h), well within what unpack takes.
+local function distinct(ids)
+  local seen = {}
+  for _, id in ipairs(ids) do
+    if seen[id] then return false end
+    seen[id] = true
+  end
+  return true
+end
+-- True when the ids of a batch are distinct and none has a record, by one
+-- EXISTS: the jobs may skip their own check (take_id's fresh).
+local function batch_fresh(p, ids)
+  if #ids == 0 or not distinct(ids) then return false end
+  local keys = {}
+  for i, id in ipairs(ids) do keys[i] = tk(p, id) end
+  return redis.call('EXISTS', unpack(keys)) == 0
+end
 -- fresh: the caller checked that no record of the batch exists.
 local function enq(p, now, id, task, prio, eta, att, pay, uk, uttl, sttl, seen, fresh)
   local t = tk(p, id)
