@@ -104,7 +104,8 @@ typedef struct orca__rargs {
   size_t ncmds, cmdcap;
   const char **argv;
   size_t argvcap;
-  int err; /* sticky ORCA_ENOMEM */
+  orca_buf resp; /* one command as RESP text (redis_conn.c send_one) */
+  int err;       /* sticky ORCA_ENOMEM */
 } orca__rargs;
 
 void orca__rargs_reset(orca__rargs *a);

@@ -3,12 +3,12 @@
  * per batch (one FCALL per run of jobs of one queue, at most
  * ORCA__REDIS_CHUNK per call), so the number of round trips does not grow
  * with the batch. Fetch is in redis_fetch.c. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/redis/redis_internal.h"
+#include "base/dec.h"
 
 /* ---- enqueue ------------------------------------------------------------ */
 
@@ -192,15 +192,25 @@ static void add_completion(orca__rargs *a, const orca__completion *c, const char
   if (c->outcome == ORCA__ACK && !c->error && !c->unique_key && c->ttl_us > 0) {
     /* The state hash's packed c field, so the script only stores it (each
      * hash field costs ~1.4 us in HSET; see orca__redis_info_from_hash). */
-    char packed[80 + ORCA_NAME_MAX];
-    snprintf(packed, sizeof packed,
-             "%" PRIu32 "/%" PRIu32 " %" PRId64 " %" PRId64 " %" PRId64 " %s", c->attempt,
-             l->deliveries, c->started_us, now, now + c->ttl_us, worker_of(c));
+    char packed[5 * (ORCA__DEC_MAX + 1) + ORCA_NAME_MAX];
+    size_t k = orca__dec_i64(packed, c->attempt);
+    packed[k++] = '/';
+    k += orca__dec_i64(packed + k, l->deliveries);
+    packed[k++] = ' ';
+    k += orca__dec_i64(packed + k, c->started_us);
+    packed[k++] = ' ';
+    k += orca__dec_i64(packed + k, now);
+    packed[k++] = ' ';
+    k += orca__dec_i64(packed + k, now + c->ttl_us);
+    packed[k++] = ' ';
+    const char *wk = worker_of(c);
+    size_t wl = strnlen(wk, ORCA_NAME_MAX - 1);
+    memcpy(packed + k, wk, wl);
     orca__rargs_str(a, "a");
     orca__rargs_str(a, eid);
     orca__rargs_str(a, l->id);
     orca__rargs_int(a, (int64_t)c->state);
-    orca__rargs_str(a, packed);
+    orca__rargs_add(a, packed, k + wl);
     orca__rargs_add(a, c->result ? (const void *)c->result : "", c->result ? c->result_len : 0);
     orca__rargs_int(a, now + c->ttl_us);
     return;
