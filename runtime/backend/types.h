@@ -22,6 +22,8 @@
 typedef struct orca__backend_opts {
   const orca_clock *clock; /* NULL = real clock; tests inject one */
   int64_t op_timeout_us;   /* network round-trip limit, 0 = backend default (5 s) */
+  bool task_path;          /* a worker's pump (fetch, complete): SQLite leaves its WAL
+                              checkpoints to the other connections while they write */
 } orca__backend_opts;
 
 /* One task to store. Strings are copied; nothing is kept after the call. */

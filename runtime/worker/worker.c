@@ -117,7 +117,7 @@ int orca_worker_open(const orca_worker_opts *opts, orca_worker **out, orca_err *
   w->async.data = w;
   uv_unref((uv_handle_t *)&w->async); /* stop() may use it until free */
 
-  orca__backend_opts bo = {.clock = w->clock};
+  orca__backend_opts bo = {.clock = w->clock, .task_path = true};
   int rc = orca__backend_open(o.backend, &bo, &w->b, err);
   if (rc) {
     orca_worker_close(w);

@@ -4,10 +4,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "base/dec.h"
 #include "orca/orca.h"
 
 static void test_strerror(void **state) {
@@ -65,6 +67,21 @@ static void test_duration(void **state) {
   }
 }
 
+/* orca__dec_i64 agrees with printf at the edges and in between. */
+static void test_dec(void **state) {
+  (void)state;
+  static const int64_t v[] = {
+      0, 1, -1, 9, 10, -10, 123456789, 1733240000000LL, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    char got[ORCA__DEC_MAX + 1], want[32];
+    size_t n = orca__dec_i64(got, v[i]);
+    assert_true(n <= ORCA__DEC_MAX);
+    got[n] = '\0';
+    snprintf(want, sizeof want, "%lld", (long long)v[i]);
+    assert_string_equal(got, want);
+  }
+}
+
 static void test_time(void **state) {
   (void)state;
   int64_t us;
@@ -102,8 +119,8 @@ static void test_states(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_strerror), cmocka_unit_test(test_buf_and_arena),
-      cmocka_unit_test(test_duration), cmocka_unit_test(test_time),
-      cmocka_unit_test(test_states),
+      cmocka_unit_test(test_duration), cmocka_unit_test(test_dec),
+      cmocka_unit_test(test_time),     cmocka_unit_test(test_states),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

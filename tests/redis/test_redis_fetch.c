@@ -4,7 +4,8 @@
  * an earlier deferred task), garbage read by it, its recovery from a
  * FLUSHALL, the recovery of entries whose delivery interrupt() cut off, and
  * the dead-consumer rule (a consumer silent for half the lease loses its
- * entries before the lease ends; one that renews keeps them). Each case uses its own database of
+ * entries before the lease ends; one that renews keeps them), and the record
+ * a plain ack leaves (compact, and read back whole). Each case uses its own database of
  * one private redis-server. */
 #include <pthread.h>
 #include <setjmp.h>
@@ -570,6 +571,75 @@ static void interrupt_storm(void **state) {
   orca__backend_close(prod);
 }
 
+/* The first line of a redis-cli command's output on the case's database. */
+static void cli_str(const fx *f, const char *args, char *out, size_t outlen) {
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "redis-cli -p %d -n %d %s", srv.port, f->db, args);
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  if (!fgets(out, (int)outlen, p))
+    out[0] = '\0';
+  out[strcspn(out, "\r\n")] = '\0';
+  assert_int_equal(pclose(p), 0);
+}
+
+/* A plain ack of task id by worker, started at started_us, kept ttl_us. */
+static void ack_one(fx *f, const char *worker, int64_t started_us, int64_t ttl_us) {
+  orca__completion c = {.lease = f->slots[0],
+                        .outcome = ORCA__ACK,
+                        .state = ORCA_STATE_SUCCEEDED,
+                        .worker = worker,
+                        .attempt = 1,
+                        .started_us = started_us,
+                        .ttl_us = ttl_us};
+  assert_int_equal(f->b->ops->complete(f->b, &c, 1), 0);
+}
+
+/* A plain ack's record stays a listpack at the server's default
+ * hash-max-listpack-value (64 bytes): a typical worker id goes into the packed
+ * c field with it, a long one into the w field. state_get reads back the
+ * worker, start, finish and expiry; the record is gone once it expired. */
+static void plain_ack_record_stays_compact(void **state) {
+  fx *f = *state;
+  static const char *const workers[] = {
+      "build-host-17:123456:9f3a",
+      "a-rather-long-worker-name-given-by-the-operator-0123456789abcdef"};
+  char id[32], args[128], enc[64];
+  for (int k = 0; k < 2; k++) {
+    snprintf(id, sizeof id, "rec%d", k);
+    put(f, id, "rec", 0, 0);
+    assert_int_equal(take(f, f->b, "rec", workers[k], 1, LEASE, 0), 1);
+    int64_t t0 = orca_clock_now(&orca_clock_real) - 1500;
+    ack_one(f, workers[k], t0, 3600 * 1000000LL);
+    snprintf(args, sizeof args, "OBJECT ENCODING orca:{rec}:t:%s", id);
+    cli_str(f, args, enc, sizeof enc);
+    assert_string_equal(enc, "listpack");
+    orca_task_info info = {0};
+    assert_int_equal(f->b->ops->state_get(f->b, id, &info), 0);
+    assert_int_equal(info.state, ORCA_STATE_SUCCEEDED);
+    assert_string_equal(info.worker, workers[k]);
+    assert_true(info.started_us == t0);
+    assert_true(info.finished_us >= t0 + 1500);
+    assert_true(info.finished_us < t0 + 60 * 1000000LL);
+    assert_true(info.expires_us == info.finished_us + 3600 * 1000000LL);
+    orca_buf_free(&info.result);
+    orca_buf_free(&info.args);
+  }
+  /* Expiry from the packed field: a record kept 1 ms is gone after it. */
+  put(f, "short", "rec", 0, 0);
+  assert_int_equal(take(f, f->b, "rec", workers[0], 1, LEASE, 0), 1);
+  ack_one(f, workers[0], orca_clock_now(&orca_clock_real), 1000);
+  int64_t until = orca_clock_now(&orca_clock_real) + 1000;
+  while (orca_clock_now(&orca_clock_real) <= until) {
+    struct timespec ts = {0, 200000}; /* waiting for time itself to pass */
+    nanosleep(&ts, NULL);
+  }
+  orca_task_info info = {0};
+  assert_int_equal(f->b->ops->state_get(f->b, "short", &info), ORCA_ENOTFOUND);
+  orca_buf_free(&info.result);
+  orca_buf_free(&info.args);
+}
+
 int main(void) {
   if (!orca__redis_ops.open)
     return 1;
@@ -587,6 +657,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(renewing_consumer_keeps_entries, setup, teardown),
       cmocka_unit_test_setup_teardown(cut_delivery_is_recovered, setup, teardown),
       cmocka_unit_test_setup_teardown(interrupt_storm, setup, teardown),
+      cmocka_unit_test_setup_teardown(plain_ack_record_stays_compact, setup, teardown),
   };
   int failed = cmocka_run_group_tests_name("redis/fetch", tests, NULL, NULL);
   orca_test_redis_stop(&srv);

@@ -8,7 +8,6 @@
  * refuses an id that exists, complete skips entries no longer pending for
  * this worker, fetch re-delivers at worst after the lease). */
 #include <errno.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 
 #include "backend/redis/redis_cluster.h"
 #include "backend/redis/redis_internal.h"
+#include "base/dec.h"
 #include "orca/log.h"
 
 /* ---- argument builder -------------------------------------------------- */
@@ -32,6 +32,7 @@ void orca__rargs_reset(orca__rargs *a) {
 
 void orca__rargs_free(orca__rargs *a) {
   orca_buf_free(&a->text);
+  orca_buf_free(&a->resp);
   free(a->off);
   free(a->len);
   free(a->cmds);
@@ -82,9 +83,8 @@ void orca__rargs_str(orca__rargs *a, const char *s) {
 }
 
 void orca__rargs_int(orca__rargs *a, int64_t v) {
-  char tmp[24];
-  int n = snprintf(tmp, sizeof tmp, "%" PRId64, v);
-  orca__rargs_add(a, tmp, (size_t)n);
+  char tmp[ORCA__DEC_MAX];
+  orca__rargs_add(a, tmp, orca__dec_i64(tmp, v));
 }
 
 void orca__rargs_key(orca__rargs *a, const char *q, const char *suffix) {
@@ -234,10 +234,41 @@ static void materialize(orca__rargs *a) {
     a->argv[i] = (const char *)a->text.data + a->off[i];
 }
 
+/* Put "<mark><n>\r\n" at p; returns the end. */
+static char *resp_head(char *p, char mark, size_t n) {
+  *p++ = mark;
+  p += orca__dec_i64(p, (int64_t)n);
+  *p++ = '\r';
+  *p++ = '\n';
+  return p;
+}
+
+/* Queue command k of a on the connection. The RESP text is built here in
+ * one pass into a->resp and handed over whole: hiredis's argv formatter
+ * grows its buffer with a formatted append per argument, which cost the
+ * pump more than the rest of a complete call's encoding. Returns 0,
+ * ORCA_ENOMEM, or ORCA_ECONNECT. */
 static int send_one(orca__redis *r, orca__rargs *a, size_t k) {
   const orca__rcmd *c = &a->cmds[k];
-  return redisAppendCommandArgv(r->c, (int)c->argc, a->argv + c->first, a->len + c->first) ==
-                 REDIS_OK
+  size_t need = ORCA__DEC_MAX + 3;
+  for (size_t i = 0; i < c->argc; i++)
+    need += a->len[c->first + i] + ORCA__DEC_MAX + 5;
+  orca_buf_reset(&a->resp);
+  if (orca_buf_reserve(&a->resp, need))
+    return ORCA_ENOMEM;
+  char *p = (char *)a->resp.data;
+  p = resp_head(p, '*', c->argc);
+  for (size_t i = 0; i < c->argc; i++) {
+    size_t len = a->len[c->first + i];
+    p = resp_head(p, '$', len);
+    if (len)
+      memcpy(p, a->argv[c->first + i], len);
+    p += len;
+    *p++ = '\r';
+    *p++ = '\n';
+  }
+  size_t n = (size_t)(p - (char *)a->resp.data);
+  return redisAppendFormattedCommand(r->c, (const char *)a->resp.data, n) == REDIS_OK
              ? 0
              : ORCA_ECONNECT;
 }

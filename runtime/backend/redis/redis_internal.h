@@ -29,6 +29,11 @@
 /* Most jobs or completions sent in one script call (Lua's unpack limit and
  * the size of one reply bound this). */
 #define ORCA__REDIS_CHUNK 256
+/* Longest value a small hash keeps in its compact encoding at the server's
+ * default hash-max-listpack-value. One longer value turns the whole state
+ * hash into a hash table: more memory, and every later HSET of it dearer
+ * (about 35 % on the completion's HSET, docs/redis.md). */
+#define ORCA__REDIS_SMALL_VALUE 64
 
 /* The Lua scripts: scripts/NAME.lua, one function body each plus the shared
  * scripts/prelude.lua, embedded at build time (cmake/OrcaEmbed.cmake) after
@@ -104,7 +109,8 @@ typedef struct orca__rargs {
   size_t ncmds, cmdcap;
   const char **argv;
   size_t argvcap;
-  int err; /* sticky ORCA_ENOMEM */
+  orca_buf resp; /* one command as RESP text (redis_conn.c send_one) */
+  int err;       /* sticky ORCA_ENOMEM */
 } orca__rargs;
 
 void orca__rargs_reset(orca__rargs *a);

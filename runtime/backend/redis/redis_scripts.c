@@ -37,8 +37,11 @@
  * TASK", y priority, a attempt, t eta us, u unique key, r stream ref
  * "PRIO ENTRYID", d payload while deferred or dead, w worker, b started us,
  * f finished us, x error, o result, xp expiry us, c "ATTEMPT STARTED
- * FINISHED EXPIRY WORKER" (a plain ack; wins over a, b, f, xp, w; ATTEMPT
- * may read "ATTEMPT/DELIVERIES", the deliveries of the acked entry), dl
+ * FINISHED EXPIRY [WORKER]" (a plain ack; wins over a, b, f, xp, w; ATTEMPT
+ * may read "ATTEMPT/DELIVERIES", the deliveries of the acked entry;
+ * FINISHED "+RUN" after the start, EXPIRY "+TTL" after the finish; without
+ * WORKER, w holds it: values stay within 64 bytes so the hash stays a
+ * listpack), dl
  * deliveries of the task's earlier stream entries (retries, releases), wt
  * waiter count, cx cancel flag, g garbage marker. Single letters and packed
  * fields keep the hash small and cheap to write.

@@ -24,8 +24,9 @@ static bool field_is(const redisReply *k, const char *name) {
 
 /* Packed fields of the state hash (redis_scripts.c): m = "ENQUEUED_US
  * TTL_MS TASK" written at enqueue, c = "ATTEMPT[/DELIVERIES] STARTED_US
- * FINISHED_US EXPIRY_US WORKER" written by a plain ack. The last part takes
- * the rest of the string. Malformed numbers read as 0. */
+ * FINISHED_US EXPIRY_US [WORKER]" written by a plain ack, where FINISHED_US
+ * may read "+RUN" (after the start) and EXPIRY_US "+TTL" (after the finish).
+ * The last part takes the rest of the string. Malformed numbers read as 0. */
 static const char *digits_of(const char *p, const char *end, int64_t *out) {
   uint64_t v = 0;
   bool neg = p < end && *p == '-';
@@ -46,6 +47,15 @@ static const char *skip_part(const char *p, const char *end) {
 
 static const char *next_num(const char *p, const char *end, int64_t *out) {
   return skip_part(digits_of(p, end, out), end);
+}
+
+/* A number that "+N" gives as N after base. */
+static const char *next_rel(const char *p, const char *end, int64_t base, int64_t *out) {
+  bool plus = p < end && *p == '+';
+  p = next_num(plus ? p + 1 : p, end, out);
+  if (plus)
+    *out += base;
+  return p;
 }
 
 static void copy_rest(const char *p, const char *end, char *out, size_t outlen) {
@@ -73,9 +83,10 @@ static uint32_t unpack_completion(const redisReply *v, orca_task_info *info) {
   p = skip_part(p, end);
   info->attempt = (uint32_t)attempt;
   p = next_num(p, end, &info->started_us);
-  p = next_num(p, end, &info->finished_us);
-  p = next_num(p, end, &info->expires_us);
-  copy_rest(p, end, info->worker, sizeof info->worker);
+  p = next_rel(p, end, info->started_us, &info->finished_us);
+  p = next_rel(p, end, info->finished_us, &info->expires_us);
+  if (p < end) /* else the worker is the w field */
+    copy_rest(p, end, info->worker, sizeof info->worker);
   return (uint32_t)deliveries;
 }
 

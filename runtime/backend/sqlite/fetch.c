@@ -11,6 +11,8 @@
  * expiry, the caller's wait limit, or interrupt(). */
 #include "backend/sqlite/sqlite_internal.h"
 
+#include "base/dec.h"
+
 #include <string.h>
 
 #define ORCA__SQ_CHUNK 256           /* rows leased by one UPDATE … RETURNING */
@@ -85,31 +87,14 @@ static void sort_slots(orca__lease *const *slots, order_key *keys, size_t n) {
   }
 }
 
-/* Write v in decimal at out (no NUL); returns the length. snprintf costs
- * more than the rest of the per-row work in C. */
-static size_t put_dec(char *out, int64_t v) {
-  char tmp[24];
-  size_t n = 0, i = 0;
-  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-  do {
-    tmp[n++] = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
-  if (v < 0)
-    out[i++] = '-';
-  while (n)
-    out[i++] = tmp[--n];
-  return i;
-}
-
 /* The ref of a delivery (what orca__sq_bind_lease parses back): "RID", or
  * "RID.DELIVERIES" for a log-role handle, whose lease's deliveries field
  * the composition overwrites with the store's count. */
 static void format_ref(char ref[64], int64_t rid, int64_t deliveries, bool with_deliveries) {
-  size_t i = put_dec(ref, rid);
+  size_t i = orca__dec_i64(ref, rid);
   if (with_deliveries) {
     ref[i++] = '.';
-    i += put_dec(ref + i, deliveries);
+    i += orca__dec_i64(ref + i, deliveries);
   }
   ref[i] = '\0';
 }

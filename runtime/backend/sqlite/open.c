@@ -20,6 +20,7 @@
 #include "orca/client.h"
 
 #define ORCA__SQ_DEFAULT_BUSY_MS 5000
+#define ORCA__SQ_PUMP_CHECKPOINT_PAGES 4000 /* SQLite's default is 1000 */
 
 typedef struct sq_url {
   char path[PATH_MAX];
@@ -187,6 +188,13 @@ static int sq_open_role(const char *url, const orca__backend_opts *opts, orca__s
     if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK)
       rc = orca_err_set(err, ORCA_EIO, "sqlite: cannot configure '%s': %s", u.path,
                         sqlite3_errmsg(s->db));
+    /* A checkpoint runs inside the COMMIT that crossed the threshold, in
+     * that connection: for a worker's pump, a stall of every task behind it
+     * (two fsyncs, milliseconds). The pump checkpoints only at four times
+     * the default, so while clients write, their commits take the
+     * checkpoints; alone, it still bounds the WAL itself. */
+    if (rc == 0 && opts && opts->task_path)
+      sqlite3_wal_autocheckpoint(s->db, ORCA__SQ_PUMP_CHECKPOINT_PAGES);
   }
   if (rc == 0)
     rc = orca__sq_notify_open(s, err);

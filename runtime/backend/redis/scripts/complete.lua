@@ -2,13 +2,13 @@
 -- ORCA__REDIS_CHUNK completions. ARGV: consumer, now, prio, lowest and
 -- highest entry id of the run, then one record per completion: either
 --   'a' EID ID STATE PACKED RESULT EXPIRY               (a plain ack)
--- or
+-- ('A' instead of 'a': PACKED leaves the worker out, written as w), or
 --   'g' EID ID OUTCOME STATE ATTEMPT STARTED ERROR RESULT TTL PAYLOAD
 --       RETRY_AT UNIQUE_KEY UNIQUE_TTL EXPIRY                (anything else)
 -- Only entries this consumer still holds (XPENDING over [lowest, highest])
 -- are recorded; the rest lost their lease and belong to someone else.
--- PACKED is the state hash's c field, "ATTEMPT/DELIVERIES STARTED FINISHED
--- EXPIRY WORKER", built by the client (orca__redis_info_from_hash reads it).
+-- PACKED is the state hash's c field, "ATTEMPT/DELIVERIES STARTED +RUN +TTL
+-- [WORKER]", built by the client (orca__redis_info_from_hash reads it).
 -- The general form adds the entry's delivery count (from XPENDING) to the
 -- record's dl field.
 local p, consumer, now, prio = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
@@ -25,12 +25,19 @@ local b, n = 6, #ARGV
 while b <= n do
   local eid, id = ARGV[b + 1], ARGV[b + 2]
   local t = tk(p, id)
-  if ARGV[b] == 'a' then
+  local tag = ARGV[b]
+  if tag == 'a' or tag == 'A' then
     if owned[eid] then
       owned[eid] = nil
       mine[#mine + 1] = eid
       local st, c, res, xp = ARGV[b + 3], ARGV[b + 4], ARGV[b + 5], ARGV[b + 6]
-      if res ~= '' then
+      if tag == 'A' then
+        if res ~= '' then
+          redis.call('HSET', t, 's', st, 'c', c, 'w', consumer, 'o', res)
+        else
+          redis.call('HSET', t, 's', st, 'c', c, 'w', consumer)
+        end
+      elseif res ~= '' then
         redis.call('HSET', t, 's', st, 'c', c, 'o', res)
       else
         redis.call('HSET', t, 's', st, 'c', c)

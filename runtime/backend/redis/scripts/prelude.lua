@@ -161,9 +161,21 @@ local function idlt(a, b)
   if am ~= bm then return am < bm end
   return aq < bq
 end
+-- A number of a packed field: "+N" is N after base.
+local function rel(base, s)
+  if s:sub(1, 1) == '+' then return base + (tonumber(s:sub(2)) or 0) end
+  return tonumber(s) or 0
+end
+-- The expiry in a plain ack's packed c field, "ATTEMPT STARTED FINISHED
+-- EXPIRY [WORKER]" (FINISHED may be "+" the run, EXPIRY "+" the TTL).
+local function packed_expiry(c)
+  local b, f, x = c:match('^%S+ (%d+) (%+?%d+) (%+?%d+)')
+  if not b then return nil end
+  return rel(rel(tonumber(b) or 0, f), x)
+end
 local function gone(t, now)
   local v = redis.call('HMGET', t, 'xp', 'c')
-  local xp = tonumber(v[2] and v[2]:match('^%S+ %S+ %S+ (%d+)') or v[1] or '0') or 0
+  local xp = v[2] and packed_expiry(v[2]) or tonumber(v[1] or '0') or 0
   return xp > 0 and xp <= tonumber(now)
 end
 -- A task's run ended: its unique key uk ('' = none) is kept uttl ms more
