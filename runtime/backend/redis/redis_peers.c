@@ -25,6 +25,7 @@ int orca__redis_release_worker(orca__backend *b, const char *worker, size_t *cou
   orca__rargs_str(a, "orca:queues");
   orca__rargs_str(a, worker);
   orca__rargs_int(a, orca_clock_now(b->clock));
+  orca__rargs_str(a, r->log_only ? "1" : "0");
   redisReply *rep[1];
   int rc = orca__redis_exec(r, a, rep, 0);
   if (rc)

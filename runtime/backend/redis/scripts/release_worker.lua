@@ -1,7 +1,8 @@
 -- release_worker.lua — the peer network declared worker ARGV[1] dead: make
 -- every stream entry pending under that consumer, in every queue, look as
 -- if its lease had run out, at once. KEYS[1]: the set of queue names
--- (orca:queues). ARGV: worker, now.
+-- (orca:queues). ARGV: worker, now, log only ('1' from the log half: no
+-- records are read or written, cancelled tasks are the store's business).
 -- Each entry stays in the pending list with its delivery count but moves
 -- to the consumer RELEASED with its delivery time back at the epoch
 -- (XCLAIM ... TIME 0 JUSTID), so the next XAUTOCLAIM of any worker takes
@@ -12,7 +13,7 @@
 -- pending under it); state_get reports such an entry as pending.
 -- A task whose cancel was requested while it ran is recorded cancelled
 -- instead. Returns the number of tasks released.
-local worker, now, n = ARGV[1], ARGV[2], 0
+local worker, now, logonly, n = ARGV[1], ARGV[2], ARGV[3] == '1', 0
 for _, q in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local p = 'orca:{' .. q .. '}:'
   local any = false
@@ -24,7 +25,7 @@ for _, q in ipairs(redis.call('SMEMBERS', KEYS[1])) do
       for _, e in ipairs(pe) do
         local eid = e[1]
         local r = redis.call('XRANGE', s, eid, eid)
-        local id = r[1] and entry_task(r[1][2])
+        local id = not logonly and r[1] and entry_task(r[1][2])
         local t = id and tk(p, id)
         if t and redis.call('HGET', t, 'cx') then
           redis.call('XACK', s, G, eid)
