@@ -3,16 +3,12 @@
  * (LOG_URL?store=STORE_URL, compose.c).
  *
  * The built engines' tables are referenced strongly, so a program linking
- * the static liborca pulls them in. Redis's log half is not built yet: its
- * reference is weak and a URL that needs it answers ORCA_ENOTSUP with a
- * clear message. */
+ * the static liborca pulls them in. */
 #include "backend/backend.h"
 #include "orca/client.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-extern const orca__log_ops orca__redis_log_ops __attribute__((weak));
 
 #define ORCA__DEFAULT_URL "sqlite:./.orca/orca.db"
 

@@ -6,31 +6,12 @@
 #include "fixture.h"
 
 static bool ordered(cf *f) {
-  return (f->log->ops->caps & ORCA__LOG_ORDERED) != 0;
+  return (cf_log_caps(f) & ORCA__LOG_ORDERED) != 0;
 }
 
-/* Fetch up to max from queue as worker into the fixture's slots. A log
- * without ORCA__LOG_ORDERED delivers appended entries after a moment (and
- * joins its consumer group on the first fetch): it is asked with a wait,
- * again until a wait brings nothing more. */
 static size_t lfetch(cf *f, const char *queue, const char *worker, int64_t lease_us, size_t max) {
   const char *qs[1] = {queue};
-  bool async = !ordered(f);
-  orca__fetch_req req = {.queues = qs,
-                         .nqueues = 1,
-                         .worker = worker,
-                         .lease_us = lease_us,
-                         .wait_us = async ? CF_SEC / 4 : 0};
-  size_t have = 0;
-  for (int round = 0; have < max && round < (async ? 40 : 1); round++) {
-    size_t got = 99999;
-    assert_int_equal(f->log->ops->fetch(f->log, &req, f->slots + have, max - have, &got), 0);
-    assert_true(got <= max - have);
-    have += got;
-    if (got == 0 && (have > 0 || round >= 16)) /* quiet: ~4 s for the group join */
-      break;
-  }
-  return have;
+  return cf_fetch(f, NULL, qs, 1, worker, lease_us, max);
 }
 
 static void lappend(cf *f, const orca__job *jobs, size_t n) {
@@ -44,7 +25,7 @@ static void lcomplete(cf *f, const orca__lease *l, orca__outcome outcome, const 
 }
 
 static bool has_leases(cf *f) {
-  return (f->log->ops->caps & ORCA__LOG_LEASES) != 0;
+  return (cf_log_caps(f) & ORCA__LOG_LEASES) != 0;
 }
 
 static void log_order(void **state) {

@@ -49,7 +49,10 @@ static void batch_enqueue_fifo(void **state) {
   assert_int_equal(cf_fetch1(f, "bulk", "w", 60 * CF_SEC, 1000), N);
   orca__completion done[N];
   for (int i = 0; i < N; i++) {
-    assert_string_equal(f->slots[i]->id, ids[i]); /* FIFO within equal priority */
+    if (cf_log_caps(f) & ORCA__LOG_ORDERED)
+      assert_string_equal(f->slots[i]->id, ids[i]); /* FIFO within equal priority */
+    else /* ordered per partition only: N distinct ids in N slots */
+      cf_slot(f, N, ids[i]);
     done[i] = cf_done(f->slots[i], ORCA__ACK, "w");
   }
   assert_int_equal(f->ops->complete(f->b, done, N), 0);
@@ -74,7 +77,7 @@ static void duplicate_id(void **state) {
   assert_int_equal(res[2].status, 0);
   cf_enqueue1(f, &jobs[0], ORCA_EDUPLICATE);
   assert_int_equal(cf_fetch1(f, "q", "w", CF_SEC, 8), 2);
-  cf_assert_payload(f->slots[0], "a");
+  cf_assert_payload(f->slots[cf_slot(f, 2, "d1")], "a");
 }
 
 static void unique_key(void **state) {
@@ -107,6 +110,8 @@ static void unique_key(void **state) {
 
 static void priority_order(void **state) {
   cf *f = *state;
+  if (!(cf_log_caps(f) & ORCA__LOG_ORDERED))
+    skip(); /* no priorities within a queue (Kafka, docs/kafka.md) */
   orca__job jobs[4] = {cf_job("p0", "q", 0, 0, "a"), cf_job("p5", "q", 5, 0, "b"),
                        cf_job("p1", "q", 1, 0, "c"), cf_job("p5b", "q", 5, 0, "d")};
   orca__enqueue_result res[4];
@@ -121,6 +126,8 @@ static void priority_order(void **state) {
 
 static void queue_order(void **state) {
   cf *f = *state;
+  if (!(cf_log_caps(f) & ORCA__LOG_ORDERED))
+    skip(); /* queues are served as the consumer sees partitions (Kafka) */
   orca__job jobs[4] = {cf_job("l1", "low", 9, 0, "a"), cf_job("h1", "high", 0, 0, "b"),
                        cf_job("l2", "low", 9, 0, "c"), cf_job("h2", "high", 0, 0, "d")};
   orca__enqueue_result res[4];
@@ -159,15 +166,20 @@ static void deferred_and_promote(void **state) {
   assert_int_equal(next, t0 + 20 * CF_SEC);
   assert_int_equal(cf_fetch1(f, "q", "w", 600 * CF_SEC, 8), 1);
   assert_string_equal(f->slots[0]->id, "later");
+  int64_t reclaim = cf_now(f) + 600 * CF_SEC;
   cf_advance(f, 10 * CF_SEC);
   assert_true(f->ops->promote(f->b, cf_now(f), 100, &next) >= 0);
-  assert_int_equal(next, INT64_MAX);
+  /* without leases in the log, the store's timer reclaims a running task
+   * whose worker stops renewing (store.h): the only one left is that */
+  assert_int_equal(next, cf_log_caps(f) & ORCA__LOG_LEASES ? INT64_MAX : reclaim);
   assert_int_equal(cf_fetch1(f, "q", "w", CF_SEC, 8), 1);
   assert_string_equal(f->slots[0]->id, "later2");
 }
 
 static void lease_expiry_redelivers(void **state) {
   cf *f = *state;
+  if (!(cf_log_caps(f) & ORCA__LOG_LEASES))
+    skip(); /* a log without leases (Kafka) never hands a held delivery out again */
   orca__job j = cf_job("le", "q", 0, 0, "p");
   cf_enqueue1(f, &j, 0);
   assert_int_equal(cf_fetch1(f, "q", "dead-worker", 5 * CF_SEC, 1), 1);
@@ -195,6 +207,8 @@ static void lease_expiry_redelivers(void **state) {
 
 static void extend_keeps_lease(void **state) {
   cf *f = *state;
+  if (!(cf_log_caps(f) & ORCA__LOG_LEASES))
+    skip(); /* a log without leases (Kafka) never hands a held delivery out again */
   orca__job j = cf_job("ex", "q", 0, 0, "p");
   cf_enqueue1(f, &j, 0);
   assert_int_equal(cf_fetch1(f, "q", "w1", 5 * CF_SEC, 1), 1);
@@ -219,6 +233,8 @@ static void extend_keeps_lease(void **state) {
 
 static void stale_completion_skipped(void **state) {
   cf *f = *state;
+  if (!(cf_log_caps(f) & ORCA__LOG_LEASES))
+    skip(); /* a log without leases (Kafka) never hands a held delivery out again */
   orca__job jobs[2] = {cf_job("s1", "q", 0, 0, "a"), cf_job("s2", "q", 0, 0, "b")};
   orca__enqueue_result res[2];
   assert_int_equal(f->ops->enqueue(f->b, jobs, 2, res), 0);
@@ -300,6 +316,8 @@ static uint32_t deliveries_of(cf *f, const char *id, orca_state want) {
  * a requeue from the dead-letter queue starts afresh. */
 static void deliveries_counted(void **state) {
   cf *f = *state;
+  if (!(cf_log_caps(f) & ORCA__LOG_LEASES))
+    skip(); /* a log without leases (Kafka) never hands a held delivery out again */
   orca__job j = cf_job("dv", "q", 0, 0, "p");
   cf_enqueue1(f, &j, 0);
   assert_int_equal(deliveries_of(f, "dv", ORCA_STATE_PENDING), 0);

@@ -61,7 +61,14 @@ orca__job cf_job_env(const char *id, const char *queue, const uint8_t *args, siz
                      orca_buf *buf);
 /* Enqueue one job and expect status want (0 or an ORCA_E*). */
 void cf_enqueue1(cf *f, const orca__job *j, int want);
-/* Fetch up to max from queues[0..nq) as worker with a lease; returns got. */
+/* The ORCA__LOG_* caps of the log under test: the log alone, the backend's
+ * log half, or LEASES | ORDERED for a fused table without halves. */
+unsigned cf_log_caps(const cf *f);
+
+/* Fetch up to max from queues[0..nq) as worker with a lease, through
+ * backend b, or through the log alone when b is NULL; returns got. On a log
+ * without ORCA__LOG_ORDERED (Kafka) it waits and asks again until a wait
+ * brings nothing more (the first fetch joins a consumer group, ~3 s). */
 size_t cf_fetch(cf *f, orca__backend *b, const char *const *queues, size_t nq, const char *worker,
                 int64_t lease_us, size_t max);
 /* Shorthand: fetch from one queue. */
@@ -71,6 +78,10 @@ orca__completion cf_done(const orca__lease *l, orca__outcome outcome, const char
 /* state_get, expecting success; fills *info (buffers freed by cf_info_free). */
 void cf_state(cf *f, const char *id, orca_task_info *info);
 void cf_info_free(orca_task_info *info);
+/* The index of the delivery of id among slots[0..n); fails the case when
+ * it is not there. */
+size_t cf_slot(cf *f, size_t n, const char *id);
+
 /* Assert the payload of lease l equals text. */
 void cf_assert_payload(const orca__lease *l, const char *text);
 

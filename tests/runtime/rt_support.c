@@ -29,7 +29,8 @@ const orca__backend_ops *const rt_force_sqlite = &orca__sqlite_ops;
  * the process that started it); ORCA_RT_BACKEND=split on a SQLite log and a
  * SQLite store in two files, composed (runtime/backend/compose.c);
  * ORCA_RT_BACKEND=sqlite_redis on a SQLite log composed with a Redis store
- * (a database of the same private server). */
+ * (a database of the same private server); ORCA_RT_BACKEND=redis_sqlite on
+ * the Redis log half composed with a SQLite store in the temp dir. */
 static orca_test_redis rt_redis;
 static pid_t rt_redis_owner;
 static int rt_redis_db;
@@ -129,7 +130,8 @@ void rt_env_init(rt_env *e) {
     return;
   }
   bool on_redis = be && !strcmp(be, "redis"), redis_store = be && !strcmp(be, "sqlite_redis");
-  if (on_redis || redis_store) {
+  bool redis_log = be && !strcmp(be, "redis_sqlite");
+  if (on_redis || redis_store || redis_log) {
     if (!rt_redis_owner) {
       assert_int_equal(orca_test_redis_start(&rt_redis, false), 0);
       rt_redis_owner = getpid();
@@ -137,8 +139,9 @@ void rt_env_init(rt_env *e) {
     }
     assert_true(rt_redis_db < 15); /* databases 1..15, one per environment */
     const char *ru = orca_test_redis_url(&rt_redis, ++rt_redis_db);
-    int k = on_redis ? snprintf(e->url, sizeof e->url, "%s", ru)
-                     : snprintf(e->url, sizeof e->url, "sqlite:%s/log.db?store=%s", e->dir, ru);
+    int k = on_redis    ? snprintf(e->url, sizeof e->url, "%s", ru)
+            : redis_log ? snprintf(e->url, sizeof e->url, "%s?store=sqlite:%s/store.db", ru, e->dir)
+                        : snprintf(e->url, sizeof e->url, "sqlite:%s/log.db?store=%s", e->dir, ru);
     assert_true(k > 0 && (size_t)k < sizeof e->url);
     return;
   }

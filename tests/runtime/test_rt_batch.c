@@ -10,7 +10,9 @@
  * And when short tasks are followed by slow ones, a worker that leased a
  * full window hands back what its thread will not reach soon.
  * About 2 s per backend (SQLite; Redis and a composed SQLite log + store as
- * test_rt_batch_redis and test_rt_batch_split). */
+ * test_rt_batch_redis and test_rt_batch_split). On Kafka (about 12 s, group
+ * joins) the hoarding check is skipped: a worker holds only the tasks of
+ * its consumer's partitions, which move while the workers join. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -281,6 +283,9 @@ static void test_slow_tasks_shared(void **st) {
 static void test_fixed_prefetch_hoards(void **st) {
   /* The measure sees hoarding: prefetch 16 lets one worker lease most of
    * the queue (seen by the second task it starts; then all stop). */
+  if (rt_on_kafka())
+    skip(); /* what one worker can hoard is what its consumer's partitions hold, and
+             * they move while the four workers join one group: no sure excess */
   assert_true(share_run(*st, 16, 3) > 2 * WORKERS);
 }
 

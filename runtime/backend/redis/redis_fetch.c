@@ -111,7 +111,7 @@ static int wait_new(orca__redis *r, const orca__fetch_req *req, const redisReply
  * last fetch script saw exactly one priority stream, and until the next
  * reclaim scan or deferred due time (fast_until_us). */
 static bool fast_usable(const orca__redis *r, const orca__fetch_req *req, int64_t now) {
-  return req->nqueues == 1 && r->fast_queue[0] && now < r->fast_until_us &&
+  return !r->log_only && req->nqueues == 1 && r->fast_queue[0] && now < r->fast_until_us &&
          !strcmp(r->fast_queue, req->queues[0]);
 }
 
@@ -447,6 +447,7 @@ int orca__redis_fetch(orca__backend *b, const orca__fetch_req *req, orca__lease 
     orca__rargs_int(a, ORCA__REDIS_MAX_DELIVERIES);
     orca__rargs_str(a, orca__redis_pinned(b) ? "1" : "0");
     orca__rargs_int(a, orca__redis_ms_up(lease_us));
+    orca__rargs_str(a, r->log_only ? "1" : "0");
     redisReply *rep[1];
     int rc = orca__redis_exec(r, a, rep, 0);
     if (rc)

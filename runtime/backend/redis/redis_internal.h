@@ -67,6 +67,9 @@ enum {
   ORCA__RS_S_DLQ_REQUEUE,
   ORCA__RS_S_SCHED_FIRE,
   ORCA__RS_S_STATS,
+  /* The log role (redis_log.c): scripts that touch the streams only. */
+  ORCA__RS_L_APPEND,
+  ORCA__RS_L_COMPLETE,
   ORCA__RS_COUNT
 };
 /* The scripts live in one Redis Functions library (Redis 7), loaded with
@@ -162,6 +165,9 @@ void orca__redis_held_clear(orca__redis_held *s);
 typedef struct orca__redis {
   orca__backend base;
   orca__store store; /* the store half (redis_store.c); unused by the fused table */
+  orca__log log;     /* the log half (redis_log.c); unused by the fused table */
+  bool log_only;     /* opened as the log half: fetch, extend and release_worker
+                      * touch the streams only, and the fast fetch is off */
   char host[256];
   int port;
   int db;
@@ -309,6 +315,33 @@ int orca__redis_find_task(orca__redis *r, const char *id);
 /* Check a queue name can be used in a key: non-empty, shorter than
  * ORCA_NAME_MAX, no '{' or '}' (they would break the hash tag). */
 bool orca__redis_queue_ok(const char *q);
+
+/* One batched step of the halves (redis_batch.c): n items,
+ * each of a queue; head adds the script arguments that follow the key,
+ * item those of item i. */
+typedef struct orca__redis_batch {
+  int script;
+  const char *what; /* for error messages */
+  size_t n;
+  const char *(*queue)(const void *ud, size_t i);
+  void (*head)(orca__rargs *a, const void *ud);
+  void (*item)(orca__rargs *a, const void *ud, size_t i);
+  const void *ud;
+} orca__redis_batch;
+
+/* Run b: one FCALL per run of at most ORCA__REDIS_CHUNK items of one queue,
+ * all in one pipeline. out[i] (n values, caller-owned) gets the script's
+ * integer for item i, or INT64_MIN when the item's queue cannot be a key.
+ * Returns 0 or an error (out undefined). */
+int orca__redis_run_batch(orca__redis *r, const orca__redis_batch *b, int64_t *out);
+/* Batch callbacks: the queue of item i when ud is an array of orca__job,
+ * and a head that adds nothing. */
+const char *orca__redis_job_queue(const void *ud, size_t i);
+void orca__redis_no_head(orca__rargs *a, const void *ud);
+
+/* Split a lease ref "PRIO ENTRYID" into prio (plen bytes) and *eid (a
+ * pointer into ref); false when it is not one of ours (redis_queue.c). */
+bool orca__redis_split_ref(const char *ref, char *prio, size_t plen, const char **eid);
 
 /* The ops (redis_queue.c, redis_fetch.c, redis_state.c, redis_admin.c). */
 int orca__redis_enqueue(orca__backend *b, const orca__job *jobs, size_t n,

@@ -123,8 +123,7 @@ int orca__redis_enqueue_with(orca__redis *r, int script, int64_t handoff_us, con
 
 /* ---- complete ----------------------------------------------------------- */
 
-/* Split a lease ref "PRIO ENTRYID"; false when it is not one of ours. */
-static bool split_ref(const char *ref, char *prio, size_t plen, const char **eid) {
+bool orca__redis_split_ref(const char *ref, char *prio, size_t plen, const char **eid) {
   const char *sp = strchr(ref, ' ');
   if (!sp || sp == ref || (size_t)(sp - ref) >= plen || !sp[1])
     return false;
@@ -239,8 +238,8 @@ static bool same_run(const orca__completion *c, const orca__completion *f, const
   char prio[24];
   const char *eid;
   return c->lease && !strcmp(c->lease->queue, f->lease->queue) &&
-         !strcmp(worker_of(c), worker_of(f)) && split_ref(c->lease->ref, prio, sizeof prio, &eid) &&
-         !strcmp(prio, fprio);
+         !strcmp(worker_of(c), worker_of(f)) &&
+         orca__redis_split_ref(c->lease->ref, prio, sizeof prio, &eid) && !strcmp(prio, fprio);
 }
 
 /* Append the complete-script calls for c[0..n) to r->args (not reset). */
@@ -251,7 +250,8 @@ static void add_completions(orca__redis *r, const orca__completion *c, size_t n,
   size_t i = 0;
   while (i < n) {
     const orca__lease *l = c[i].lease;
-    if (!l || !orca__redis_queue_ok(l->queue) || !split_ref(l->ref, prio, sizeof prio, &eid)) {
+    if (!l || !orca__redis_queue_ok(l->queue) ||
+        !orca__redis_split_ref(l->ref, prio, sizeof prio, &eid)) {
       i++; /* not a lease of ours: nothing to record */
       continue;
     }
@@ -262,7 +262,7 @@ static void add_completions(orca__redis *r, const orca__completion *c, size_t n,
     while (end < n && end - first < ORCA__REDIS_CHUNK && same_run(&c[end], &c[first], prio)) {
       char p2[24];
       const char *e2 = "";
-      split_ref(c[end].lease->ref, p2, sizeof p2, &e2);
+      orca__redis_split_ref(c[end].lease->ref, p2, sizeof p2, &e2);
       eid_num v = eid_parse(e2);
       if (eid_cmp(v, lo) < 0)
         lo = v, los = e2;
@@ -280,7 +280,7 @@ static void add_completions(orca__redis *r, const orca__completion *c, size_t n,
     orca__rargs_str(a, his);
     for (; i < end; i++) {
       char p2[24];
-      split_ref(c[i].lease->ref, p2, sizeof p2, &eid);
+      orca__redis_split_ref(c[i].lease->ref, p2, sizeof p2, &eid);
       add_completion(a, &c[i], eid, now);
     }
   }
@@ -339,7 +339,7 @@ int orca__redis_extend(orca__backend *b, orca__lease *const *leases, size_t n, c
   size_t i = 0;
   while (i < n) {
     if (!orca__redis_queue_ok(leases[i]->queue) ||
-        !split_ref(leases[i]->ref, prio, sizeof prio, &eid)) {
+        !orca__redis_split_ref(leases[i]->ref, prio, sizeof prio, &eid)) {
       status[i++] = ORCA_ELOST;
       continue;
     }
@@ -353,10 +353,10 @@ int orca__redis_extend(orca__backend *b, orca__lease *const *leases, size_t n, c
     orca__rargs_str(a, orca__redis_pinned(b) ? "1" : "0");
     size_t k = 0;
     while (i < n && k < ORCA__REDIS_CHUNK && strcmp(leases[i]->queue, q) == 0 &&
-           split_ref(leases[i]->ref, prio, sizeof prio, &eid)) {
+           orca__redis_split_ref(leases[i]->ref, prio, sizeof prio, &eid)) {
       orca__rargs_str(a, prio);
       orca__rargs_str(a, eid);
-      orca__rargs_str(a, leases[i]->id);
+      orca__rargs_str(a, r->log_only ? "" : leases[i]->id); /* the log half reads no flag */
       i++;
       k++;
     }

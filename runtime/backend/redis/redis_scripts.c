@@ -94,6 +94,8 @@ static const char *const short_names[ORCA__RS_COUNT] = {
     [ORCA__RS_S_DLQ_REQUEUE] = "s_dlq_requeue",
     [ORCA__RS_S_SCHED_FIRE] = "s_sched_fire",
     [ORCA__RS_S_STATS] = "s_stats",
+    [ORCA__RS_L_APPEND] = "l_append",
+    [ORCA__RS_L_COMPLETE] = "l_complete",
 };
 
 /* The helper files put before the functions, in this order. */

@@ -49,66 +49,7 @@ static void store_interrupt(orca__store *s) {
   orca__redis_ops.interrupt(&of_store(s)->base);
 }
 
-/* ---- batches of one queue ---------------------------------------------- */
-
-/* One batched step: n items, each of a queue; head adds the arguments that
- * follow the key, item those of item i. */
-typedef struct batch {
-  int script;
-  const char *what; /* for error messages */
-  size_t n;
-  const char *(*queue)(const void *ud, size_t i);
-  void (*head)(orca__rargs *a, const void *ud);
-  void (*item)(orca__rargs *a, const void *ud, size_t i);
-  const void *ud;
-} batch;
-
-/* Run b: one FCALL per run of items of one queue. out[i] gets the script's
- * integer for item i, or INT64_MIN when the item's queue cannot be a key.
- * Returns 0 or an error (out undefined). */
-static int run_batch(orca__redis *r, const batch *b, int64_t *out) {
-  size_t *first = malloc(sizeof *first * (b->n + 1));
-  redisReply **rep = calloc(b->n + 1, sizeof *rep);
-  if (!first || !rep) {
-    free(first);
-    free(rep);
-    return ORCA_ENOMEM;
-  }
-  orca__rargs *a = &r->args;
-  orca__rargs_reset(a);
-  size_t i = 0;
-  while (i < b->n) {
-    const char *q = b->queue(b->ud, i);
-    if (!orca__redis_queue_ok(q)) {
-      out[i++] = INT64_MIN;
-      continue;
-    }
-    first[a->ncmds] = i;
-    orca__rargs_cmd(a, b->script);
-    orca__rargs_int(a, 1);
-    orca__rargs_key(a, q, "");
-    b->head(a, b->ud);
-    for (size_t k = 0; i < b->n && k < ORCA__REDIS_CHUNK; i++, k++) {
-      const char *qi = b->queue(b->ud, i);
-      if (!qi || strcmp(qi, q))
-        break;
-      b->item(a, b->ud, i);
-    }
-  }
-  size_t ncmds = a->ncmds;
-  int rc = ncmds ? orca__redis_exec(r, a, rep, 0) : 0;
-  for (size_t c = 0; rc == 0 && c < ncmds; c++) {
-    if ((rc = orca__redis_reply_error(r, rep[c], b->what)))
-      break;
-    size_t j = first[c];
-    for (size_t e = 0; e < rep[c]->elements && j < b->n; e++, j++)
-      out[j] = orca__redis_int(rep[c]->element[e]);
-  }
-  orca__redis_free_replies(rep, ncmds);
-  free(rep);
-  free(first);
-  return rc;
-}
+typedef orca__redis_batch batch;
 
 static int64_t *ints(size_t n) {
   return malloc(sizeof(int64_t) * (n ? n : 1));
@@ -120,15 +61,6 @@ static int store_admit(orca__store *s, const orca__job *jobs, size_t n, orca__en
   if (n && (!jobs || !res))
     return ORCA_EINVAL;
   return orca__redis_enqueue_with(of_store(s), ORCA__RS_S_ADMIT, ORCA__HANDOFF_US, jobs, n, res);
-}
-
-static const char *job_queue(const void *ud, size_t i) {
-  return ((const orca__job *)ud)[i].queue;
-}
-
-static void no_head(orca__rargs *a, const void *ud) {
-  (void)a;
-  (void)ud;
 }
 
 static void job_id(orca__rargs *a, const void *ud, size_t i) {
@@ -143,8 +75,14 @@ static int store_handed(orca__store *s, const orca__job *jobs, size_t n) {
   int64_t *out = ints(n);
   if (!out)
     return ORCA_ENOMEM;
-  batch b = {ORCA__RS_S_HANDED, "store handed script", n, job_queue, no_head, job_id, jobs};
-  int rc = run_batch(of_store(s), &b, out);
+  batch b = {ORCA__RS_S_HANDED,
+             "store handed script",
+             n,
+             orca__redis_job_queue,
+             orca__redis_no_head,
+             job_id,
+             jobs};
+  int rc = orca__redis_run_batch(of_store(s), &b, out);
   free(out);
   return rc;
 }
@@ -186,7 +124,7 @@ static int lease_step(orca__store *s, const batch *b, lease_args *la, int64_t le
     return ORCA_ENOMEM;
   la->now = now_of(r);
   la->until = la->now + lease_us;
-  int rc = run_batch(r, b, *out);
+  int rc = orca__redis_run_batch(r, b, *out);
   if (rc) {
     free(*out);
     *out = NULL;
@@ -287,7 +225,7 @@ static int store_finish(orca__store *s, const orca__completion *c, size_t n) {
   finish_args fa = {c, now_of(r)};
   batch b = {ORCA__RS_S_FINISH, "store finish script", n,  done_queue,
              finish_head,       finish_item,           &fa};
-  int rc = run_batch(r, &b, out);
+  int rc = orca__redis_run_batch(r, &b, out);
   free(out);
   return rc;
 }

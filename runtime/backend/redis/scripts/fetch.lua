@@ -2,12 +2,16 @@
 -- promote due deferred tasks, reclaim expired leases (XAUTOCLAIM), read new
 -- entries, pin their lease under an injected clock, dead-letter garbage and
 -- poison entries. ARGV: consumer, want, now, lease until (ms), claim, max
--- priorities, max deliveries, pinned, lease (ms) (redis_fetch.c).
+-- priorities, max deliveries, pinned, lease (ms), log only (redis_fetch.c).
+-- Log only (the log half, redis_log.c): the streams and their pending lists
+-- are all there is; no records, deferred set or dead letters are touched (a
+-- garbage entry is dropped with a warning, deliveries are counted by the
+-- store).
 local consumer, want, now, untilms = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local claim, pmax, maxd = ARGV[5] == '1', tonumber(ARGV[6]), tonumber(ARGV[7])
 -- pinned: injected clock; leases are pinned and running is written. Real
 -- clock: running is derived from the pending list by the get script.
-local pinned, lease = ARGV[8] == '1', tonumber(ARGV[9])
+local pinned, lease, logonly = ARGV[8] == '1', tonumber(ARGV[9]), ARGV[10] == '1'
 local minidle = lease
 if pinned then minidle = K + redis_ms() - math.floor(tonumber(now) / 1000) end
 if minidle < 0 then minidle = 0 end
@@ -17,18 +21,23 @@ local taken
 local out, seen, got, nd = {0, {}, {}}, {}, 0, -1
 local function take(qi, p, prio, s, e, dl)
   local id, pay, why = entry_task(e[2])
-  if not id then
+  if not id and logonly then
+    redis.call('XACK', s, G, e[1])
+    redis.call('XDEL', s, e[1])
+    redis.log(redis.LOG_WARNING, 'orca: dropped malformed entry ' .. e[1] .. ' of ' .. s .. ': ' .. why)
+    return 0
+  elseif not id then
     bury_entry(p, prio, s, e, why, now)
     return 0
   end
-  if dl > maxd then
+  if dl > maxd and not logonly then
     redis.call('HINCRBY', tk(p, id), 'dl', dl - 1)
     redis.call('XACK', s, G, e[1])
     redis.call('XDEL', s, e[1])
     bury_task(p, id, pay, 'delivered ' .. dl .. ' times without finishing (poison task)', now)
     return 0
   end
-  if pinned then redis.call('HSET', tk(p, id), 's', 3, 'w', consumer, 'b', now) end
+  if pinned and not logonly then redis.call('HSET', tk(p, id), 's', 3, 'w', consumer, 'b', now) end
   taken[#taken + 1] = e[1]
   local n = #out
   out[n + 1] = qi; out[n + 2] = prio; out[n + 3] = e[1]; out[n + 4] = dl
@@ -82,10 +91,12 @@ local function reclaim_dead(qi, p, prio, s)
 end
 for qi = 1, #KEYS do
   local p = KEYS[qi]
-  sweep(p, now, 512)
-  promote(p, now, pmax, seen)
-  local d = next_due(p)
-  if d >= 0 and (nd < 0 or d < nd) then nd = d end
+  if not logonly then
+    sweep(p, now, 512)
+    promote(p, now, pmax, seen)
+    local d = next_due(p)
+    if d >= 0 and (nd < 0 or d < nd) then nd = d end
+  end
   local prios = {}
   if got < want or qi == 1 then prios = redis.call('ZRANGE', p .. 'prios', 0, -1) end
   if qi == 1 and #KEYS == 1 and not pinned then

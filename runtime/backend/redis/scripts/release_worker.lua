@@ -2,7 +2,9 @@
 -- every stream entry pending under that consumer, in the queues of KEYS,
 -- look as if its lease had run out, at once. KEYS: queue prefixes
 -- `orca:{Q}:` (every queue in one call on one server, one queue per call on
--- a Redis Cluster, where a script touches one slot). ARGV: worker, now.
+-- a Redis Cluster, where a script touches one slot). ARGV: worker, now, log
+-- only ('1' from the log half: no records are read or written, cancelled
+-- tasks are the store's business).
 -- Each entry stays in the pending list with its delivery count but moves
 -- to the consumer RELEASED with its delivery time back at the epoch
 -- (XCLAIM ... TIME 0 JUSTID), so the next XAUTOCLAIM of any worker takes
@@ -13,7 +15,7 @@
 -- pending under it); state_get reports such an entry as pending.
 -- A task whose cancel was requested while it ran is recorded cancelled
 -- instead. Returns the number of tasks released.
-local worker, now, n = ARGV[1], ARGV[2], 0
+local worker, now, logonly, n = ARGV[1], ARGV[2], ARGV[3] == '1', 0
 for _, p in ipairs(KEYS) do
   local any = false
   for _, prio in ipairs(redis.call('ZRANGE', p .. 'prios', 0, -1)) do
@@ -24,7 +26,7 @@ for _, p in ipairs(KEYS) do
       for _, e in ipairs(pe) do
         local eid = e[1]
         local r = redis.call('XRANGE', s, eid, eid)
-        local id = r[1] and entry_task(r[1][2])
+        local id = not logonly and r[1] and entry_task(r[1][2])
         local t = id and tk(p, id)
         if t and redis.call('HGET', t, 'cx') then
           redis.call('XACK', s, G, eid)
