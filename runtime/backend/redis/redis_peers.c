@@ -24,7 +24,8 @@ int orca__redis_release_worker(orca__backend *b, const char *worker, size_t *cou
   snprintf(now, sizeof now, "%" PRId64, orca_clock_now(b->clock));
   redisReply **rep;
   size_t ncalls;
-  rc = orca__redis_queue_calls(r, ORCA__RS_RELEASE_WORKER, (const char *[]){worker, now, r->log_only ? "1" : "0"}, 3, &rep,
+  rc = orca__redis_queue_calls(r, ORCA__RS_RELEASE_WORKER,
+                               (const char *[]){worker, now, r->log_only ? "1" : "0"}, 3, &rep,
                                &ncalls);
   if (rc)
     return rc;
