@@ -3,6 +3,7 @@
  * per batch (one FCALL per run of jobs of one queue, at most
  * ORCA__REDIS_CHUNK per call), so the number of round trips does not grow
  * with the batch. Fetch is in redis_fetch.c. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
