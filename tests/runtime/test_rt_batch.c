@@ -271,7 +271,10 @@ static int burst_run(const rt_env *e) {
 }
 
 static void test_burst_hands_back(void **st) {
-  assert_in_range(burst_run(*st), 1, 3);
+  /* On Kafka a task handed back is produced again as a new entry, and this
+   * worker, the group's only consumer, reads the copy straight back: the
+   * store may count it once more while it is between the two. */
+  assert_in_range(burst_run(*st), 1, rt_on_kafka() ? 4 : 3);
 }
 
 static void test_slow_tasks_shared(void **st) {
