@@ -30,7 +30,8 @@ static void put(char *out, size_t cap, size_t *len, const char *s, size_t n) {
 }
 
 bool orca__url_secret_key(const char *key, size_t n) {
-  static const char *const words[] = {"password", "secret", "token", "jaas", "key", "config"};
+  static const char *const words[] = {"pass", "secret", "token", "jaas",
+                                      "key",  "config", "auth",  "cred"};
   for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
     size_t w = strlen(words[i]);
     for (size_t j = 0; j + w <= n; j++)
@@ -65,27 +66,11 @@ static void put_query(char *out, size_t cap, size_t *len, const char *q) {
   }
 }
 
-const char *orca_url_redact(const char *url, char *out, size_t cap) {
-  if (!out || cap == 0)
-    return "";
-  out[0] = '\0';
+/* The user information of url hidden (orca_url_redact's rule), its query
+ * left as it is. */
+static void redact_userinfo(const char *url, char *out, size_t cap) {
   size_t len = 0;
-  if (!url)
-    return out;
-  /* kafka://...?sasl.password=S: the query's secrets are hidden too. */
-  const char *query = strncmp(url, "kafka://", 8) == 0 ? strchr(url, '?') : NULL;
-  if (query) {
-    char head[1024];
-    size_t hn = (size_t)(query - url);
-    if (hn >= sizeof head)
-      hn = sizeof head - 1;
-    memcpy(head, url, hn);
-    head[hn] = '\0';
-    orca_url_redact(head, out, cap);
-    len = strlen(out);
-    put_query(out, cap, &len, query);
-    return out;
-  }
+  out[0] = '\0';
   const char *at = strrchr(url, '@');
   const char *colon = strchr(url, ':');
   /* sqlite:PATH is a file path: an '@' in it is not a credential. */
@@ -93,7 +78,7 @@ const char *orca_url_redact(const char *url, char *out, size_t cap) {
       strncmp(url, "sqlite:", 7) == 0 && !(url[7] == '/' && url[8] == '/' && url[9] != '/');
   if (!at || path_form) {
     put(out, cap, &len, url, strlen(url));
-    return out;
+    return;
   }
   /* Everything between the scheme and the last '@' is user information (the
    * Redis parser, too, takes the last '@'); keep "scheme://" and a user name
@@ -110,6 +95,39 @@ const char *orca_url_redact(const char *url, char *out, size_t cap) {
     put(out, cap, &len, info, (size_t)(sep - info + 1));
   put(out, cap, &len, "***", 3);
   put(out, cap, &len, at, strlen(at));
+}
+
+const char *orca_url_redact(const char *url, char *out, size_t cap) {
+  if (!out || cap == 0)
+    return "";
+  out[0] = '\0';
+  if (!url)
+    return out;
+  /* kafka:// has no user information: its query (sasl.password=S, store=URL)
+   * starts at the first '?'. */
+  const char *query = strncmp(url, "kafka://", 8) == 0 ? strchr(url, '?') : NULL;
+  if (query) {
+    char head[1024];
+    size_t hn = (size_t)(query - url);
+    if (hn >= sizeof head)
+      hn = sizeof head - 1;
+    memcpy(head, url, hn);
+    head[hn] = '\0';
+    redact_userinfo(head, out, cap);
+    size_t len = strlen(out);
+    put_query(out, cap, &len, query);
+    return out;
+  }
+  /* Elsewhere a password may hold a '?', so the user information goes
+   * first; the first '?' left is then the query's (sqlite:F?store=URL,
+   * redis+cluster://H:P?wait=N), whose secrets are hidden the same way. */
+  char first[2048];
+  redact_userinfo(url, first, sizeof first < cap ? sizeof first : cap);
+  query = strchr(first, '?');
+  size_t len = 0;
+  put(out, cap, &len, first, query ? (size_t)(query - first) : strlen(first));
+  if (query)
+    put_query(out, cap, &len, query);
   return out;
 }
 

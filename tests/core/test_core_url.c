@@ -40,6 +40,12 @@ static void test_redact(void **st) {
   expect_redact("redis://h:6379", "redis://h:6379");
   expect_redact("sqlite:/tmp/a@b.db", "sqlite:/tmp/a@b.db");
   expect_redact("sqlite:///tmp/a@b.db", "sqlite:///tmp/a@b.db");
+  /* The query of every URL: secret parameters and URL values hidden. */
+  expect_redact("sqlite:/tmp/x.db?store=redis://:" SECRET "@h:1",
+                "sqlite:/tmp/x.db?store=redis://:***@h:1");
+  expect_redact("redis+cluster://h:1?password=" SECRET, "redis+cluster://h:1?password=***");
+  expect_redact("redis://:pa?" SECRET "@h:1/0", "redis://:***@h:1/0");
+  expect_redact("kafka://b:1?sasl.password=" SECRET, "kafka://b:1?sasl.password=***");
   expect_redact("", "");
   expect_redact(NULL, "");
   char small[12];
@@ -69,6 +75,13 @@ static void test_errors_hide_password(void **st) {
       "redis:/:" SECRET "@h:1",
       "redis:" SECRET "@h:1",
       "sqlite://u:" SECRET "@host/x.db",
+      /* a secret where a Redis URL's query or database goes */
+      "redis://h:1/x?password=" SECRET,
+      "redis://h:1/x?auth=" SECRET,
+      "redis+cluster://h:1?auth=" SECRET,
+      "redis+cluster://h:1?wait=1&auth=" SECRET,
+      "redis+cluster://h:1/x?auth=" SECRET,
+      "sqlite:x.db?store=redis+cluster://h:1?auth=" SECRET,
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     orca__backend *b = NULL;

@@ -76,8 +76,8 @@ int orca__redis_url_parse(const char *url, orca__redis *r, orca_err *err) {
   if (slash) {
     long db;
     if (parse_uint(slash + 1, strlen(slash + 1), 1L << 30, &db))
-      return orca_err_set(err, ORCA_EURL, "redis URL '%s': database '%s' is not a number", shown,
-                          slash + 1);
+      return orca_err_set(err, ORCA_EURL, "redis URL '%s': database '%.*s' is not a number", shown,
+                          (int)strcspn(slash + 1, "?"), slash + 1);
     r->db = (int)db;
   }
   return 0;
@@ -99,16 +99,20 @@ int orca__redis_cluster_url_parse(const char *url, orca__redis *r, orca_err *err
   size_t n = strcspn(p, "/?");
   if (p[n] == '/')
     return orca_err_set(err, ORCA_EURL,
-                        "redis URL '%s': a Redis Cluster has one database; drop '%s'", shown,
-                        p + n);
+                        "redis URL '%s': a Redis Cluster has one database; drop '%.*s'", shown,
+                        (int)strcspn(p + n, "?"), p + n);
   r->wait_replicas = 1;
   if (p[n] == '?') {
     const char *q = p + n + 1;
     long v;
-    if (strncmp(q, "wait=", 5) != 0 || parse_uint(q + 5, strlen(q + 5), 16, &v))
+    if (strncmp(q, "wait=", 5) != 0 || parse_uint(q + 5, strlen(q + 5), 16, &v)) {
+      /* Name the option, never its value: a misplaced password may be one. */
+      const char *bad = strncmp(q, "wait=", 5) == 0 && strchr(q, '&') ? strchr(q, '&') + 1 : q;
       return orca_err_set(err, ORCA_EURL,
-                          "redis URL '%s': option '%s' is not wait=N (replicas to wait for, 0..16)",
-                          shown, q);
+                          "redis URL '%s': option '%.*s': the only option is wait=N (replicas to "
+                          "wait for, 0..16)",
+                          shown, (int)strcspn(bad, "=&"), bad);
+    }
     r->wait_replicas = (int)v;
   }
   if (n == 0)

@@ -38,7 +38,10 @@ void orca_client_close(orca_client *c);
  * to fit) with its credentials hidden: "redis://:S3cr3t@h:6379" becomes
  * "redis://:***@h:6379", "redis://user:pw@h" becomes "redis://user:***@h";
  * everything between the scheme and the last '@' is treated as user
- * information. sqlite:PATH URLs are copied as they are. Use it wherever a URL
+ * information (sqlite:PATH keeps an '@' of its path). In the query, the value
+ * of a parameter whose name looks secret (pass, secret, token, key, auth,
+ * cred, jaas, config) becomes "***" and a URL value (store=URL) is redacted
+ * the same way. Use it wherever a URL
  * reaches a log, an error or the screen. Returns out (or "" when out is NULL
  * or cap is 0); url NULL gives "". */
 const char *orca_url_redact(const char *url, char *out, size_t cap);
